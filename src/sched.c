@@ -1,0 +1,1214 @@
+/*
+ * sched.c: the G/M/P scheduler (Go's design, docs/hacking.md).
+ *
+ * Each P has a 256-slot single-producer/multi-consumer ring plus a runnext
+ * slot; a global queue under sched.lock is checked 1 schedule in 61; Ms
+ * without local work steal half of a victim's ring; at most half the busy
+ * Ps' worth of Ms spin looking for work; idle Ms sleep on a futex (timed
+ * only when a timer is pending), so an idle runtime uses no CPU.
+ *
+ * Switching. A goroutine that stops (park, yield, exit) picks its successor
+ * itself and switches straight to it; only when there is none, or when
+ * thread affinity (lock_os_thread) or a retiring P is involved, does it
+ * switch to its M's scheduler context (g0: the thread's own stack), which
+ * steals, runs timers and sleeps. Whatever must happen to the goroutine
+ * switched away from (requeue it, publish that it is off-CPU, free its
+ * stack) is done by the side that resumes, in goro__finish_switch, once no
+ * code runs on that stack any more.
+ *
+ * No lost wakeups: work is published (run queue, global queue) before
+ * nmspinning/npidle are read with a full fence; a spinning M going idle
+ * decrements nmspinning, fences, then rescans every queue (Go's protocol).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "san.h"
+#include "arch/arch.h"
+
+goro__sched goro__S;
+#define S goro__S
+
+static __thread M *tls_m;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int ncpu;
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+
+_Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    char buf[512];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
+    fflush(stderr);
+    abort();
+}
+
+/* Never inlined, never treated as pure: after any switch the goroutine may
+ * run on another thread, and a cached TLS address would be the old one's. */
+__attribute__((noinline)) M *goro__getm(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return tls_m;
+}
+
+G *goro__getg(void)
+{
+    M *m = goro__getm();
+    return m ? m->curg : NULL;
+}
+
+__attribute__((noinline)) static void errno_restore(int v)
+{
+    __asm__ volatile("" ::: "memory");
+    errno = v;
+}
+
+static inline uint64_t rng_next(uint64_t *s)
+{
+    /* wyrand */
+    *s += 0xa0761d6478bd642full;
+    __uint128_t t = (__uint128_t)*s * (*s ^ 0xe7037ed1a0b428dbull);
+    return (uint64_t)(t >> 64) ^ (uint64_t)t;
+}
+
+uint64_t goro__fastrand(void)
+{
+    M *m = goro__getm();
+    if (m)
+        return rng_next(&m->rng);
+    static _Atomic uint64_t seed = 0x9e3779b97f4a7c15ull;
+    uint64_t s = atomic_fetch_add_explicit(&seed, 0x9e3779b97f4a7c15ull,
+                                           memory_order_relaxed);
+    return rng_next(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Local run queue                                                     */
+
+/* Moves half of p's ring plus g to the global queue (ring full). */
+static bool runq_put_slow(P *p, G *g, uint32_t h, uint32_t t)
+{
+    enum { N = GORO_RUNQ_SIZE / 2 };
+    G *batch[N + 1];
+    uint32_t n = (t - h) / 2;
+    if (n != N)
+        GORO_FATAL("runq_put_slow: queue is not full");
+    for (uint32_t i = 0; i < n; i++)
+        batch[i] = atomic_load_explicit(&p->runq[(h + i) % GORO_RUNQ_SIZE],
+                                        memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(&p->runq_head, &h, h + n,
+            memory_order_release, memory_order_relaxed))
+        return false;
+    batch[n] = g;
+    for (uint32_t i = 0; i < n; i++)
+        batch[i]->schedlink = batch[i + 1];
+    goro__lock_acquire(&S.lock);
+    goro__runq_put_global(batch[0], batch[n], (int)n + 1);
+    goro__lock_release(&S.lock);
+    return true;
+}
+
+/* Owner only. next: g goes to runnext and the G it displaces to the tail. */
+static void runq_put(P *p, G *g, bool next)
+{
+    if (next) {
+        G *old = atomic_exchange_explicit(&p->runnext, g, memory_order_acq_rel);
+        if (!old)
+            return;
+        g = old;
+    }
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p->runq_head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p->runq_tail, memory_order_relaxed);
+        if (t - h < GORO_RUNQ_SIZE) {
+            atomic_store_explicit(&p->runq[t % GORO_RUNQ_SIZE], g, memory_order_relaxed);
+            atomic_store_explicit(&p->runq_tail, t + 1, memory_order_release);
+            return;
+        }
+        if (runq_put_slow(p, g, h, t))
+            return;
+    }
+}
+
+/* Owner only. *inherit: g came from runnext and shares the current slice. */
+static G *runq_get(P *p, bool *inherit)
+{
+    G *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+    if (g && atomic_compare_exchange_strong_explicit(&p->runnext, &g, NULL,
+                 memory_order_acquire, memory_order_relaxed)) {
+        *inherit = true;
+        return g;
+    }
+    *inherit = false;
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p->runq_head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p->runq_tail, memory_order_relaxed);
+        if (t == h)
+            return NULL;
+        g = atomic_load_explicit(&p->runq[h % GORO_RUNQ_SIZE], memory_order_relaxed);
+        if (atomic_compare_exchange_weak_explicit(&p->runq_head, &h, h + 1,
+                memory_order_release, memory_order_relaxed))
+            return g;
+    }
+}
+
+static bool runq_empty(P *p)
+{
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p->runq_head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p->runq_tail, memory_order_acquire);
+        G *n = atomic_load_explicit(&p->runnext, memory_order_acquire);
+        if (t == atomic_load_explicit(&p->runq_tail, memory_order_acquire))
+            return h == t && n == NULL;
+    }
+}
+
+/* Thief: copies half of victim's ring into batch (ring of p at offset
+ * `at`); returns how many. May take runnext when allowed. */
+static uint32_t runq_grab(P *victim, G **dst, bool steal_next)
+{
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&victim->runq_head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&victim->runq_tail, memory_order_acquire);
+        uint32_t n = t - h;
+        n = n - n / 2;
+        if (n == 0) {
+            if (steal_next) {
+                G *g = atomic_load_explicit(&victim->runnext, memory_order_relaxed);
+                if (g) {
+                    /* Let a running victim take its own runnext first: it is
+                     * usually about to (a woken partner). */
+                    if (atomic_load_explicit(&victim->status, memory_order_relaxed) == P_RUNNING)
+                        usleep(3);
+                    if (atomic_compare_exchange_strong_explicit(&victim->runnext, &g, NULL,
+                            memory_order_acquire, memory_order_relaxed)) {
+                        dst[0] = g;
+                        return 1;
+                    }
+                }
+            }
+            return 0;
+        }
+        if (n > GORO_RUNQ_SIZE / 2)
+            continue;   /* torn read of head/tail */
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = atomic_load_explicit(&victim->runq[(h + i) % GORO_RUNQ_SIZE],
+                                          memory_order_relaxed);
+        if (atomic_compare_exchange_strong_explicit(&victim->runq_head, &h, h + n,
+                memory_order_release, memory_order_relaxed))
+            return n;
+    }
+}
+
+/* Steals into p's ring; returns one G to run now, or NULL. */
+static G *runq_steal(P *p, P *victim, bool steal_next)
+{
+    G *batch[GORO_RUNQ_SIZE / 2];
+    uint32_t n = runq_grab(victim, batch, steal_next);
+    if (n == 0)
+        return NULL;
+    G *g = batch[--n];
+    if (n == 0)
+        return g;
+    uint32_t t = atomic_load_explicit(&p->runq_tail, memory_order_relaxed);
+    for (uint32_t i = 0; i < n; i++)
+        atomic_store_explicit(&p->runq[(t + i) % GORO_RUNQ_SIZE], batch[i],
+                              memory_order_relaxed);
+    atomic_store_explicit(&p->runq_tail, t + n, memory_order_release);
+    return g;
+}
+
+/* ------------------------------------------------------------------ */
+/* Global queue (sched.lock held)                                      */
+
+void goro__runq_put_global(G *head, G *tail, int n)
+{
+    tail->schedlink = NULL;
+    if (S.runq_tail)
+        S.runq_tail->schedlink = head;
+    else
+        S.runq_head = head;
+    S.runq_tail = tail;
+    atomic_store_explicit(&S.runq_size, S.runq_size + n, memory_order_relaxed);
+}
+
+/* Takes a batch for p: returns one G, moves up to `max` more to p's ring. */
+static G *globrunq_get(P *p, int max)
+{
+    int size = atomic_load_explicit(&S.runq_size, memory_order_relaxed);
+    if (size == 0)
+        return NULL;
+    int np = atomic_load_explicit(&S.nprocs, memory_order_relaxed);
+    int n = size / np + 1;
+    if (n > size)
+        n = size;
+    if (max > 0 && n > max)
+        n = max;
+    if (n > (int)GORO_RUNQ_SIZE / 2)
+        n = GORO_RUNQ_SIZE / 2;
+    atomic_store_explicit(&S.runq_size, size - n, memory_order_relaxed);
+    G *g = S.runq_head;
+    S.runq_head = g->schedlink;
+    if (!S.runq_head)
+        S.runq_tail = NULL;
+    for (int i = 1; i < n; i++) {
+        G *x = S.runq_head;
+        S.runq_head = x->schedlink;
+        if (!S.runq_head)
+            S.runq_tail = NULL;
+        runq_put(p, x, false);
+    }
+    return g;
+}
+
+static G *globrunq_get_locked_maybe(P *p, int max)
+{
+    if (atomic_load_explicit(&S.runq_size, memory_order_relaxed) == 0)
+        return NULL;
+    goro__lock_acquire(&S.lock);
+    G *g = globrunq_get(p, max);
+    goro__lock_release(&S.lock);
+    return g;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ps and Ms (sched.lock held unless noted)                            */
+
+static void pidle_put(P *p)
+{
+    atomic_store_explicit(&p->status, P_IDLE, memory_order_relaxed);
+    p->m = NULL;
+    p->link = S.pidle;
+    S.pidle = p;
+    atomic_store_explicit(&S.npidle, S.npidle + 1, memory_order_seq_cst);
+}
+
+static P *pidle_get(void)
+{
+    P *p = S.pidle;
+    if (p) {
+        S.pidle = p->link;
+        atomic_store_explicit(&S.npidle, S.npidle - 1, memory_order_seq_cst);
+        atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
+    }
+    return p;
+}
+
+static P *p_new(int id)
+{
+    P *p = calloc(1, sizeof *p);
+    if (!p)
+        GORO_FATAL("out of memory allocating P %d", id);
+    p->id = id;
+    p->rng = 0x853c49e6748fea9bull * (uint64_t)(id + 1);
+    return p;
+}
+
+/* Retires p (its id is beyond GOMAXPROCS now): its queued goroutines go to
+ * the global queue and its timers to P 0. */
+static void p_retire(P *p)
+{
+    bool inh;
+    G *g;
+    while ((g = runq_get(p, &inh)) != NULL)
+        goro__runq_put_global(g, g, 1);
+    atomic_store_explicit(&p->status, P_DEAD, memory_order_relaxed);
+    p->m = NULL;
+    goro__timers_move(p, atomic_load_explicit(&S.allp[0], memory_order_relaxed));
+}
+
+static bool p_retired(P *p)
+{
+    return p->id >= atomic_load_explicit(&S.nprocs, memory_order_relaxed);
+}
+
+static void m_post(M *m)
+{
+    atomic_store_explicit(&m->park, 1, memory_order_release);
+    goro__futex_wake(&m->park, 1);
+}
+
+static void *m_main(void *arg);
+
+/* Starts (or wakes) an M to run p. Called without sched.lock. */
+static void startm(P *p, bool spinning)
+{
+    goro__lock_acquire(&S.lock);
+    if (!p) {
+        p = pidle_get();
+        if (!p) {
+            goro__lock_release(&S.lock);
+            if (spinning)
+                atomic_fetch_sub(&S.nmspinning, 1);
+            return;
+        }
+    }
+    M *m = S.midle;
+    if (m) {
+        S.midle = m->schedlink;
+        S.nmidle--;
+        m->schedlink = NULL;
+    } else {
+        S.mcount++;
+    }
+    p->m = m;    /* NULL for a new M: set by the M itself */
+    atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
+    goro__lock_release(&S.lock);
+
+    if (m) {
+        m->nextp = p;
+        m->spinning = spinning;
+        m_post(m);
+        return;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m)
+        GORO_FATAL("out of memory creating a thread");
+    m->nextp = p;
+    m->spinning = spinning;
+    m->rng = goro__fastrand() | 1;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&m->thread, &attr, m_main, m);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        GORO_FATAL("pthread_create failed: %s", strerror(rc));
+}
+
+void goro__wakep(void)
+{
+    if (atomic_load_explicit(&S.npidle, memory_order_seq_cst) == 0)
+        return;
+    if (atomic_load_explicit(&S.nmspinning, memory_order_seq_cst) != 0)
+        return;
+    int z = 0;
+    if (!atomic_compare_exchange_strong(&S.nmspinning, &z, 1))
+        return;
+    startm(NULL, true);
+}
+
+/* The M gives up p: to another M if there is work, else to the idle list. */
+static void handoffp(P *p)
+{
+    if (!runq_empty(p) || atomic_load(&S.runq_size) > 0) {
+        startm(p, false);
+        return;
+    }
+    if (atomic_load(&S.nmspinning) + atomic_load(&S.npidle) == 0) {
+        int z = 0;
+        if (atomic_compare_exchange_strong(&S.nmspinning, &z, 1)) {
+            startm(p, true);
+            return;
+        }
+    }
+    goro__lock_acquire(&S.lock);
+    if (p_retired(p))
+        p_retire(p);
+    else if (S.runq_size > 0) {
+        goro__lock_release(&S.lock);
+        startm(p, false);
+        return;
+    } else
+        pidle_put(p);
+    goro__lock_release(&S.lock);
+    /* p's timers now wait on an idle P: make sure someone watches them. */
+    if (atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)
+        goro__wakep();
+}
+
+/* Sleeps until posted (with nextp set) or until `until` (0: no deadline).
+ * Returns with m->p set, or NULL p after a timeout. sched.lock not held. */
+static void stopm(M *m, int64_t until)
+{
+    goro__lock_acquire(&S.lock);
+    m->schedlink = S.midle;
+    S.midle = m;
+    S.nmidle++;
+    goro__lock_release(&S.lock);
+    for (;;) {
+        if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
+            break;
+        goro__futex_wait(&m->park, 0, until ? until : INT64_MAX);
+        if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
+            break;
+        if (until && goro__nanotime() >= until) {
+            /* Timed out: leave the idle list unless a post is racing in. */
+            goro__lock_acquire(&S.lock);
+            bool listed = false;
+            for (M **pp = &S.midle; *pp; pp = &(*pp)->schedlink)
+                if (*pp == m) {
+                    *pp = m->schedlink;
+                    S.nmidle--;
+                    listed = true;
+                    break;
+                }
+            goro__lock_release(&S.lock);
+            if (listed) {
+                m->nextp = NULL;
+                return;
+            }
+            until = 0;   /* a post is on its way */
+        }
+    }
+    m->p = m->nextp;
+    m->nextp = NULL;
+    m->p->m = m;
+}
+
+/* A timer due at `when` was added: if the M watching timers sleeps past
+ * it, get an M to look again (it recomputes its deadline). */
+void goro__timer_added(int64_t when)
+{
+    int64_t su = atomic_load_explicit(&S.timer_sleep_until, memory_order_seq_cst);
+    if (su != 0 && when < su)
+        goro__wakep();
+}
+
+/* ------------------------------------------------------------------ */
+/* Running goroutines                                                  */
+
+static void g_main(void);
+
+/* Prepares g to run on m (on any stack). Returns false on stack ENOMEM. */
+static inline void g_prepare(M *m, G *g, bool inherit)
+{
+    while (atomic_load_explicit(&g->on_cpu, memory_order_acquire))
+        goro__cpu_relax();
+    atomic_store_explicit(&g->on_cpu, 1, memory_order_relaxed);
+    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    m->curg = g;
+    if (!inherit)
+        m->p->schedtick++;
+    if (goro_unlikely(!g->stack_lo)) {
+        if (goro__stack_attach(m->p, g) != 0)
+            GORO_FATAL("out of memory: cannot allocate a stack for goroutine %llu (created at %s:%d)",
+                       (unsigned long long)g->id, g->file, g->line);
+        char *lo;
+        size_t size;
+        goro__stack_usable(g, &lo, &size);
+        g->ctx = goro__ctx_make(lo, size, g_main);
+    }
+}
+
+static void g_free(P *p, G *g);
+
+/* Runs on the resumed side of every switch: completes what the previous
+ * goroutine asked for, now that nothing runs on its stack. */
+static inline void finish_switch(M *m)
+{
+    G *prev = m->prev;
+    if (!prev)
+        return;
+    m->prev = NULL;
+    switch (m->prev_action) {
+    case SW_YIELD:
+        atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
+        runq_put(m->p, prev, false);
+        break;
+    case SW_PARK:
+        atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
+        break;
+    case SW_EXIT:
+        g_free(m->p, prev);
+        break;
+    }
+}
+
+static G *next_runnable_fast(P *p, bool *inherit);
+static void g_exit(M *m, G *g);
+
+/* Entry of every goroutine (first switch lands here). */
+static void g_main(void)
+{
+    M *m = goro__getm();
+    G *g = m->curg;
+    san_switch_end(m, g, true);
+    finish_switch(m);
+    san_acquire(g);
+    g->fn(g->arg);
+    m = goro__getm();
+    g = m->curg;
+    if (g->lock_count) {
+        /* Like Go, a goroutine that ends wired to its thread takes the
+         * thread with it: its thread-local state may be anything now. */
+        m->exiting = true;
+        m->lockedg = NULL;
+        g->lockedm = NULL;
+        g->lock_count = 0;
+    }
+    g_exit(m, g);
+}
+
+/* The goroutine g stops running on m for reason `why`. Picks the next
+ * goroutine and switches to it directly when it can, else to g0. Returns
+ * (for YIELD and PARK) when g is resumed, possibly on another thread.
+ *
+ * Only g0 ever waits for a goroutine's on_cpu to clear: a successor still
+ * being switched out elsewhere goes to g0 (m->nextg), so two Ms switching
+ * out goroutines can never wait for each other. */
+static void g_switch_out(M *m, G *g, int why)
+{
+    P *p = m->p;
+    G *next = NULL;
+    bool inherit = false;
+    g->saved_errno = errno;
+    if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
+        goro__stack_overflow(g);
+    if (goro_likely(!g->lockedm && !m->exiting && !p_retired(p))) {
+        next = next_runnable_fast(p, &inherit);
+        if (goro_unlikely(next == g)) {
+            /* Our own wakeup (a due timer, say) arrived while parking. */
+            atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+            return;
+        }
+        if (next && goro_unlikely(next->lockedm != NULL ||
+                atomic_load_explicit(&next->on_cpu, memory_order_acquire))) {
+            m->nextg = next;
+            next = NULL;
+        }
+        if (!next && !m->nextg && why == SW_YIELD)
+            return;   /* nothing else to run: keep going */
+    }
+    m->prev = g;
+    m->prev_action = why;
+    if (next) {
+        g_prepare(m, next, inherit);
+        san_switch_begin(m, g, next, why == SW_EXIT);
+        goro__ctx_switch(&g->ctx, next->ctx);
+    } else {
+        m->curg = NULL;
+        san_switch_begin(m, g, NULL, why == SW_EXIT);
+        goro__ctx_switch(&g->ctx, m->g0ctx);
+    }
+    /* Resumed. */
+    m = goro__getm();
+    san_switch_end(m, g, false);
+    finish_switch(m);
+    errno_restore(g->saved_errno);
+}
+
+static void g_exit(M *m, G *g)
+{
+    atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
+    g_switch_out(m, g, SW_EXIT);
+    __builtin_unreachable();
+}
+
+/* The fast path of scheduling, run on the stopping goroutine's stack. */
+static G *next_runnable_fast(P *p, bool *inherit)
+{
+    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)) {
+        int64_t now = goro__nanotime();
+        if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed))
+            goro__timers_run(p, now);
+    }
+    if (goro_unlikely(p->schedtick % GORO_GLOBAL_EVERY == 0) &&
+        atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0) {
+        G *g = globrunq_get_locked_maybe(p, 1);
+        if (g) {
+            *inherit = false;
+            return g;
+        }
+    }
+    G *g = runq_get(p, inherit);
+    if (g)
+        return g;
+    *inherit = false;
+    return globrunq_get_locked_maybe(p, 0);
+}
+
+void goro__park(void)
+{
+    M *m = goro__getm();
+    G *g = m->curg;
+    uint32_t s = G_RUNNING;
+    if (!atomic_compare_exchange_strong_explicit(&g->status, &s, G_WAITING,
+            memory_order_acq_rel, memory_order_acquire)) {
+        if (s != G_WOKEN)
+            GORO_FATAL("park of goroutine %llu in state %u", (unsigned long long)g->id, s);
+        /* The wakeup came before we got here. */
+        atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+        return;
+    }
+    g_switch_out(m, g, SW_PARK);
+}
+
+void goro__ready(G *g)
+{
+    for (;;) {
+        uint32_t s = atomic_load_explicit(&g->status, memory_order_acquire);
+        if (s == G_RUNNING) {
+            if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_WOKEN,
+                    memory_order_acq_rel, memory_order_relaxed))
+                return;
+            continue;
+        }
+        if (s != G_WAITING)
+            GORO_FATAL("ready of goroutine %llu in state %u", (unsigned long long)g->id, s);
+        if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_RUNNABLE,
+                memory_order_acq_rel, memory_order_relaxed))
+            break;
+    }
+    M *m = goro__getm();
+    if (m && m->p && !m->exiting) {
+        runq_put(m->p, g, true);
+    } else {
+        goro__lock_acquire(&S.lock);
+        goro__runq_put_global(g, g, 1);
+        goro__lock_release(&S.lock);
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    goro__wakep();
+}
+
+void goro_yield(void)
+{
+    M *m = goro__getm();
+    if (!m || !m->curg) {
+        sched_yield();
+        return;
+    }
+    g_switch_out(m, m->curg, SW_YIELD);
+}
+
+/* ------------------------------------------------------------------ */
+/* The scheduler context (g0)                                          */
+
+static void reset_spinning(M *m)
+{
+    m->spinning = false;
+    if (atomic_fetch_sub(&S.nmspinning, 1) == 1)
+        goro__wakep();   /* we were the last spinner: recruit a successor */
+}
+
+/* Looks at every P's queue (after dropping the spinning count). */
+static bool any_work(void)
+{
+    if (atomic_load(&S.runq_size) > 0)
+        return true;
+    int n = atomic_load(&S.nprocs);
+    for (int i = 0; i < n; i++) {
+        P *p = atomic_load(&S.allp[i]);
+        if (p && !runq_empty(p))
+            return true;
+    }
+    return false;
+}
+
+/* Finds a goroutine to run; returns with m->p held. May sleep. */
+static G *find_runnable(M *m, bool *inherit)
+{
+top:
+    *inherit = false;
+    if (!m->p) {
+        goro__lock_acquire(&S.lock);
+        P *p = pidle_get();
+        goro__lock_release(&S.lock);
+        if (!p) {
+            stopm(m, 0);
+            goto top;
+        }
+        m->p = p;
+        p->m = m;
+    }
+    P *p = m->p;
+    if (p_retired(p)) {
+        goro__lock_acquire(&S.lock);
+        p_retire(p);
+        m->p = NULL;
+        goro__lock_release(&S.lock);
+        goto top;
+    }
+    int64_t now = goro__nanotime();
+    goro__timers_run(p, now);
+
+    G *g;
+    if (p->schedtick % GORO_GLOBAL_EVERY == 0 && (g = globrunq_get_locked_maybe(p, 1)))
+        goto found;
+    if ((g = runq_get(p, inherit)))
+        goto found;
+    if ((g = globrunq_get_locked_maybe(p, 0)))
+        goto found;
+
+    /* Steal, if not too many are spinning already. */
+    int np = atomic_load(&S.nprocs);
+    if (m->spinning || 2 * atomic_load(&S.nmspinning) < np - atomic_load(&S.npidle)) {
+        if (!m->spinning) {
+            m->spinning = true;
+            atomic_fetch_add(&S.nmspinning, 1);
+        }
+        for (int pass = 0; pass < 4; pass++) {
+            uint32_t start = (uint32_t)rng_next(&m->rng);
+            for (int i = 0; i < np; i++) {
+                P *v = atomic_load(&S.allp[(start + (uint32_t)i) % (uint32_t)np]);
+                if (!v || v == p || atomic_load_explicit(&v->status, memory_order_relaxed) == P_IDLE)
+                    continue;
+                if ((g = runq_steal(p, v, pass == 3)))
+                    goto found;
+            }
+        }
+    }
+    if (goro__timers_steal_run(p, goro__nanotime()) && (g = runq_get(p, inherit)))
+        goto found;
+
+    /* Nothing: give the P back. */
+    goro__lock_acquire(&S.lock);
+    if (S.runq_size > 0) {
+        g = globrunq_get(p, 0);
+        goro__lock_release(&S.lock);
+        goto found;
+    }
+    if (p_retired(p))
+        p_retire(p);
+    else
+        pidle_put(p);
+    m->p = NULL;
+    goro__lock_release(&S.lock);
+
+    if (m->spinning) {
+        m->spinning = false;
+        atomic_fetch_sub(&S.nmspinning, 1);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (any_work()) {
+            goro__lock_acquire(&S.lock);
+            P *q = pidle_get();
+            goro__lock_release(&S.lock);
+            if (q) {
+                m->p = q;
+                q->m = m;
+                m->spinning = true;
+                atomic_fetch_add(&S.nmspinning, 1);
+                goto top;
+            }
+        }
+    }
+
+    /* Sleep, until the earliest timer if this M is the one to watch them. */
+    int64_t until = goro__timers_earliest();
+    if (until) {
+        int64_t su = atomic_load(&S.timer_sleep_until);
+        if (su == 0 || until < su)
+            atomic_store(&S.timer_sleep_until, until);
+        else
+            until = 0;   /* another M watches an earlier or equal deadline */
+    }
+    stopm(m, until);
+    if (until) {
+        int64_t expect = until;
+        atomic_compare_exchange_strong(&S.timer_sleep_until, &expect, 0);
+    }
+    goto top;
+
+found:
+    if (m->spinning)
+        reset_spinning(m);
+    return g;
+}
+
+/* Wired M: give the P away and sleep until our goroutine is handed back. */
+static void stoplockedm(M *m)
+{
+    P *p = m->p;
+    m->p = NULL;
+    p->m = NULL;
+    handoffp(p);
+    for (;;) {
+        if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
+            break;
+        goro__futex_wait(&m->park, 0, INT64_MAX);
+    }
+    m->p = m->nextp;
+    m->nextp = NULL;
+    m->p->m = m;
+}
+
+/* m picked g, which is wired to another M: hand it our P and g. */
+static void startlockedm(M *m, G *g)
+{
+    M *lm = g->lockedm;
+    P *p = m->p;
+    m->p = NULL;
+    p->m = lm;
+    lm->nextp = p;
+    m_post(lm);
+}
+
+static void m_schedule(M *m)
+{
+    for (;;) {
+        finish_switch(m);
+        if (m->exiting) {
+            P *p = m->p;
+            m->p = NULL;
+            p->m = NULL;
+            handoffp(p);
+            return;
+        }
+        G *g;
+        bool inherit = false;
+        if (m->lockedg) {
+            /* Our goroutine stopped (parked or yielded): wait for it. */
+            stoplockedm(m);
+            g = m->lockedg;
+            /* It was dequeued by whoever handed it over. */
+        } else if (m->nextg) {
+            g = m->nextg;
+            m->nextg = NULL;
+        } else {
+            g = find_runnable(m, &inherit);
+        }
+        if (g->lockedm && g->lockedm != m) {
+            startlockedm(m, g);
+            continue;
+        }
+        g_prepare(m, g, inherit);
+        san_switch_begin(m, NULL, g, false);
+        goro__ctx_switch(&m->g0ctx, g->ctx);
+        san_switch_end(m, NULL, false);
+    }
+}
+
+static void m_init_thread(M *m)
+{
+    tls_m = m;
+    goro__stack_thread_init(m);
+#if GORO_ASAN
+    pthread_attr_t a;
+    void *lo;
+    size_t sz;
+    pthread_getattr_np(pthread_self(), &a);
+    pthread_attr_getstack(&a, &lo, &sz);
+    pthread_attr_destroy(&a);
+    m->g0_stack_lo = lo;
+    m->g0_stack_size = sz;
+#endif
+#if GORO_TSAN
+    m->tsan_fiber = __tsan_get_current_fiber();
+#endif
+}
+
+static void *m_main(void *arg)
+{
+    M *m = arg;
+    m_init_thread(m);
+    goro__lock_acquire(&S.lock);
+    m->id = S.mcount;
+    goro__lock_release(&S.lock);
+    m->p = m->nextp;
+    m->nextp = NULL;
+    m->p->m = m;
+    m_schedule(m);
+    /* A wired goroutine ended: the thread ends with it. */
+    goro__lock_acquire(&S.lock);
+    S.mcount--;
+    goro__lock_release(&S.lock);
+    free(m->altstack);
+    free(m);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Goroutine creation                                                  */
+
+static G *g_alloc(P *p, size_t argsize, int *klass)
+{
+    int k = argsize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL
+          : argsize <= GORO_COPY_INLINE ? G_CLASS_BIG : G_CLASS_HUGE;
+    *klass = k;
+    if (p && k != G_CLASS_HUGE && p->gfree[k]) {
+        G *g = p->gfree[k];
+        p->gfree[k] = g->schedlink;
+        p->ngfree[k]--;
+        return g;
+    }
+    size_t cap = k == G_CLASS_SMALL ? GORO_G_SMALL_ARG
+               : k == G_CLASS_BIG ? GORO_COPY_INLINE : argsize;
+    G *g = goro__malloc(sizeof(G) + cap);
+    if (g)
+        memset(g, 0, sizeof(G));
+    return g;
+}
+
+/* Dead-G caches that overflow spill to a global list. */
+static goro__lock gfree_lock;
+static G *gfree_global[2];
+
+static void g_free(P *p, G *g)
+{
+    goro__stack_release(p, g);
+#if GORO_TSAN
+    if (g->tsan_fiber) {
+        __tsan_destroy_fiber(g->tsan_fiber);
+        g->tsan_fiber = NULL;
+    }
+#endif
+    atomic_fetch_add_explicit(&p->nexited, 1, memory_order_relaxed);
+    atomic_store_explicit(&g->status, G_IDLE, memory_order_relaxed);
+    atomic_store_explicit(&g->on_cpu, 0, memory_order_relaxed);
+    int k = g->klass;
+    if (k == G_CLASS_HUGE) {
+        goro__free(g);
+        return;
+    }
+    g->schedlink = p->gfree[k];
+    p->gfree[k] = g;
+    if (++p->ngfree[k] > GORO_GFREE_MAX) {
+        G *head = p->gfree[k], *tail = head;
+        for (int i = 1; i < GORO_GFREE_MAX / 2; i++)
+            tail = tail->schedlink;
+        p->gfree[k] = tail->schedlink;
+        p->ngfree[k] -= GORO_GFREE_MAX / 2;
+        goro__lock_acquire(&gfree_lock);
+        tail->schedlink = gfree_global[k];
+        gfree_global[k] = head;
+        goro__lock_release(&gfree_lock);
+    }
+}
+
+/* Refills p's dead-G cache from the global list (cheap check first). */
+static void gfree_refill(P *p, int k)
+{
+    if (!gfree_global[k])
+        return;
+    goro__lock_acquire(&gfree_lock);
+    for (int i = 0; i < GORO_GFREE_MAX / 2 && gfree_global[k]; i++) {
+        G *g = gfree_global[k];
+        gfree_global[k] = g->schedlink;
+        g->schedlink = p->gfree[k];
+        p->gfree[k] = g;
+        p->ngfree[k]++;
+    }
+    goro__lock_release(&gfree_lock);
+}
+
+static uint64_t goid_new(P *p)
+{
+    if (p) {
+        if (p->goid_next == p->goid_end) {
+            p->goid_next = atomic_fetch_add(&S.goid_gen, 16) + 1;
+            p->goid_end = p->goid_next + 16;
+        }
+        return p->goid_next++;
+    }
+    return atomic_fetch_add(&S.goid_gen, 1) + 1;
+}
+
+static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
+                   const goro_opts *opts, const char *file, int line)
+{
+    if (!fn)
+        return GORO_EINVAL;
+    goro__init();
+    M *m = goro__getm();
+    P *p = m && m->curg ? m->p : NULL;
+    int k;
+    if (p && copysize <= GORO_COPY_INLINE) {
+        int kk = copysize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL : G_CLASS_BIG;
+        if (!p->gfree[kk])
+            gfree_refill(p, kk);
+    }
+    G *g = g_alloc(p, copysize, &k);
+    if (!g)
+        return GORO_ENOMEM;
+    g->klass = (uint16_t)k;
+    g->fn = fn;
+    if (copy) {
+        memcpy(g->argbuf, copy, copysize);
+        g->arg = g->argbuf;
+    } else {
+        g->arg = arg;
+    }
+    g->id = goid_new(p);
+    g->file = file;
+    g->line = line;
+    g->name = opts ? opts->name : NULL;
+    g->stack_size = opts ? opts->stack_size : 0;
+    g->stack_lo = NULL;
+    g->lock_count = 0;
+    g->lockedm = NULL;
+    g->saved_errno = 0;
+    atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+    san_release(g);
+    if (p) {
+        atomic_fetch_add_explicit(&p->ncreated, 1, memory_order_relaxed);
+        runq_put(p, g, true);
+        /* A goroutine that spawns faster than its P runs what it spawned
+         * lets them run (no other P took them): the dead ones' Gs and
+         * stacks are then reused while still in cache. */
+        if (atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
+                atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
+            atomic_thread_fence(memory_order_seq_cst);
+            goro__wakep();
+            goro_yield();
+            return 0;
+        }
+    } else {
+        atomic_fetch_add_explicit(&S.nthread_created, 1, memory_order_relaxed);
+        goro__lock_acquire(&S.lock);
+        goro__runq_put_global(g, g, 1);
+        goro__lock_release(&S.lock);
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    goro__wakep();
+    return 0;
+}
+
+int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
+{
+    return newproc(fn, arg, NULL, 0, NULL, file, line);
+}
+
+int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, int line)
+{
+    if (!arg && size)
+        return GORO_EINVAL;
+    return newproc(fn, NULL, arg, size, NULL, file, line);
+}
+
+int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
+{
+    return newproc(fn, arg, NULL, 0, opts, file, line);
+}
+
+/* ------------------------------------------------------------------ */
+/* Runtime calls                                                       */
+
+static void set_nprocs_locked(int n)
+{
+    int old = atomic_load(&S.nprocs);
+    for (int i = old; i < n; i++) {
+        P *p = atomic_load(&S.allp[i]);
+        if (!p) {
+            p = p_new(i);
+            atomic_store(&S.allp[i], p);
+            if (i >= S.nallp)
+                S.nallp = i + 1;
+        }
+        pidle_put(p);
+    }
+    atomic_store(&S.nprocs, n);
+    if (n < old) {
+        /* Idle Ps beyond the new count retire now; busy ones at their next
+         * schedule. */
+        for (P **pp = &S.pidle; *pp;) {
+            P *p = *pp;
+            if (p->id >= n) {
+                *pp = p->link;
+                atomic_store(&S.npidle, S.npidle - 1);
+                p_retire(p);
+            } else {
+                pp = &p->link;
+            }
+        }
+    }
+}
+
+static void init_runtime(void)
+{
+    cpu_set_t set;
+    ncpu = 1;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        ncpu = CPU_COUNT(&set);
+    if (ncpu < 1)
+        ncpu = 1;
+    int n = ncpu;
+    const char *env = getenv("GOROMAXPROCS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0)
+            n = (int)v;
+    }
+    if (n > GORO_MAX_PROCS)
+        n = GORO_MAX_PROCS;
+    goro__stack_init();
+    goro__lock_acquire(&S.lock);
+    set_nprocs_locked(n);
+    goro__lock_release(&S.lock);
+    goro__stack_overflow_handler_install();
+}
+
+void goro__init(void)
+{
+    pthread_once(&init_once, init_runtime);
+}
+
+int goro_maxprocs(int n)
+{
+    goro__init();
+    if (n > GORO_MAX_PROCS)
+        n = GORO_MAX_PROCS;
+    goro__lock_acquire(&S.lock);
+    int old = atomic_load(&S.nprocs);
+    if (n > 0 && n != old)
+        set_nprocs_locked(n);
+    goro__lock_release(&S.lock);
+    if (n > old)
+        goro__wakep();
+    return old;
+}
+
+int goro_num_cpu(void)
+{
+    goro__init();
+    return ncpu;
+}
+
+int goro_num_goroutine(void)
+{
+    goro__init();
+    int64_t n = atomic_load_explicit(&S.nthread_created, memory_order_relaxed);
+    for (int i = 0; i < GORO_MAX_PROCS; i++) {
+        P *p = atomic_load_explicit(&S.allp[i], memory_order_acquire);
+        if (!p)
+            break;
+        n += atomic_load_explicit(&p->ncreated, memory_order_relaxed);
+        n -= atomic_load_explicit(&p->nexited, memory_order_relaxed);
+    }
+    return n < 0 ? 0 : (int)n;
+}
+
+uint64_t goro_id(void)
+{
+    G *g = goro__getg();
+    return g ? g->id : 0;
+}
+
+void goro_lock_os_thread(void)
+{
+    M *m = goro__getm();
+    if (!m || !m->curg)
+        return;
+    G *g = m->curg;
+    if (g->lock_count++ == 0) {
+        g->lockedm = m;
+        m->lockedg = g;
+    }
+}
+
+void goro_unlock_os_thread(void)
+{
+    M *m = goro__getm();
+    if (!m || !m->curg)
+        return;
+    G *g = m->curg;
+    if (g->lock_count == 0)
+        return;   /* as in Go, an unmatched unlock is a no-op */
+    if (--g->lock_count == 0) {
+        g->lockedm = NULL;
+        m->lockedg = NULL;
+    }
+}

@@ -1,0 +1,292 @@
+/*
+ * stack.c: goroutine stacks: slabs, per-P pools, guard pages, overflow
+ * reports.
+ *
+ * A stack is one guard page followed by `size` usable bytes. Default-size
+ * stacks are carved from large MAP_NORESERVE slabs, so they cost only the
+ * pages a goroutine touches; a goroutine gets one when it first runs (never
+ * at goro_go), and gives it back to its P's pool when it ends. A pool over
+ * GORO_STACK_POOL spills half to a global pool after MADV_DONTNEED, which
+ * hands their pages back to the kernel. Other sizes get a mapping of their
+ * own, unmapped when the goroutine ends.
+ *
+ * Guard pages: MADV_GUARD_INSTALL (Linux 6.13+) costs no VMA, so a million
+ * guarded stacks fit under the default vm.max_map_count. Where the kernel
+ * lacks it, the first GUARD_MPROTECT_MAX stacks get an mprotect()ed guard
+ * page (two VMAs each) and later ones a canary word at their lowest usable
+ * address, checked each time their goroutine switches out (overflow then
+ * is reported late, at the switch, rather than at the faulting access).
+ *
+ * A SIGSEGV in a guard page is reported from an alternate signal stack as
+ * "goroutine N stack overflow" with the goroutine's creation site.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "san.h"
+#if GORO_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
+
+#define SLAB_STACKS 256
+#define GUARD_MPROTECT_MAX 16384
+#define CANARY 0x676f726f63616e79ull   /* "gorocany" */
+
+enum { STACK_CANARY = 1 };        /* unguarded: check the canary instead */
+
+enum { GUARD_MADVISE, GUARD_MPROTECT };
+
+static size_t page_size;
+static size_t default_total;      /* guard + GORO_STACK_DEFAULT */
+static int guard_mode;
+
+/* Slab carving and the global pool (pool_lock). */
+static goro__lock pool_lock;
+static char *slab_cur, *slab_end;
+static long nguarded;             /* mprotect guards installed */
+static char **gpool;
+static size_t gpool_n, gpool_cap;
+
+size_t goro__stack_default(void)
+{
+    return GORO_STACK_DEFAULT;
+}
+
+void goro__stack_init(void)
+{
+    page_size = (size_t)sysconf(_SC_PAGESIZE);
+    default_total = GORO_STACK_DEFAULT + page_size;
+    guard_mode = GUARD_MPROTECT;
+    const char *force = getenv("GORO_STACK_GUARD");
+    if (force && strcmp(force, "mprotect") == 0)
+        return;
+    void *probe = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (probe != MAP_FAILED) {
+        if (madvise(probe, page_size, MADV_GUARD_INSTALL) == 0)
+            guard_mode = GUARD_MADVISE;
+        munmap(probe, 2 * page_size);
+    }
+}
+
+/* Protects the guard page at lo; returns the STACK_* flags. */
+
+static int guard_install(char *lo, bool counted)
+{
+    if (guard_mode == GUARD_MADVISE) {
+        if (madvise(lo, page_size, MADV_GUARD_INSTALL) == 0)
+            return 0;
+    } else if (!counted || nguarded < GUARD_MPROTECT_MAX) {
+        if (mprotect(lo, page_size, PROT_NONE) == 0) {
+            if (counted)
+                nguarded++;
+            return 0;
+        }
+    }
+    *(uint64_t *)(lo + page_size) = CANARY;
+    return STACK_CANARY;
+}
+
+static void stack_register(char *lo, size_t total, G *g)
+{
+#if GORO_VALGRIND
+    unsigned id = VALGRIND_STACK_REGISTER(lo + page_size, lo + total);
+    if (g)
+        g->vg_stack_id = id;
+#endif
+#if GORO_ASAN
+    __lsan_register_root_region(lo + page_size, total - page_size);
+#endif
+    (void)lo; (void)total; (void)g;
+}
+
+/* A new default stack from the slab (pool_lock held). */
+static char *slab_carve(uint16_t *flags)
+{
+    if ((size_t)(slab_end - slab_cur) < default_total) {
+        size_t len = default_total * SLAB_STACKS;
+        void *s = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (s == MAP_FAILED)
+            return NULL;
+        madvise(s, len, MADV_NOHUGEPAGE);
+        slab_cur = s;
+        slab_end = slab_cur + len;
+    }
+    char *lo = slab_cur;
+    slab_cur += default_total;
+    *flags = (uint16_t)guard_install(lo, true);
+    stack_register(lo, default_total, NULL);
+    return lo;
+}
+
+int goro__stack_attach(P *p, G *g)
+{
+    if (g->stack_size == 0 || g->stack_size == GORO_STACK_DEFAULT) {
+        char *lo = NULL;
+        uint16_t flags = 0;
+        if (p->nstacks > 0) {
+            lo = p->stacks[--p->nstacks];
+        } else {
+            goro__lock_acquire(&pool_lock);
+            while (gpool_n > 0 && p->nstacks < GORO_STACK_POOL / 2)
+                p->stacks[p->nstacks++] = gpool[--gpool_n];
+            if (p->nstacks > 0)
+                lo = p->stacks[--p->nstacks];
+            else
+                lo = slab_carve(&flags);
+            goro__lock_release(&pool_lock);
+            if (!lo)
+                return GORO_ENOMEM;
+        }
+        /* Pool entries carry STACK_CANARY in their (page-aligned) low bits;
+         * the canary itself may have gone with MADV_DONTNEED. */
+        if ((uintptr_t)lo & STACK_CANARY) {
+            lo = (char *)((uintptr_t)lo & ~(uintptr_t)STACK_CANARY);
+            flags = STACK_CANARY;
+        }
+        if (flags & STACK_CANARY)
+            *(uint64_t *)(lo + page_size) = CANARY;
+        g->stack_lo = lo;
+        g->stack_size = default_total;
+        g->stack_flags = flags;
+        return 0;
+    }
+    size_t usable = (g->stack_size + page_size - 1) & ~(page_size - 1);
+    size_t total = usable + page_size;
+    void *s = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (s == MAP_FAILED)
+        return GORO_ENOMEM;
+    g->stack_lo = s;
+    g->stack_size = total;
+    g->stack_flags = (uint16_t)guard_install(s, false);
+    stack_register(s, total, g);
+    return 0;
+}
+
+/* `stack_lo`/`stack_size` hold the whole mapping while attached; the
+ * context is made on the usable part (see goro__stack_usable). */
+void goro__stack_usable(const G *g, char **lo, size_t *size)
+{
+    *lo = g->stack_lo + page_size;
+    *size = g->stack_size - page_size;
+}
+
+void goro__stack_release(P *p, G *g)
+{
+    char *lo = g->stack_lo;
+    if (!lo)
+        return;
+    g->stack_lo = NULL;
+    if (g->stack_size != default_total) {
+#if GORO_VALGRIND
+        VALGRIND_STACK_DEREGISTER(g->vg_stack_id);
+#endif
+#if GORO_ASAN
+        __lsan_unregister_root_region(lo + page_size, g->stack_size - page_size);
+#endif
+        munmap(lo, g->stack_size);
+        g->stack_size = 0;
+        return;
+    }
+    g->stack_size = 0;
+    p->stacks[p->nstacks++] = (char *)((uintptr_t)lo | (g->stack_flags & STACK_CANARY));
+    if (p->nstacks < GORO_STACK_POOL)
+        return;
+    /* Over the watermark: hand the pages of the older half back. */
+    int n = GORO_STACK_POOL / 2;
+    for (int i = 0; i < n; i++) {
+        char *s = (char *)((uintptr_t)p->stacks[i] & ~(uintptr_t)STACK_CANARY);
+        madvise(s + page_size, default_total - page_size, MADV_DONTNEED);
+    }
+    goro__lock_acquire(&pool_lock);
+    if (gpool_n + (size_t)n > gpool_cap) {
+        size_t cap = gpool_cap ? gpool_cap * 2 : 1024;
+        while (cap < gpool_n + (size_t)n)
+            cap *= 2;
+        char **ng = realloc(gpool, cap * sizeof *ng);
+        if (!ng) {
+            goro__lock_release(&pool_lock);
+            return;   /* keep them in the P pool; it stays full */
+        }
+        gpool = ng;
+        gpool_cap = cap;
+    }
+    memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
+    gpool_n += (size_t)n;
+    goro__lock_release(&pool_lock);
+    memmove(p->stacks, p->stacks + n, (size_t)(p->nstacks - n) * sizeof *p->stacks);
+    p->nstacks -= n;
+}
+
+bool goro__stack_canary_ok(const G *g)
+{
+    return !(g->stack_flags & STACK_CANARY) ||
+           *(const uint64_t *)(g->stack_lo + page_size) == CANARY;
+}
+
+_Noreturn void goro__stack_overflow(const G *g)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf,
+                     "fatal error: goroutine %llu stack overflow (stack %zu bytes, created at %s:%d)\n",
+                     (unsigned long long)g->id, g->stack_size - page_size,
+                     g->file ? g->file : "?", g->line);
+    if (n > 0)
+        (void)!write(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    abort();
+}
+
+/* ---- overflow reports ---- */
+
+static struct sigaction old_segv;
+
+static void segv_handler(int sig, siginfo_t *si, void *uctx)
+{
+    M *m = goro__getm();
+    G *g = m ? m->curg : NULL;
+    char *addr = si->si_addr;
+    if (g && g->stack_lo && addr >= g->stack_lo - page_size &&
+        addr < g->stack_lo + page_size) {
+        signal(SIGABRT, SIG_DFL);
+        goro__stack_overflow(g);
+    }
+    /* Not ours: behave as if we were never installed. */
+    if (old_segv.sa_flags & SA_SIGINFO) {
+        if (old_segv.sa_sigaction) {
+            old_segv.sa_sigaction(sig, si, uctx);
+            return;
+        }
+    } else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+        old_segv.sa_handler(sig);
+        return;
+    }
+    sigaction(SIGSEGV, &old_segv, NULL);   /* the fault repeats, unhandled */
+}
+
+void goro__stack_overflow_handler_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = segv_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+}
+
+void goro__stack_thread_init(M *m)
+{
+    size_t sz = 64 * 1024;
+    m->altstack = malloc(sz);
+    if (!m->altstack)
+        return;
+    stack_t ss = { .ss_sp = m->altstack, .ss_size = sz, .ss_flags = 0 };
+    sigaltstack(&ss, NULL);
+}

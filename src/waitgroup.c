@@ -1,0 +1,149 @@
+/*
+ * waitgroup.c: goro_waitgroup (Go's sync.WaitGroup).
+ *
+ * state_ holds the counter in its high 32 bits (signed) and the number of
+ * waiters in its low 32. add is one atomic add (acq_rel) unless it brings
+ * the counter to zero with waiters present; then, under lock_ (a
+ * goro__lock, which protects the waiter list waiters_), it detaches the
+ * list, subtracts the detached waiters from state_ and wakes each after
+ * dropping the lock. wait counts itself in (CAS, only while the counter is
+ * non-zero) and links its node under the same lock, so a zeroing add that
+ * saw the waiter also finds its node. A waiter that times out unlinks and
+ * uncounts itself under the lock, unless a waker detached it first.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "san.h"
+#include "wait.h"
+
+typedef struct wg_node {
+    goro__waiter w;
+    struct wg_node *next;
+} wg_node;
+
+static goro__lock *wg_lock(goro_waitgroup *wg)
+{
+    return (goro__lock *)&wg->lock_;
+}
+
+static _Atomic uint64_t *wg_state(goro_waitgroup *wg)
+{
+    return (_Atomic uint64_t *)&wg->state_;
+}
+
+static int32_t wg_count(uint64_t s)
+{
+    return (int32_t)(s >> 32);
+}
+
+static uint32_t wg_waiters(uint64_t s)
+{
+    return (uint32_t)s;
+}
+
+void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, int line)
+{
+    if (!wg)
+        goro__fatal(file, line, "sync: WaitGroup is NULL");
+    if (delta < INT32_MIN || delta > INT32_MAX)
+        goro__fatal(file, line, "sync: WaitGroup delta out of range");
+    if (delta < 0)
+        san_release(wg);
+    uint64_t s = atomic_fetch_add_explicit(wg_state(wg), (uint64_t)delta << 32,
+                                           memory_order_acq_rel);
+    int64_t v = (int64_t)wg_count(s) + delta;
+    if (v < 0)
+        goro__fatal(file, line, "sync: negative WaitGroup counter");
+    if (v > INT32_MAX)
+        goro__fatal(file, line, "sync: WaitGroup counter overflow");
+    if (v != 0 || wg_waiters(s) == 0)
+        return;
+    goro__lock_acquire(wg_lock(wg));
+    wg_node *list = wg->waiters_;
+    uint32_t n = 0;
+    for (wg_node *x = list; x; x = x->next)
+        n++;
+    wg->waiters_ = NULL;
+    atomic_fetch_sub_explicit(wg_state(wg), n, memory_order_relaxed);
+    goro__lock_release(wg_lock(wg));
+    while (list) {
+        wg_node *x = list;
+        list = x->next;   /* read before the wake: x dies with it */
+        if (goro__waiter_claim(&x->w))
+            goro__waiter_wake(&x->w);
+    }
+}
+
+int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
+{
+    if (!wg)
+        return GORO_EINVAL;
+    uint64_t s = atomic_load_explicit(wg_state(wg), memory_order_acquire);
+    if (wg_count(s) == 0) {
+        san_acquire(wg);
+        return 0;
+    }
+    goro__init();
+    wg_node n;
+    goro__waiter_init(&n.w);
+    goro__lock_acquire(wg_lock(wg));
+    do {
+        if (wg_count(s) == 0) {
+            goro__lock_release(wg_lock(wg));
+            san_acquire(wg);
+            return 0;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(wg_state(wg), &s, s + 1,
+                 memory_order_acq_rel, memory_order_acquire));
+    n.next = wg->waiters_;
+    wg->waiters_ = &n;
+    goro__lock_release(wg_lock(wg));
+    int r = goro__waiter_block(&n.w, deadline);
+    if (r == GORO_ETIMEDOUT) {
+        goro__lock_acquire(wg_lock(wg));
+        for (wg_node **pp = (wg_node **)&wg->waiters_; *pp; pp = &(*pp)->next)
+            if (*pp == &n) {
+                *pp = n.next;
+                atomic_fetch_sub_explicit(wg_state(wg), 1, memory_order_relaxed);
+                break;
+            }
+        goro__lock_release(wg_lock(wg));
+        return r;
+    }
+    san_acquire(wg);
+    return 0;
+}
+
+void goro_waitgroup_wait(goro_waitgroup *wg)
+{
+    if (!wg)
+        GORO_FATAL("sync: WaitGroup is NULL");
+    goro_waitgroup_wait_until(wg, GORO_FOREVER);
+}
+
+typedef struct wg_task {
+    goro_waitgroup *wg;
+    goro_fn fn;
+    void *arg;
+} wg_task;
+
+static void wg_trampoline(void *p)
+{
+    wg_task t;
+    memcpy(&t, p, sizeof t);
+    t.fn(t.arg);
+    goro_waitgroup_add_at(t.wg, -1, __FILE__, __LINE__);
+}
+
+int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg, const char *file, int line)
+{
+    if (!wg || !fn)
+        return GORO_EINVAL;
+    wg_task t = { wg, fn, arg };
+    goro_waitgroup_add_at(wg, 1, file, line);
+    int r = goro_go_copy_at(wg_trampoline, &t, sizeof t, file, line);
+    if (r != 0)
+        goro_waitgroup_add_at(wg, -1, file, line);
+    return r;
+}
