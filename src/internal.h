@@ -146,7 +146,6 @@ struct goro__m {
 typedef struct goro__sched {
     goro__lock lock;
     _Atomic int nprocs;        /* GOMAXPROCS; written under lock */
-    int nallp;                 /* Ps allocated (lock) */
     P *_Atomic allp[GORO_MAX_PROCS];
     P *pidle;                  /* idle Ps (lock) */
     _Atomic int npidle;        /* written under lock */

@@ -727,10 +727,14 @@ top:
     P *p = m->p;
     if (p_retired(p)) {
         goro__lock_acquire(&S.lock);
-        p_retire(p);
-        m->p = NULL;
+        bool retired = p_retired(p);   /* GOMAXPROCS may have grown again */
+        if (retired) {
+            p_retire(p);
+            m->p = NULL;
+        }
         goro__lock_release(&S.lock);
-        goto top;
+        if (retired)
+            goto top;
     }
     int64_t now = goro__nanotime();
     goro__timers_run(p, now);
@@ -1094,10 +1098,12 @@ static void set_nprocs_locked(int n)
         if (!p) {
             p = p_new(i);
             atomic_store(&S.allp[i], p);
-            if (i >= S.nallp)
-                S.nallp = i + 1;
+            pidle_put(p);
+        } else if (atomic_load_explicit(&p->status, memory_order_relaxed) == P_DEAD) {
+            pidle_put(p);
         }
-        pidle_put(p);
+        /* else: still held by an M that has not retired it yet; it
+         * simply stays. */
     }
     atomic_store(&S.nprocs, n);
     if (n < old) {

@@ -1,0 +1,39 @@
+/*
+ * Portable context switch on getcontext/makecontext/swapcontext (contract:
+ * src/arch/arch.h), built with -DGORO_UCONTEXT=ON on any architecture.
+ *
+ * A context is a ucontext_t*. A parked context's ucontext_t lives in the
+ * frame of the goro__ctx_switch call that parked it; a fresh one sits at the
+ * top of its stack, above the stack makecontext gives entry. swapcontext
+ * saves and restores the signal mask (a system call) and the floating-point
+ * environment, so this is much slower than the assembly switches but needs
+ * nothing architecture-specific.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <ucontext.h>
+#include "../arch.h"
+
+void goro__ctx_switch(void **from, void *to)
+{
+    ucontext_t self;
+    *from = &self;
+    if (swapcontext(&self, (ucontext_t *)to) != 0)
+        abort();
+}
+
+void *goro__ctx_make(void *lo, size_t size, void (*entry)(void))
+{
+    uintptr_t top = (uintptr_t)lo + size;
+    ucontext_t *uc = (ucontext_t *)((top - sizeof(ucontext_t)) & ~(uintptr_t)63);
+    /* getcontext captures the caller's signal mask and floating-point
+     * control words, which the new context starts with. */
+    if (getcontext(uc) != 0)
+        abort();
+    uc->uc_stack.ss_sp = lo;
+    uc->uc_stack.ss_size = (size_t)((uintptr_t)uc - (uintptr_t)lo) & ~(size_t)15;
+    uc->uc_stack.ss_flags = 0;
+    uc->uc_link = NULL;
+    makecontext(uc, entry, 0);
+    return uc;
+}

@@ -1,0 +1,51 @@
+/*
+ * testutil.h: the little each test needs: CHECK, a scale-down factor for
+ * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1), and
+ * run_main() to run a function as a goroutine and wait for it.
+ * Every test is its own process; CTest gives each a timeout.
+ */
+#ifndef GORO_TESTUTIL_H
+#define GORO_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "goro.h"
+
+#define CHECK(cond) do { \
+    if (!(cond)) { \
+        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        exit(1); \
+    } } while (0)
+
+#define CHECK_EQ(a, b) do { \
+    long long a_ = (long long)(a), b_ = (long long)(b); \
+    if (a_ != b_) { \
+        fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
+                __FILE__, __LINE__, #a, a_, #b, b_); \
+        exit(1); \
+    } } while (0)
+
+/* Divides iteration counts in slow builds. */
+static inline long scaled(long n, long slow_div)
+{
+    const char *s = getenv("GORO_TEST_SLOW");
+    if (s && *s && *s != '0') {
+        n /= slow_div;
+        if (n < 1)
+            n = 1;
+    }
+    return n;
+}
+
+/* Runs fn(arg) in a goroutine and waits for it on this (plain) thread. */
+static inline void run_main(goro_fn fn, void *arg)
+{
+    goro_waitgroup wg = {0};
+    CHECK(goro_waitgroup_go(&wg, fn, arg) == 0);
+    goro_waitgroup_wait(&wg);
+}
+
+#define TEST_PASS(name) do { printf("%s: 1 passed, 0 failed\n", name); return 0; } while (0)
+
+#endif
