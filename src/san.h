@@ -22,7 +22,7 @@
 #endif
 
 /* Stack bounds of the goroutine g, or of m's own thread stack (g NULL). */
-static inline void san_switch_begin(M *m, G *from, G *to, bool from_dies)
+__attribute__((always_inline)) static inline void san_switch_begin(M *m, G *from, G *to, bool from_dies)
 {
 #if GORO_ASAN
     void **fake = from_dies ? NULL : (from ? &from->asan_fake : &m->asan_fake);
@@ -40,7 +40,7 @@ static inline void san_switch_begin(M *m, G *from, G *to, bool from_dies)
 
 /* On the resumed side; `self` is the goroutine now running (NULL: g0),
  * first_run when it has never run before. */
-static inline void san_switch_end(M *m, G *self, bool first_run)
+__attribute__((always_inline)) static inline void san_switch_end(M *m, G *self, bool first_run)
 {
 #if GORO_ASAN
     const void *lo;
@@ -50,6 +50,31 @@ static inline void san_switch_end(M *m, G *self, bool first_run)
 #endif
     (void)m; (void)self; (void)first_run;
 }
+
+/* TSan: the library is compiled uninstrumented, but the libc functions it
+ * calls (memcpy, realloc, clock_gettime, ...) are intercepted and checked.
+ * Runtime code therefore runs with the current fiber's memory accesses
+ * ignored: SAN_RUNTIME_SCOPE at the top of a public call ignores them until
+ * the call returns (the count is per fiber, so parking inside is fine);
+ * M threads ignore them for good on their scheduler context. */
+#if GORO_TSAN
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+static inline void san_scope_end_(int *unused)
+{
+    (void)unused;
+    __tsan_ignore_thread_end();
+}
+#define SAN_RUNTIME_SCOPE \
+    __tsan_ignore_thread_begin(); \
+    int san_scope_ __attribute__((cleanup(san_scope_end_), unused)) = 0
+#define san_ignore_begin() __tsan_ignore_thread_begin()
+#define san_ignore_end() __tsan_ignore_thread_end()
+#else
+#define SAN_RUNTIME_SCOPE do { } while (0)
+#define san_ignore_begin() do { } while (0)
+#define san_ignore_end() do { } while (0)
+#endif
 
 /* Happens-before edges for goro's own synchronisation (no-ops without TSan). */
 static inline void san_release(void *addr)

@@ -69,10 +69,19 @@ G *goro__getg(void)
     return m ? m->curg : NULL;
 }
 
+/* errno is per thread, so goroutines sharing a thread take turns in it:
+ * under TSan the turns are happens-before edges on its address. */
 __attribute__((noinline)) static void errno_restore(int v)
 {
     __asm__ volatile("" ::: "memory");
+    san_acquire(&errno);
     errno = v;
+}
+
+static inline void errno_save(G *g)
+{
+    g->saved_errno = errno;
+    san_release(&errno);
 }
 
 static inline uint64_t rng_next(uint64_t *s)
@@ -500,6 +509,9 @@ static inline void g_prepare(M *m, G *g, bool inherit)
         size_t size;
         goro__stack_usable(g, &lo, &size);
         g->ctx = goro__ctx_make(lo, size, g_main);
+#if GORO_TSAN
+        g->tsan_fiber = __tsan_create_fiber(0);
+#endif
     }
 }
 
@@ -536,9 +548,16 @@ static void g_main(void)
     M *m = goro__getm();
     G *g = m->curg;
     san_switch_end(m, g, true);
+    san_ignore_begin();
     finish_switch(m);
+    /* Happens-before from the spawner, and from whoever used this G and
+     * this stack before (see g_exit). */
     san_acquire(g);
+    san_acquire(g->stack_lo);
+    san_acquire(&errno);
+    san_ignore_end();
     g->fn(g->arg);
+    san_ignore_begin();
     m = goro__getm();
     g = m->curg;
     if (g->lock_count) {
@@ -564,7 +583,7 @@ static void g_switch_out(M *m, G *g, int why)
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
-    g->saved_errno = errno;
+    errno_save(g);
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
     if (goro_likely(!g->lockedm && !m->exiting && !p_retired(p))) {
@@ -586,10 +605,14 @@ static void g_switch_out(M *m, G *g, int why)
     m->prev_action = why;
     if (next) {
         g_prepare(m, next, inherit);
+        if (why == SW_EXIT)
+            san_ignore_end();   /* the fiber ends: it must not ignore */
         san_switch_begin(m, g, next, why == SW_EXIT);
         goro__ctx_switch(&g->ctx, next->ctx);
     } else {
         m->curg = NULL;
+        if (why == SW_EXIT)
+            san_ignore_end();   /* the fiber ends: it must not ignore */
         san_switch_begin(m, g, NULL, why == SW_EXIT);
         goro__ctx_switch(&g->ctx, m->g0ctx);
     }
@@ -602,6 +625,8 @@ static void g_switch_out(M *m, G *g, int why)
 
 static void g_exit(M *m, G *g)
 {
+    san_release(g);
+    san_release(g->stack_lo);
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
     g_switch_out(m, g, SW_EXIT);
     __builtin_unreachable();
@@ -676,6 +701,7 @@ void goro__ready(G *g)
 
 void goro_yield(void)
 {
+    SAN_RUNTIME_SCOPE;
     M *m = goro__getm();
     if (!m || !m->curg) {
         sched_yield();
@@ -902,6 +928,7 @@ static void m_init_thread(M *m)
 #if GORO_TSAN
     m->tsan_fiber = __tsan_get_current_fiber();
 #endif
+    san_ignore_begin();   /* the scheduler context is runtime code only */
 }
 
 static void *m_main(void *arg)
@@ -915,6 +942,7 @@ static void *m_main(void *arg)
     m->nextp = NULL;
     m->p->m = m;
     m_schedule(m);
+    san_ignore_end();
     /* A wired goroutine ended: the thread ends with it. */
     goro__lock_acquire(&S.lock);
     S.mcount--;
@@ -1013,6 +1041,7 @@ static uint64_t goid_new(P *p)
 static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
                    const goro_opts *opts, const char *file, int line)
 {
+    SAN_RUNTIME_SCOPE;
     if (!fn)
         return GORO_EINVAL;
     goro__init();
@@ -1154,6 +1183,7 @@ void goro__init(void)
 
 int goro_maxprocs(int n)
 {
+    SAN_RUNTIME_SCOPE;
     goro__init();
     if (n > GORO_MAX_PROCS)
         n = GORO_MAX_PROCS;
@@ -1169,12 +1199,14 @@ int goro_maxprocs(int n)
 
 int goro_num_cpu(void)
 {
+    SAN_RUNTIME_SCOPE;
     goro__init();
     return ncpu;
 }
 
 int goro_num_goroutine(void)
 {
+    SAN_RUNTIME_SCOPE;
     goro__init();
     int64_t n = atomic_load_explicit(&S.nthread_created, memory_order_relaxed);
     for (int i = 0; i < GORO_MAX_PROCS; i++) {

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "timer.h"
+#include "san.h"
 #include "wait.h"
 
 int64_t goro__nanotime(void)
@@ -213,6 +214,7 @@ void goro__timers_move(P *from, P *to)
 
 void goro_sleep(int64_t d)
 {
+    SAN_RUNTIME_SCOPE;
     if (d <= 0)
         return;
     int64_t now = goro__nanotime();

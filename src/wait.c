@@ -73,6 +73,7 @@ static int block_thread(goro__waiter *w, int64_t deadline)
 
 int goro__waiter_block(goro__waiter *w, int64_t deadline)
 {
+    SAN_RUNTIME_SCOPE;
     if (!w->g) {
         int r = block_thread(w, deadline);
         san_acquire(w);

