@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# bench/run.sh: runs goro's benchmark workloads and their Go twins on this
+# machine and prints one table of medians (run by `make bench`).
+#
+# Programs: bench/<name>.c (built by CMake as bench_<name>) and its twin
+# bench/go/<name>/main.go (built here with `go build`). Each program runs one
+# warm-up pass and 3 measured passes and prints the median of the passes
+# (parked_memory: one cold pass per process), like the Go baselines in
+# shared/reference/baselines.md.
+#
+# Output format of every program (C and Go alike), on stdout:
+#     <workload> <metric> <value>        e.g.  spawn_join ns_per_op 42.1
+#     <workload> cold_<metric> <value>   the warm-up pass
+#     # ...                              comments: settings, per-pass values
+# Metrics: spawn_join ns_per_op (per goroutine), yield ns_per_op (per
+# goro_yield / Gosched call), parked_memory bytes_per_goroutine (RSS) and
+# create_ms, idle_cpu cpu_ms (process CPU per idle second; target 0).
+#
+# This script runs each (workload, procs) pair as BENCH_RUNS separate
+# processes per language, alternating goro and Go, with GOROMAXPROCS /
+# GOMAXPROCS set to procs, and reports the median over the processes.
+# yield always runs at procs 1 only.
+#
+# Environment:
+#   BENCH_RUNS=3            processes per (workload, procs, language)
+#   BENCH_PROCS="1 2"       proc counts, e.g. "1 2 4 8 16"
+#   BENCH_ONLY=name         run only workloads whose name contains name
+#   BENCH_BIN_DIR=dir       where bench_<name> executables are (default: found
+#                           under build/)
+#   BENCH_NO_GO=1           skip the Go twins
+#   BENCH_NO_BUILD=1        do not run `make -s build` first
+# Raw output of every process is kept in build/bench-logs/.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${BENCH_RUNS:-3}
+PROCS=${BENCH_PROCS:-"1 2"}
+ONLY=${BENCH_ONLY:-}
+LOGDIR=$ROOT/build/bench-logs
+GOBIN_DIR=$ROOT/build/bench-go
+TIMEOUT=${BENCH_TIMEOUT:-120}
+
+# workload:metric pairs, one table row each (per procs)
+ROWS="spawn_join:ns_per_op yield:ns_per_op parked_memory:bytes_per_goroutine parked_memory:create_ms idle_cpu:cpu_ms"
+WORKLOADS="spawn_join yield parked_memory idle_cpu"
+
+say() { echo "bench: $*" >&2; }
+
+selected() { [ -z "$ONLY" ] || [[ "$1" == *"$ONLY"* ]]; }
+
+# ---- build goro and the C workloads --------------------------------------
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    if ! make -s build >&2; then
+        say "make build failed; trying cmake directly"
+        cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >&2 &&
+            cmake --build build/release -j2 >&2 || { say "build failed"; exit 1; }
+    fi
+fi
+
+cbin() {   # path of the bench_<name> executable, or nothing
+    local name=bench_$1 d
+    if [ -n "${BENCH_BIN_DIR:-}" ]; then
+        [ -x "$BENCH_BIN_DIR/$name" ] && echo "$BENCH_BIN_DIR/$name"
+        return
+    fi
+    for d in build/release build/release/bench build/release/bin build; do
+        [ -x "$d/$name" ] && [ -f "$d/$name" ] && { echo "$ROOT/$d/$name"; return; }
+    done
+    find build -type f -perm -u+x -name "$name" 2>/dev/null | head -n 1 |
+        sed "s|^|$ROOT/|"
+}
+
+# ---- build the Go twins ---------------------------------------------------
+HAVE_GO=0
+if [ -z "${BENCH_NO_GO:-}" ]; then
+    if ! command -v go >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        say "go not found; trying apt-get install -y golang-go"
+        { apt-get install -y golang-go || { apt-get update && apt-get install -y golang-go; }; } >/dev/null 2>&1
+    fi
+    if command -v go >/dev/null 2>&1; then
+        HAVE_GO=1
+        mkdir -p "$GOBIN_DIR"
+        for w in $WORKLOADS; do
+            selected "$w" || continue
+            if ! GO111MODULE=off GOFLAGS= go build -o "$GOBIN_DIR/$w" "bench/go/$w/main.go" >&2; then
+                say "go build of bench/go/$w failed"
+                rm -f "$GOBIN_DIR/$w"
+            fi
+        done
+    else
+        say "Go is not installed: running the C workloads only (no ratios)"
+    fi
+fi
+
+# ---- run -------------------------------------------------------------------
+mkdir -p "$LOGDIR"
+rm -f "$LOGDIR"/*.txt
+
+median() {   # median of the numbers on stdin, or "-" if none
+    sort -g | awk '{v[NR]=$1} END {
+        if (NR == 0) { print "-"; exit }
+        if (NR % 2) print v[(NR+1)/2]; else printf "%.6g\n", (v[NR/2]+v[NR/2+1])/2 }'
+}
+
+run_one() {   # lang workload procs run -> log file
+    local lang=$1 w=$2 p=$3 r=$4 bin log
+    log="$LOGDIR/${lang}_${w}_P${p}_${r}.txt"
+    if [ "$lang" = goro ]; then bin=$(cbin "$w"); else bin="$GOBIN_DIR/$w"; fi
+    if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+        echo "# no binary for $lang $w" >"$log"
+        return
+    fi
+    GOROMAXPROCS=$p GOMAXPROCS=$p timeout "$TIMEOUT" "$bin" >"$log" 2>&1
+    local rc=$?
+    [ $rc -eq 0 ] || { say "$lang $w procs=$p run $r exited $rc (see $log)"; echo "# exit $rc" >>"$log"; }
+}
+
+value() {   # lang workload metric procs -> median over runs
+    local lang=$1 w=$2 m=$3 p=$4
+    cat "$LOGDIR/${lang}_${w}_P${p}_"*.txt 2>/dev/null |
+        awk -v w="$w" -v m="$m" '$1 == w && $2 == m { print $3 }' | median
+}
+
+procs_for() { if [ "$1" = yield ]; then echo 1; else echo "$PROCS"; fi; }
+
+START=$(date +%s)
+for w in $WORKLOADS; do
+    selected "$w" || continue
+    [ -n "$(cbin "$w")" ] || say "no bench_$w executable found (C side skipped)"
+    for p in $(procs_for "$w"); do
+        say "$w procs=$p ($RUNS runs)"
+        for r in $(seq 1 "$RUNS"); do
+            run_one goro "$w" "$p" "$r"
+            [ $HAVE_GO = 1 ] && run_one go "$w" "$p" "$r"
+        done
+    done
+done
+say "done in $(( $(date +%s) - START )) s; raw output in $LOGDIR"
+
+# ---- table -----------------------------------------------------------------
+{
+    echo "# goro vs Go, medians over $RUNS processes; $(nproc) CPUs; $( [ $HAVE_GO = 1 ] && go version | awk '{print $3}' || echo 'no Go')"
+    printf '%-14s | %-20s | %5s | %12s | %12s | %8s\n' workload metric procs goro Go goro/Go
+    printf '%s\n' "---------------|----------------------|-------|--------------|--------------|---------"
+    for row in $ROWS; do
+        w=${row%%:*} m=${row#*:}
+        selected "$w" || continue
+        for p in $(procs_for "$w"); do
+            g=$(value goro "$w" "$m" "$p")
+            o=$( [ $HAVE_GO = 1 ] && value go "$w" "$m" "$p" || echo -)
+            ratio=$(awk -v a="$g" -v b="$o" 'BEGIN {
+                if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')
+            printf '%-14s | %-20s | %5s | %12s | %12s | %8s\n' "$w" "$m" "$p" "$g" "$o" "$ratio"
+        done
+    done
+} | tee "$ROOT/build/bench-results.txt"
