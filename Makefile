@@ -60,7 +60,7 @@ test-ucontext:
 test-aarch64:
 	$(call configure_build,build/aarch64,-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake \
 	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BENCH=OFF)
-	cd build/aarch64 && $(CTEST) $(CTEST_FLAGS) -L arch
+	cd build/aarch64 && $(CTEST) $(CTEST_FLAGS) -L "arch|sched"
 
 bench:
 	bash bench/run.sh
