@@ -608,16 +608,15 @@ static void g_switch_out(M *m, G *g, int why)
         if (why == SW_EXIT)
             san_ignore_end();   /* the fiber ends: it must not ignore */
         san_switch_begin(m, g, next, why == SW_EXIT);
-        goro__ctx_switch(&g->ctx, next->ctx);
+        m = goro__ctx_switch(&g->ctx, next->ctx, m);
     } else {
         m->curg = NULL;
         if (why == SW_EXIT)
             san_ignore_end();   /* the fiber ends: it must not ignore */
         san_switch_begin(m, g, NULL, why == SW_EXIT);
-        goro__ctx_switch(&g->ctx, m->g0ctx);
+        m = goro__ctx_switch(&g->ctx, m->g0ctx, m);
     }
-    /* Resumed. */
-    m = goro__getm();
+    /* Resumed, by the M now running us (it passed itself). */
     san_switch_end(m, g, false);
     finish_switch(m);
     errno_restore(g->saved_errno);
@@ -906,7 +905,7 @@ static void m_schedule(M *m)
         }
         g_prepare(m, g, inherit);
         san_switch_begin(m, NULL, g, false);
-        goro__ctx_switch(&m->g0ctx, g->ctx);
+        goro__ctx_switch(&m->g0ctx, g->ctx, m);
         san_switch_end(m, NULL, false);
     }
 }

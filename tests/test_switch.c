@@ -149,17 +149,25 @@ static void entered(void)
 #endif
 }
 
+/* Each switch hands the target the address of the context it came from;
+ * the resumed side checks it got what its resumer passed. */
+static ctx *last_from;
+
 static void sw(ctx *from, ctx *to)
 {
     before_switch(from, to, 0);
-    goro__ctx_switch(&from->sp, to->sp);
+    last_from = from;
+    void *got = goro__ctx_switch(&from->sp, to->sp, from);
+    if (got != last_from)
+        FAIL("context %d resumed with transfer %p, want %p", from->id, got, (void *)last_from);
     after_switch(from);
 }
 
 static void finish(ctx *self, ctx *to)
 {
     before_switch(self, to, 1);
-    goro__ctx_switch(&self->sp, to->sp);
+    last_from = self;
+    goro__ctx_switch(&self->sp, to->sp, self);
     FAIL("finished context %d was resumed", self->id);
 }
 

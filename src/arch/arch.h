@@ -18,9 +18,10 @@
 
 #include <stddef.h>
 
-/* Saves the running context into *from and resumes `to`. Returns when some
- * later switch resumes *from. */
-void goro__ctx_switch(void **from, void *to);
+/* Saves the running context into *from and resumes `to`, handing it `arg`.
+ * Returns when some later switch resumes *from, with the `arg` that switch
+ * passed (a fresh context's entry gets none). */
+void *goro__ctx_switch(void **from, void *to, void *arg);
 
 /* Prepares a fresh context on the stack [lo, lo + size) that, when first
  * switched to, calls entry() with the floating-point control words of the

@@ -17,7 +17,7 @@
     .hidden goro__ctx_switch
     .type   goro__ctx_switch, %function
     .p2align 4
-goro__ctx_switch:               /* x0 = void **from, x1 = void *to */
+goro__ctx_switch:               /* x0 = void **from, x1 = void *to, x2 = arg */
     .cfi_startproc
     hint    #34                 /* bti c: a no-op where BTI is off */
     sub     sp, sp, #FRAME
@@ -51,6 +51,7 @@ goro__ctx_switch:               /* x0 = void **from, x1 = void *to */
     ldp     d12, d13, [sp, #128]
     ldp     d14, d15, [sp, #144]
     add     sp, sp, #FRAME
+    mov     x0, x2              /* the resumed side returns arg */
     ret
     .cfi_endproc
     .size   goro__ctx_switch, .-goro__ctx_switch

@@ -14,12 +14,26 @@
 #include <ucontext.h>
 #include "../arch.h"
 
-void goro__ctx_switch(void **from, void *to)
+/* The value handed to the resumed context. Written and read on the same
+ * thread around one swapcontext; read through a function that is never
+ * inlined, as the resumed context may be on another thread than the one
+ * it last ran on (a cached TLS address would be that thread's). */
+static __thread void *transfer;
+
+__attribute__((noinline)) static void *transfer_take(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return transfer;
+}
+
+void *goro__ctx_switch(void **from, void *to, void *arg)
 {
     ucontext_t self;
     *from = &self;
+    transfer = arg;
     if (swapcontext(&self, (ucontext_t *)to) != 0)
         abort();
+    return transfer_take();
 }
 
 void *goro__ctx_make(void *lo, size_t size, void (*entry)(void))

@@ -12,7 +12,7 @@
     .hidden goro__ctx_switch
     .type   goro__ctx_switch, @function
     .p2align 4
-goro__ctx_switch:               /* rdi = void **from, rsi = void *to */
+goro__ctx_switch:               /* rdi = void **from, rsi = void *to, rdx = arg */
     .cfi_startproc
     pushq   %rbp
     pushq   %rbx
@@ -34,6 +34,7 @@ goro__ctx_switch:               /* rdi = void **from, rsi = void *to */
     popq    %r12
     popq    %rbx
     popq    %rbp
+    movq    %rdx, %rax              /* the resumed side returns arg */
     ret
     .cfi_endproc
     .size   goro__ctx_switch, .-goro__ctx_switch
