@@ -136,6 +136,98 @@ GORO_API int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg,
 #define goro_waitgroup_go(wg, fn, arg) \
     goro_waitgroup_go_at((wg), (fn), (arg), __FILE__, __LINE__)
 
+/* ---- Channels (Go: chan T, <-, close, range, len, cap) -----------------
+ * goro_chan_make(elem_size, cap): cap 0 is unbuffered (a rendezvous: a send
+ * hands its value straight to a receiver). Returns one reference, or NULL
+ * when out of memory or elem_size > 64 KiB. retain/release add and drop
+ * references; the last release frees it (no goroutine may still be blocked
+ * on it then).
+ *
+ * send copies elem_size bytes from elem; recv copies into out (NULL
+ * discards). Values arrive in the order sent; each is received exactly once
+ * or still sits in the buffer. recv returns GORO_ECLOSED once the channel is
+ * closed *and* drained, with *out zeroed (Go's v, ok := <-ch with ok false,
+ * and what ends a for-range loop). A send on a closed channel, or a second
+ * close, returns GORO_ECLOSED. close wakes every blocked receiver and
+ * sender. try_ twins return GORO_EAGAIN instead of blocking; _until twins
+ * GORO_ETIMEDOUT at the deadline. A NULL channel is GORO_EINVAL. Every call
+ * works from goroutines and from plain threads. */
+typedef struct goro_chan goro_chan;
+
+GORO_API goro_chan *goro_chan_make(size_t elem_size, size_t cap);
+GORO_API goro_chan *goro_chan_retain(goro_chan *ch);   /* returns ch */
+GORO_API void goro_chan_release(goro_chan *ch);
+GORO_API int goro_chan_send(goro_chan *ch, const void *elem);
+GORO_API int goro_chan_send_until(goro_chan *ch, const void *elem, int64_t deadline);
+GORO_API int goro_chan_try_send(goro_chan *ch, const void *elem);
+GORO_API int goro_chan_recv(goro_chan *ch, void *out);
+GORO_API int goro_chan_recv_until(goro_chan *ch, void *out, int64_t deadline);
+GORO_API int goro_chan_try_recv(goro_chan *ch, void *out);
+GORO_API int goro_chan_close(goro_chan *ch);
+GORO_API size_t goro_chan_len(goro_chan *ch);
+GORO_API size_t goro_chan_cap(goro_chan *ch);
+
+/* ---- Typed, directional channels (Go: chan T, chan<- T, <-chan T) --------
+ * GORO_CHAN_DEFINE(intch, int) declares:
+ *   intch            a channel of int; intch_make(cap), intch_release(ch)
+ *   intch_tx         its send-only view: ch.tx   (Go's chan<- int)
+ *   intch_rx         its receive-only view: ch.rx (Go's <-chan int)
+ *   intch_send(intch_tx, int), intch_try_send, intch_close(intch_tx)
+ *   intch_recv(intch_rx, int *), intch_try_recv, intch_len(intch_rx)
+ * Sending needs a send view and receiving a receive view, so passing one
+ * where the other is expected is a compile error, as in Go. A typed value
+ * carries only the value type, so sending a long on an intch converts it
+ * as C does, and &v for recv must be an int *. goro_chan_of(x) gives the
+ * untyped goro_chan * of a channel or either view, for select. A macro
+ * cannot define another macro, hence goro_chan_of rather than intch_chan. */
+#define goro_chan_of(x) ((x).c_)
+
+#define GORO_CHAN_DEFINE(name, T)                                               \
+    typedef struct name##_tx { goro_chan *c_; } name##_tx;                     \
+    typedef struct name##_rx { goro_chan *c_; } name##_rx;                     \
+    typedef union name { goro_chan *c_; name##_tx tx; name##_rx rx; } name;    \
+    static inline name name##_make(size_t cap)                                 \
+    { name ch; ch.c_ = goro_chan_make(sizeof(T), cap); return ch; }           \
+    static inline void name##_release(name ch) { goro_chan_release(ch.c_); }  \
+    static inline int name##_send(name##_tx ch, T v)                           \
+    { return goro_chan_send(ch.c_, &v); }                                      \
+    static inline int name##_try_send(name##_tx ch, T v)                       \
+    { return goro_chan_try_send(ch.c_, &v); }                                  \
+    static inline int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
+    static inline int name##_recv(name##_rx ch, T *out)                        \
+    { return goro_chan_recv(ch.c_, out); }                                     \
+    static inline int name##_try_recv(name##_rx ch, T *out)                    \
+    { return goro_chan_try_recv(ch.c_, out); }                                 \
+    static inline size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
+
+/* ---- Select (Go: select) ------------------------------------------------
+ * A select is an array of goro_case built with GORO_CASE_SEND(ch, &v) and
+ * GORO_CASE_RECV(ch, &v) (&v may be NULL to discard a received value).
+ * goro_select blocks until one case can proceed, performs it and returns
+ * its index, choosing uniformly at random among ready cases. A case whose
+ * channel is NULL never proceeds (Go's nil-channel idiom). Afterwards
+ * cases[i].result is 0, or GORO_ECLOSED for a receive that found the
+ * channel closed and drained (value zeroed: Go's ok == false) or a send on
+ * a closed channel. goro_select_try returns GORO_EAGAIN when no case is
+ * ready (Go's default:), goro_select_until GORO_ETIMEDOUT at the deadline.
+ * With no cases, or only NULL ones, goro_select blocks forever (select {}).
+ * Needs memory only for more than 8 cases (else GORO_ENOMEM). */
+enum { GORO_SEND = 1, GORO_RECV = 2 };
+
+typedef struct goro_case {
+    goro_chan *ch;
+    void *val;      /* send: the value; receive: the destination or NULL */
+    int dir;        /* GORO_SEND or GORO_RECV */
+    int result;     /* out: 0 or GORO_ECLOSED */
+} goro_case;
+
+#define GORO_CASE_SEND(c, v) ((goro_case){ (c), (void *)(v), GORO_SEND, 0 })
+#define GORO_CASE_RECV(c, v) ((goro_case){ (c), (void *)(v), GORO_RECV, 0 })
+
+GORO_API int goro_select(goro_case *cases, int n);
+GORO_API int goro_select_try(goro_case *cases, int n);
+GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
+
 #ifdef __cplusplus
 }
 #endif
