@@ -64,8 +64,14 @@ static goro__sudog *dequeue_claimed(goro__waitq *q)
 
 static void copy_elem(const goro_chan *c, void *dst, const void *src)
 {
-    if (dst && src && c->elemsize)
-        memcpy(dst, src, c->elemsize);
+    if (!dst || !src)
+        return;
+    switch (c->elemsize) {   /* constant sizes compile to plain moves */
+    case 0: break;
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    default: memcpy(dst, src, c->elemsize); break;
+    }
 }
 
 static void *slot(goro_chan *c, size_t i)
@@ -216,6 +222,11 @@ static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool bloc
     goro__waiter w;
     goro__waiter_init(&w);
     goro__sudog s = { .w = &w, .elem = (void *)elem, .c = c };
+    if (deadline == GORO_FOREVER) {
+        w.single = true;   /* only this channel (under its lock) can claim it */
+        goro__waitq_push(&c->sendq, &s);
+        return goro__waiter_block_unlock(&w, &c->lock);
+    }
     goro__waitq_push(&c->sendq, &s);
     goro__lock_release(&c->lock);
     int r = goro__waiter_block(&w, deadline);
@@ -250,6 +261,13 @@ static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
     goro__waiter w;
     goro__waiter_init(&w);
     goro__sudog s = { .w = &w, .elem = out, .c = c };
+    if (deadline == GORO_FOREVER) {
+        w.single = true;   /* only this channel (under its lock) can claim it */
+        goro__waitq_push(&c->recvq, &s);
+        int r = goro__waiter_block_unlock(&w, &c->lock);
+        san_acquire(c);
+        return r;
+    }
     goro__waitq_push(&c->recvq, &s);
     goro__lock_release(&c->lock);
     int r = goro__waiter_block(&w, deadline);

@@ -128,6 +128,7 @@ struct goro__m {
     M *schedlink;              /* idle M list (sched.lock) */
     G *lockedg;                /* goroutine wired to this M (this M / its G) */
     G *nextg;                  /* goroutine g0 runs next, dequeued already (this M) */
+    goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
     uint64_t rng;
     int id;
     pthread_t thread;
@@ -168,6 +169,9 @@ void goro__init(void);                     /* idempotent; first public call */
 M *goro__getm(void);                       /* never cached across a park */
 G *goro__getg(void);                       /* NULL on a plain thread */
 void goro__park(void);                     /* current G: wait for goro__ready */
+/* Current G, holding l, which every waker must take: parks and releases l
+ * once off-CPU (Go's gopark with an unlock function). */
+void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
 void goro__wakep(void);
 void goro__timer_added(int64_t when);        /* wake a timer watcher if needed */

@@ -129,13 +129,15 @@ static bool runq_put_slow(P *p, G *g, uint32_t h, uint32_t t)
     return true;
 }
 
-/* Owner only. next: g goes to runnext and the G it displaces to the tail. */
-static void runq_put(P *p, G *g, bool next)
+/* Owner only. next: g goes to runnext and the G it displaces to the tail.
+ * Returns true when g was published by the (seq_cst) runnext exchange
+ * alone, so a following seq_cst load needs no extra fence (see wake_after). */
+static bool runq_put(P *p, G *g, bool next)
 {
     if (next) {
-        G *old = atomic_exchange_explicit(&p->runnext, g, memory_order_acq_rel);
+        G *old = atomic_exchange_explicit(&p->runnext, g, memory_order_seq_cst);
         if (!old)
-            return;
+            return true;
         g = old;
     }
     for (;;) {
@@ -144,11 +146,22 @@ static void runq_put(P *p, G *g, bool next)
         if (t - h < GORO_RUNQ_SIZE) {
             atomic_store_explicit(&p->runq[t % GORO_RUNQ_SIZE], g, memory_order_relaxed);
             atomic_store_explicit(&p->runq_tail, t + 1, memory_order_release);
-            return;
+            return false;
         }
         if (runq_put_slow(p, g, h, t))
-            return;
+            return false;
     }
+}
+
+/* Work was just published (by a seq_cst RMW if `fenced`): make sure an M
+ * will look at it. The StoreLoad order between publishing and reading
+ * npidle/nmspinning pairs with the fence a spinning M takes between
+ * dropping nmspinning and rescanning the queues. */
+static inline void wake_after(bool fenced)
+{
+    if (!fenced)
+        atomic_thread_fence(memory_order_seq_cst);
+    goro__wakep();
 }
 
 /* Owner only. *inherit: g came from runnext and shares the current slice. */
@@ -532,6 +545,10 @@ static inline void finish_switch(M *m)
         break;
     case SW_PARK:
         atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
+        if (m->unlock_after) {
+            goro__lock_release(m->unlock_after);
+            m->unlock_after = NULL;
+        }
         break;
     case SW_EXIT:
         g_free(m->p, prev);
@@ -539,7 +556,7 @@ static inline void finish_switch(M *m)
     }
 }
 
-static G *next_runnable_fast(P *p, bool *inherit);
+static G *next_runnable_fast(M *m, P *p, bool *inherit);
 static void g_exit(M *m, G *g);
 
 /* Entry of every goroutine (first switch lands here). */
@@ -587,7 +604,7 @@ static void g_switch_out(M *m, G *g, int why)
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
     if (goro_likely(!g->lockedm && !m->exiting && !p_retired(p))) {
-        next = next_runnable_fast(p, &inherit);
+        next = next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */
             atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
@@ -632,9 +649,12 @@ static void g_exit(M *m, G *g)
 }
 
 /* The fast path of scheduling, run on the stopping goroutine's stack. */
-static G *next_runnable_fast(P *p, bool *inherit)
+static G *next_runnable_fast(M *m, P *p, bool *inherit)
 {
-    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)) {
+    /* Timer callbacks may take channel locks: not while a parking
+     * goroutine still holds one (m->unlock_after). */
+    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0) &&
+        !m->unlock_after) {
         int64_t now = goro__nanotime();
         if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed))
             goro__timers_run(p, now);
@@ -670,6 +690,17 @@ void goro__park(void)
     g_switch_out(m, g, SW_PARK);
 }
 
+void goro__park_unlock(goro__lock *l)
+{
+    M *m = goro__getm();
+    G *g = m->curg;
+    /* Wakers need l, which we hold until we are off-CPU: none can see us
+     * RUNNING, so no WOKEN race and no CAS. */
+    atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
+    m->unlock_after = l;
+    g_switch_out(m, g, SW_PARK);
+}
+
 void goro__ready(G *g)
 {
     for (;;) {
@@ -682,20 +713,21 @@ void goro__ready(G *g)
         }
         if (s != G_WAITING)
             GORO_FATAL("ready of goroutine %llu in state %u", (unsigned long long)g->id, s);
-        if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_RUNNABLE,
-                memory_order_acq_rel, memory_order_relaxed))
-            break;
+        /* Parked: nobody else changes its status now (the waiter's claim
+         * admits one waker), so a plain store suffices. */
+        atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
+        break;
     }
     M *m = goro__getm();
+    bool fenced = false;
     if (m && m->p && !m->exiting) {
-        runq_put(m->p, g, true);
+        fenced = runq_put(m->p, g, true);
     } else {
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
-    atomic_thread_fence(memory_order_seq_cst);
-    goro__wakep();
+    wake_after(fenced);
 }
 
 void goro_yield(void)
@@ -1074,16 +1106,16 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->saved_errno = 0;
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     san_release(g);
+    bool fenced = false;
     if (p) {
         atomic_fetch_add_explicit(&p->ncreated, 1, memory_order_relaxed);
-        runq_put(p, g, true);
+        fenced = runq_put(p, g, true);
         /* A goroutine that spawns faster than its P runs what it spawned
          * lets them run (no other P took them): the dead ones' Gs and
          * stacks are then reused while still in cache. */
         if (atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
                 atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
-            atomic_thread_fence(memory_order_seq_cst);
-            goro__wakep();
+            wake_after(fenced);
             goro_yield();
             return 0;
         }
@@ -1093,8 +1125,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
-    atomic_thread_fence(memory_order_seq_cst);
-    goro__wakep();
+    wake_after(fenced);
     return 0;
 }
 

@@ -19,6 +19,7 @@ void goro__waiter_init(goro__waiter *w)
 {
     atomic_store_explicit(&w->claimed, 0, memory_order_relaxed);
     atomic_store_explicit(&w->futex, 0, memory_order_relaxed);
+    w->single = false;
     w->g = goro__getg();
     w->source = NULL;
     w->elem = NULL;
@@ -95,6 +96,20 @@ int goro__waiter_block(goro__waiter *w, int64_t deadline)
     } else {
         goro__park();
     }
+    san_acquire(w);
+    return w->result;
+}
+
+int goro__waiter_block_unlock(goro__waiter *w, goro__lock *l)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!w->g) {
+        goro__lock_release(l);
+        int r = block_thread(w, GORO_FOREVER);
+        san_acquire(w);
+        return r;
+    }
+    goro__park_unlock(l);
     san_acquire(w);
     return w->result;
 }

@@ -22,6 +22,8 @@
 
 typedef struct goro__waiter {
     _Atomic uint32_t claimed;  /* 0 open, 1 claimed (CAS by sources, or by the deadline) */
+    bool single;               /* one source, whose lock every claimer holds:
+                                  the claim needs no CAS (set before queuing) */
     _Atomic uint32_t futex;    /* plain thread: 0 blocked-to-be, 1 woken, 2 sleeping */
     G *g;                      /* the goroutine, NULL on a plain thread */
     void *source;              /* which source woke it (written by the claimer) */
@@ -33,6 +35,12 @@ void goro__waiter_init(goro__waiter *w);
 
 static inline bool goro__waiter_claim(goro__waiter *w)
 {
+    if (w->single) {
+        if (atomic_load_explicit(&w->claimed, memory_order_relaxed))
+            return false;
+        atomic_store_explicit(&w->claimed, 1, memory_order_relaxed);
+        return true;
+    }
     uint32_t z = 0;
     return atomic_compare_exchange_strong_explicit(&w->claimed, &z, 1,
             memory_order_acq_rel, memory_order_relaxed);
@@ -45,5 +53,10 @@ void goro__waiter_wake(goro__waiter *w);
  * (GORO_FOREVER: none) passes and w's own timeout wins the claim (returns
  * GORO_ETIMEDOUT, w->source NULL). */
 int goro__waiter_block(goro__waiter *w, int64_t deadline);
+
+/* For a waiter that only sources holding `l` can claim (w->single, no
+ * deadline), with l held: releases l and blocks; a goroutine releases l
+ * only once it is parked, which spares the park/wake race. */
+int goro__waiter_block_unlock(goro__waiter *w, goro__lock *l);
 
 #endif
