@@ -59,6 +59,36 @@ GORO_API int64_t goro_now(void);
  * d <= 0 returns at once, as time.Sleep does. */
 GORO_API void goro_sleep(int64_t d);
 
+/* Timers (Go 1.23 semantics). goro_after(d): a channel of int64_t that
+ * receives the fire time (goro_now() then) once; the caller releases it.
+ * goro_timer_new(d) / goro_timer_chan(t); goro_timer_stop and
+ * goro_timer_reset return true if the timer was pending, counting a fired
+ * value not yet received, which they drain: no stale value is received
+ * after they return. goro_timer_free stops, then frees. d <= 0 fires at
+ * once. goro_after_func(d, fn, arg) runs fn(arg) in its own goroutine when
+ * it fires (its chan is NULL; stop returns false once fn has started).
+ * Tickers send every period and drop ticks a slow reader misses; period
+ * <= 0 is GORO_EINVAL (NULL from new). Pending timers cost memory, not CPU.
+ * NULL is returned only when out of memory (or for bad arguments). */
+typedef struct goro_timer goro_timer;
+typedef struct goro_ticker goro_ticker;
+struct goro_chan;
+
+GORO_API struct goro_chan *goro_after(int64_t d);
+GORO_API goro_timer *goro_timer_new(int64_t d);
+GORO_API struct goro_chan *goro_timer_chan(goro_timer *t);
+GORO_API bool goro_timer_stop(goro_timer *t);
+GORO_API bool goro_timer_reset(goro_timer *t, int64_t d);
+GORO_API void goro_timer_free(goro_timer *t);
+GORO_API goro_timer *goro_after_func_at(int64_t d, void (*fn)(void *), void *arg,
+                                        const char *file, int line);
+#define goro_after_func(d, fn, arg) goro_after_func_at((d), (fn), (arg), __FILE__, __LINE__)
+GORO_API goro_ticker *goro_ticker_new(int64_t period);
+GORO_API struct goro_chan *goro_ticker_chan(goro_ticker *t);
+GORO_API int goro_ticker_reset(goro_ticker *t, int64_t period);
+GORO_API void goro_ticker_stop(goro_ticker *t);
+GORO_API void goro_ticker_free(goro_ticker *t);
+
 /* ---- Runtime (Go: runtime package) -------------------------------------
  * goro_maxprocs(n): sets the number of Ps (threads running goroutines at
  * once) and returns the previous value; n <= 0 only queries. The default is

@@ -174,8 +174,10 @@ void goro__park(void);                     /* current G: wait for goro__ready */
 void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
 void goro__wakep(void);
-void goro__timer_added(int64_t when);        /* wake a timer watcher if needed */
+void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
 void goro__runq_put_global(G *head, G *tail, int n);
+/* goro_go for runtime callbacks (never yields the caller). */
+int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 

@@ -491,11 +491,14 @@ static void stopm(M *m, int64_t until)
 }
 
 /* A timer due at `when` was added: if the M watching timers sleeps past
- * it, get an M to look again (it recomputes its deadline). */
-void goro__timer_added(int64_t when)
+ * it, get an M to look again (it recomputes its deadline). A timer added
+ * on a running P is seen by that P's M; one added from a plain thread
+ * (to P 0) also needs an M when nobody watches timers at all. */
+void goro__timer_added(int64_t when, bool on_p)
 {
+    atomic_thread_fence(memory_order_seq_cst);   /* pairs with find_runnable's */
     int64_t su = atomic_load_explicit(&S.timer_sleep_until, memory_order_seq_cst);
-    if (su != 0 && when < su)
+    if ((su != 0 && when < su) || (su == 0 && !on_p))
         goro__wakep();
 }
 
@@ -1069,8 +1072,10 @@ static uint64_t goid_new(P *p)
     return atomic_fetch_add(&S.goid_gen, 1) + 1;
 }
 
+/* may_yield: the caller is ordinary goroutine code, which may be made to
+ * yield (spawn backpressure); runtime callbacks (timers) pass false. */
 static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
-                   const goro_opts *opts, const char *file, int line)
+                   const goro_opts *opts, const char *file, int line, bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
     if (!fn)
@@ -1113,7 +1118,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         /* A goroutine that spawns faster than its P runs what it spawned
          * lets them run (no other P took them): the dead ones' Gs and
          * stacks are then reused while still in cache. */
-        if (atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
+        if (may_yield && atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
                 atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
             wake_after(fenced);
             goro_yield();
@@ -1129,21 +1134,26 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     return 0;
 }
 
+int goro__go_internal(goro_fn fn, void *arg, const char *file, int line)
+{
+    return newproc(fn, arg, NULL, 0, NULL, file, line, false);
+}
+
 int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line);
+    return newproc(fn, arg, NULL, 0, NULL, file, line, true);
 }
 
 int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, int line)
 {
     if (!arg && size)
         return GORO_EINVAL;
-    return newproc(fn, NULL, arg, size, NULL, file, line);
+    return newproc(fn, NULL, arg, size, NULL, file, line, true);
 }
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, opts, file, line);
+    return newproc(fn, arg, NULL, 0, opts, file, line, true);
 }
 
 /* ------------------------------------------------------------------ */

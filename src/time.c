@@ -108,15 +108,17 @@ static void heap_remove(P *p, int i)
 
 void goro__timer_start(goro__timer *t, int64_t when)
 {
+    goro__init();
     M *m = goro__getm();
-    P *p = m->p;
+    bool on_p = m && m->p;
+    P *p = on_p ? m->p : atomic_load(&goro__S.allp[0]);
     t->when = when;
     goro__lock_acquire(&p->timers_lock);
     bool ok = heap_push(p, t);
     goro__lock_release(&p->timers_lock);
     if (!ok)
         GORO_FATAL("out of memory growing the timer heap");
-    goro__timer_added(when);
+    goro__timer_added(when, on_p);
 }
 
 bool goro__timer_stop(goro__timer *t)
@@ -154,7 +156,20 @@ void goro__timers_run(P *p, int64_t now)
         atomic_store_explicit(&t->state, T_FIRING, memory_order_relaxed);
         goro__lock_release(&p->timers_lock);
         t->fn(t);
+        if (t->period > 0) {
+            /* Re-arm in this heap (unless stopped meanwhile: the stopper
+             * waits for T_FIRING to end, then finds it queued again). */
+            int64_t late = now - t->when;
+            t->when += t->period * (1 + late / t->period);
+            goro__lock_acquire(&p->timers_lock);
+            if (!heap_push(p, t))
+                GORO_FATAL("out of memory growing the timer heap");
+            continue;
+        }
+        void (*done)(goro__timer *) = t->done;
         atomic_store_explicit(&t->state, T_IDLE, memory_order_release);
+        if (done)
+            done(t);
         goro__lock_acquire(&p->timers_lock);
     }
     goro__lock_release(&p->timers_lock);

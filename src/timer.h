@@ -18,14 +18,18 @@ enum { T_IDLE = 0, T_HEAP, T_FIRING };
 
 struct goro__timer {
     int64_t when;              /* (heap lock while queued) */
+    int64_t period;            /* > 0: re-armed after each firing, skipping missed ticks */
     void (*fn)(goro__timer *t);
+    /* If set, called once fn has returned and the timer is T_IDLE (never
+     * for a re-armed periodic timer): it may free the timer. */
+    void (*done)(goro__timer *t);
     void *arg;
     P *_Atomic p;              /* heap that holds it; changes under both heap locks */
     int idx;                   /* index in p->timers (heap lock) */
     _Atomic uint32_t state;    /* T_*; T_IDLE is stored with release after fn returns */
 };
 
-/* Queues t on the calling goroutine's P (must be called from a goroutine). */
+/* Queues t on the calling goroutine's P, or on P 0 from a plain thread. */
 void goro__timer_start(goro__timer *t, int64_t when);
 /* True if t was queued and is now removed before firing. */
 bool goro__timer_stop(goro__timer *t);
