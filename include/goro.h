@@ -166,6 +166,92 @@ GORO_API int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg,
 #define goro_waitgroup_go(wg, fn, arg) \
     goro_waitgroup_go_at((wg), (fn), (arg), __FILE__, __LINE__)
 
+/* ---- Mutex, RWMutex, Once, Cond (Go: sync) -----------------------------
+ * Zero values are ready (static, or = {0}); none needs destroying, and none
+ * may be copied once used. All work from goroutines and plain threads
+ * alike, and a lock taken on one may be released on the other.
+ *
+ * goro_mutex: Go's sync.Mutex, with its two modes. Normally a running
+ * locker may take the mutex ahead of a woken waiter (throughput); a waiter
+ * kept out for more than 1 ms switches the mutex to starvation mode, where
+ * unlock hands it straight to the longest waiter (FIFO) and newcomers
+ * queue. lock_until returns 0 or GORO_ETIMEDOUT; trylock 0 or GORO_EAGAIN
+ * (Go's `if mu.TryLock()` is `if (goro_mutex_trylock(&mu) == 0)`). Unlock
+ * of an unlocked mutex aborts naming the call site ("sync: unlock of
+ * unlocked mutex"), as Go's fatal error does.
+ *
+ * goro_rwmutex: Go's sync.RWMutex. Any number of readers or one writer; a
+ * writer waiting for the readers to leave holds back new readers, and the
+ * readers that queued behind a writer go before the next writer. runlock
+ * or unlock of a lock not held that way aborts naming the call site.
+ *
+ * goro_once_do(&once, fn, arg) runs fn(arg) exactly once per once; every
+ * concurrent caller returns only after fn has returned.
+ *
+ * goro_cond: Go's sync.Cond; the mutex is passed to wait (so the zero
+ * value works). wait unlocks mu, sleeps until signalled, and locks mu
+ * again before returning; wait_until also returns (0 or GORO_ETIMEDOUT)
+ * when the deadline passes, with mu locked again either way. signal wakes
+ * the longest waiter, broadcast all; waiters wake in the order they began
+ * waiting, and never without a signal, broadcast or deadline. */
+typedef struct goro_mutex {
+    uint32_t state_;        /* internal: locked | woken | starving | waiters << 3 */
+    uint32_t lock_;         /* internal: guards the wait queue */
+    void *head_, *tail_;    /* internal: wait queue */
+} goro_mutex;
+
+GORO_API void goro_mutex_lock(goro_mutex *mu);
+GORO_API int goro_mutex_lock_until(goro_mutex *mu, int64_t deadline);
+GORO_API int goro_mutex_trylock(goro_mutex *mu);
+GORO_API void goro_mutex_unlock_at(goro_mutex *mu, const char *file, int line);
+
+#define goro_mutex_unlock(mu) goro_mutex_unlock_at((mu), __FILE__, __LINE__)
+
+typedef struct goro_rwmutex {
+    uint32_t state_;        /* internal: readers | writer | waiting flags */
+    uint32_t lock_;         /* internal: guards the wait queues */
+    void *rhead_, *rtail_;  /* internal: waiting readers */
+    void *whead_, *wtail_;  /* internal: waiting writers */
+} goro_rwmutex;
+
+GORO_API void goro_rwmutex_rlock(goro_rwmutex *rw);
+GORO_API int goro_rwmutex_rlock_until(goro_rwmutex *rw, int64_t deadline);
+GORO_API int goro_rwmutex_tryrlock(goro_rwmutex *rw);
+GORO_API void goro_rwmutex_runlock_at(goro_rwmutex *rw, const char *file, int line);
+GORO_API void goro_rwmutex_lock(goro_rwmutex *rw);
+GORO_API int goro_rwmutex_lock_until(goro_rwmutex *rw, int64_t deadline);
+GORO_API int goro_rwmutex_trylock(goro_rwmutex *rw);
+GORO_API void goro_rwmutex_unlock_at(goro_rwmutex *rw, const char *file, int line);
+
+#define goro_rwmutex_runlock(rw) goro_rwmutex_runlock_at((rw), __FILE__, __LINE__)
+#define goro_rwmutex_unlock(rw)  goro_rwmutex_unlock_at((rw), __FILE__, __LINE__)
+
+typedef struct goro_once {
+    uint32_t done_;         /* internal */
+    goro_mutex mu_;         /* internal */
+} goro_once;
+
+GORO_API void goro_once_do(goro_once *once, goro_fn fn, void *arg);
+
+typedef struct goro_cond {
+    uint32_t lock_;         /* internal: guards the wait queue */
+    uint32_t nwait_;        /* internal: waiters queued */
+    void *head_, *tail_;    /* internal: wait queue */
+    void *self_;            /* internal: address at first use (copy check) */
+} goro_cond;
+
+GORO_API void goro_cond_wait_at(goro_cond *c, goro_mutex *mu, const char *file, int line);
+GORO_API int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
+                                     const char *file, int line);
+GORO_API void goro_cond_signal_at(goro_cond *c, const char *file, int line);
+GORO_API void goro_cond_broadcast_at(goro_cond *c, const char *file, int line);
+
+#define goro_cond_wait(c, mu) goro_cond_wait_at((c), (mu), __FILE__, __LINE__)
+#define goro_cond_wait_until(c, mu, deadline) \
+    goro_cond_wait_until_at((c), (mu), (deadline), __FILE__, __LINE__)
+#define goro_cond_signal(c)    goro_cond_signal_at((c), __FILE__, __LINE__)
+#define goro_cond_broadcast(c) goro_cond_broadcast_at((c), __FILE__, __LINE__)
+
 /* ---- Channels (Go: chan T, <-, close, range, len, cap) -----------------
  * goro_chan_make(elem_size, cap): cap 0 is unbuffered (a rendezvous: a send
  * hands its value straight to a receiver). Returns one reference, or NULL
@@ -257,6 +343,55 @@ typedef struct goro_case {
 GORO_API int goro_select(goro_case *cases, int n);
 GORO_API int goro_select_try(goro_case *cases, int n);
 GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
+
+/* ---- Context (Go: context package) ---------------------------------------
+ * goro_ctx_background() never ends and needs no release. with_cancel,
+ * with_deadline, with_timeout (and their _cause forms), with_value and
+ * without_cancel return a context holding one reference for the caller
+ * (NULL only when out of memory or for a NULL parent); a child holds a
+ * reference on its parent. goro_ctx_cancel(ctx) cancels ctx and all its
+ * descendants at once, whoever else holds references; it returns
+ * GORO_EINVAL for a context that cannot be cancelled (background, value,
+ * without_cancel). Releasing the last reference of a cancellable context
+ * cancels it, so Go's
+ *     ctx, cancel := context.WithTimeout(parent, d); defer cancel()
+ * is
+ *     goro_ctx *ctx = goro_ctx_with_timeout(parent, d);
+ *     ... goro_ctx_cancel(ctx); goro_ctx_release(ctx);
+ * done(ctx) is a channel closed on cancellation, for select; NULL for a
+ * context that can never be cancelled (select treats it as never ready).
+ * err: 0, GORO_ECANCELED, or GORO_ETIMEDOUT (deadline exceeded). Causes
+ * are any non-zero int; cause(ctx) is the cause, or err when none was
+ * given, or 0 while not cancelled. A child's deadline later than its
+ * parent's is ignored. goro_ctx_after_func(ctx, fn, arg) runs fn(arg) in
+ * its own goroutine once ctx is cancelled (at once if it already is);
+ * goro_ctx_after_func_stop(h) returns true if it prevented fn, and frees
+ * the handle: call it exactly once. Values are looked up by key address. */
+typedef struct goro_ctx goro_ctx;
+typedef struct goro_ctx_after goro_ctx_after;
+
+GORO_API goro_ctx *goro_ctx_background(void);
+GORO_API goro_ctx *goro_ctx_with_cancel(goro_ctx *parent);
+GORO_API goro_ctx *goro_ctx_with_deadline(goro_ctx *parent, int64_t deadline);
+GORO_API goro_ctx *goro_ctx_with_deadline_cause(goro_ctx *parent, int64_t deadline, int cause);
+GORO_API goro_ctx *goro_ctx_with_timeout(goro_ctx *parent, int64_t d);
+GORO_API goro_ctx *goro_ctx_with_timeout_cause(goro_ctx *parent, int64_t d, int cause);
+GORO_API goro_ctx *goro_ctx_with_value(goro_ctx *parent, const void *key, void *val);
+GORO_API goro_ctx *goro_ctx_without_cancel(goro_ctx *parent);
+GORO_API goro_ctx *goro_ctx_retain(goro_ctx *ctx);   /* returns ctx */
+GORO_API void goro_ctx_release(goro_ctx *ctx);
+GORO_API int goro_ctx_cancel(goro_ctx *ctx);
+GORO_API int goro_ctx_cancel_cause(goro_ctx *ctx, int cause);
+GORO_API goro_chan *goro_ctx_done(goro_ctx *ctx);
+GORO_API int goro_ctx_err(goro_ctx *ctx);
+GORO_API int goro_ctx_cause(goro_ctx *ctx);
+GORO_API bool goro_ctx_deadline(goro_ctx *ctx, int64_t *deadline);
+GORO_API void *goro_ctx_value(goro_ctx *ctx, const void *key);
+GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
+                                                const char *file, int line);
+#define goro_ctx_after_func(ctx, fn, arg) \
+    goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
+GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
 
 #ifdef __cplusplus
 }

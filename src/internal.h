@@ -202,7 +202,9 @@ int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
 /* ---- alloc hook for fault-injection tests (alloc.c) ---- */
 void *goro__malloc(size_t n);
 void goro__free(void *p);
+void *goro__malloc_pool(size_t n);        /* uncounted; release with free() */
 void goro__alloc_fail_after(long n);      /* tests: fail the n+1th allocation, -1 = never */
+long goro__alloc_live(void);              /* tests: blocks allocated and not freed */
 
 #define goro_likely(x)   __builtin_expect(!!(x), 1)
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)

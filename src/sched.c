@@ -989,6 +989,10 @@ static void *m_main(void *arg)
 /* ------------------------------------------------------------------ */
 /* Goroutine creation                                                  */
 
+/* Dead-G caches that overflow spill to a global list. */
+static goro__lock gfree_lock;
+static G *gfree_global[2];
+
 static G *g_alloc(P *p, size_t argsize, int *klass)
 {
     int k = argsize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL
@@ -1000,17 +1004,23 @@ static G *g_alloc(P *p, size_t argsize, int *klass)
         p->ngfree[k]--;
         return g;
     }
+    if (!p && k != G_CLASS_HUGE && __atomic_load_n(&gfree_global[k], __ATOMIC_RELAXED)) {
+        /* A plain thread takes from the shared list. */
+        goro__lock_acquire(&gfree_lock);
+        G *g = gfree_global[k];
+        if (g)
+            __atomic_store_n(&gfree_global[k], g->schedlink, __ATOMIC_RELAXED);
+        goro__lock_release(&gfree_lock);
+        if (g)
+            return g;
+    }
     size_t cap = k == G_CLASS_SMALL ? GORO_G_SMALL_ARG
                : k == G_CLASS_BIG ? GORO_COPY_INLINE : argsize;
-    G *g = goro__malloc(sizeof(G) + cap);
+    G *g = goro__malloc_pool(sizeof(G) + cap);
     if (g)
         memset(g, 0, sizeof(G));
     return g;
 }
-
-/* Dead-G caches that overflow spill to a global list. */
-static goro__lock gfree_lock;
-static G *gfree_global[2];
 
 static void g_free(P *p, G *g)
 {
@@ -1026,7 +1036,7 @@ static void g_free(P *p, G *g)
     atomic_store_explicit(&g->on_cpu, 0, memory_order_relaxed);
     int k = g->klass;
     if (k == G_CLASS_HUGE) {
-        goro__free(g);
+        free(g);
         return;
     }
     g->schedlink = p->gfree[k];
@@ -1039,7 +1049,7 @@ static void g_free(P *p, G *g)
         p->ngfree[k] -= GORO_GFREE_MAX / 2;
         goro__lock_acquire(&gfree_lock);
         tail->schedlink = gfree_global[k];
-        gfree_global[k] = head;
+        __atomic_store_n(&gfree_global[k], head, __ATOMIC_RELAXED);
         goro__lock_release(&gfree_lock);
     }
 }
@@ -1047,12 +1057,12 @@ static void g_free(P *p, G *g)
 /* Refills p's dead-G cache from the global list (cheap check first). */
 static void gfree_refill(P *p, int k)
 {
-    if (!gfree_global[k])
+    if (!__atomic_load_n(&gfree_global[k], __ATOMIC_RELAXED))   /* a hint; rechecked under the lock */
         return;
     goro__lock_acquire(&gfree_lock);
     for (int i = 0; i < GORO_GFREE_MAX / 2 && gfree_global[k]; i++) {
         G *g = gfree_global[k];
-        gfree_global[k] = g->schedlink;
+        __atomic_store_n(&gfree_global[k], g->schedlink, __ATOMIC_RELAXED);
         g->schedlink = p->gfree[k];
         p->gfree[k] = g;
         p->ngfree[k]++;

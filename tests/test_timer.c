@@ -18,7 +18,6 @@
 #define MS GORO_MILLISECOND
 
 static _Atomic int fired;
-static goro_waitgroup wg;
 
 static void bump(void *arg)
 {

@@ -14,9 +14,13 @@ static _Atomic long count[N];
 static _Atomic int stop;
 static goro_waitgroup wg;
 
+static _Atomic int started;   /* all spawned: counting starts together */
+
 static void spinner(void *arg)
 {
     int i = *(int *)arg;
+    while (!atomic_load(&started))
+        goro_yield();
     while (!atomic_load(&stop)) {
         atomic_fetch_add(&count[i], 1);
         goro_yield();
@@ -27,6 +31,7 @@ static void spinner(void *arg)
 static void watcher(void *arg)
 {
     long quota = (long)arg;
+    atomic_store(&started, 1);
     /* Everyone runs eventually ... */
     for (int i = 0; i < N; i++)
         while (atomic_load(&count[i]) == 0)
