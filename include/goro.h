@@ -393,6 +393,46 @@ GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void 
     goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
 GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
 
+/* ---- Weighted semaphore (golang.org/x/sync/semaphore) --------------------
+ * goro_sema_new(size) (NULL when out of memory or size < 0). acquire(s,
+ * ctx, n) blocks until n units are available or ctx ends (ctx NULL means
+ * background): 0, or the context's error. Waiters are served first come,
+ * first served, so a large request is not starved by small ones; a request
+ * larger than the size waits only for ctx. try_acquire returns 0 or
+ * GORO_EAGAIN. Releasing more than is held aborts naming the call site. */
+typedef struct goro_sema goro_sema;
+
+GORO_API goro_sema *goro_sema_new(int64_t size);
+GORO_API int goro_sema_acquire(goro_sema *s, goro_ctx *ctx, int64_t n);
+GORO_API int goro_sema_try_acquire(goro_sema *s, int64_t n);
+GORO_API void goro_sema_release_at(goro_sema *s, int64_t n, const char *file, int line);
+#define goro_sema_release(s, n) goro_sema_release_at((s), (n), __FILE__, __LINE__)
+GORO_API void goro_sema_free(goro_sema *s);
+
+/* ---- Error groups (golang.org/x/sync/errgroup) -----------------------------
+ * goro_errgroup_new(parent) (parent NULL: background). Tasks are
+ * int fn(void *arg); goro_errgroup_go starts one (blocking while the limit
+ * is reached), goro_errgroup_try_go returns GORO_EAGAIN instead.
+ * goro_errgroup_ctx(g) is cancelled, with the first non-zero result as its
+ * cause, when a task first fails, and when wait returns. wait returns the
+ * first non-zero result (0 if none). set_limit(n): at most n active tasks,
+ * n < 0 no limit; GORO_EINVAL while tasks are active. free after wait. */
+typedef struct goro_errgroup goro_errgroup;
+typedef int (*goro_task_fn)(void *arg);
+
+GORO_API goro_errgroup *goro_errgroup_new(goro_ctx *parent);
+GORO_API goro_ctx *goro_errgroup_ctx(goro_errgroup *g);
+GORO_API int goro_errgroup_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
+                                 const char *file, int line);
+GORO_API int goro_errgroup_try_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
+                                     const char *file, int line);
+#define goro_errgroup_go(g, fn, arg) goro_errgroup_go_at((g), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_try_go(g, fn, arg) \
+    goro_errgroup_try_go_at((g), (fn), (arg), __FILE__, __LINE__)
+GORO_API int goro_errgroup_set_limit(goro_errgroup *g, int n);
+GORO_API int goro_errgroup_wait(goro_errgroup *g);
+GORO_API void goro_errgroup_free(goro_errgroup *g);
+
 #ifdef __cplusplus
 }
 #endif

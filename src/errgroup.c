@@ -1,0 +1,142 @@
+/*
+ * errgroup.c: goro_errgroup (golang.org/x/sync/errgroup).
+ *
+ * A group is a WaitGroup, a derived context (with_cancel of the parent),
+ * the first error, and an optional limit on active tasks. The limit is a
+ * channel of empty elements with that capacity: starting a task sends a
+ * token (blocking, or failing for try_go, when full), ending it receives
+ * one. The first task to return non-zero records its result and cancels
+ * the context with it as the cause; wait cancels the context too.
+ * `err` is written once, under `mu` (a goro__lock), read after wait.
+ */
+#include <string.h>
+
+#include "chan.h"
+#include "san.h"
+
+struct goro_errgroup {
+    goro_waitgroup wg;
+    goro_ctx *ctx;
+    goro__lock mu;
+    int err;                   /* first non-zero result (mu) */
+    goro_chan *sem;            /* NULL: no limit */
+};
+
+typedef struct task {
+    goro_errgroup *g;
+    int (*fn)(void *);
+    void *arg;
+} task;
+
+goro_errgroup *goro_errgroup_new(goro_ctx *parent)
+{
+    SAN_RUNTIME_SCOPE;
+    goro_errgroup *g = goro__malloc(sizeof *g);
+    if (!g)
+        return NULL;
+    memset(g, 0, sizeof *g);
+    g->ctx = goro_ctx_with_cancel(parent ? parent : goro_ctx_background());
+    if (!g->ctx) {
+        goro__free(g);
+        return NULL;
+    }
+    return g;
+}
+
+goro_ctx *goro_errgroup_ctx(goro_errgroup *g)
+{
+    return g ? g->ctx : NULL;
+}
+
+int goro_errgroup_set_limit(goro_errgroup *g, int n)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!g)
+        return GORO_EINVAL;
+    if (g->sem && goro_chan_len(g->sem) != 0)
+        return GORO_EINVAL;   /* Go panics: tasks are active */
+    goro_chan *sem = NULL;
+    if (n >= 0 && !(sem = goro_chan_make(0, (size_t)n)))
+        return GORO_ENOMEM;
+    goro_chan_release(g->sem);
+    g->sem = sem;
+    return 0;
+}
+
+static void run(void *p)
+{
+    task t;
+    memcpy(&t, p, sizeof t);
+    goro_errgroup *g = t.g;
+    int r = t.fn(t.arg);
+    if (r != 0) {
+        goro__lock_acquire(&g->mu);
+        bool first = g->err == 0;
+        if (first)
+            g->err = r;
+        goro__lock_release(&g->mu);
+        if (first)
+            goro_ctx_cancel_cause(g->ctx, r);
+    }
+    if (g->sem)
+        goro_chan_recv(g->sem, NULL);
+    goro_waitgroup_done(&g->wg);
+}
+
+static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
+                 const char *file, int line)
+{
+    if (!g || !fn)
+        return GORO_EINVAL;
+    if (g->sem) {
+        int r = try ? goro_chan_try_send(g->sem, NULL) : goro_chan_send(g->sem, NULL);
+        if (r != 0)
+            return r;
+    }
+    task t = { g, fn, arg };
+    goro_waitgroup_add_at(&g->wg, 1, file, line);
+    int r = goro_go_copy_at(run, &t, sizeof t, file, line);
+    if (r != 0) {
+        goro_waitgroup_add_at(&g->wg, -1, file, line);
+        if (g->sem)
+            goro_chan_recv(g->sem, NULL);
+    }
+    return r;
+}
+
+int goro_errgroup_go_at(goro_errgroup *g, int (*fn)(void *), void *arg,
+                        const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    return start(g, fn, arg, false, file, line);
+}
+
+int goro_errgroup_try_go_at(goro_errgroup *g, int (*fn)(void *), void *arg,
+                            const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    return start(g, fn, arg, true, file, line);
+}
+
+int goro_errgroup_wait(goro_errgroup *g)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!g)
+        return GORO_EINVAL;
+    goro_waitgroup_wait(&g->wg);
+    goro__lock_acquire(&g->mu);
+    int err = g->err;
+    goro__lock_release(&g->mu);
+    goro_ctx_cancel_cause(g->ctx, err);
+    return err;
+}
+
+void goro_errgroup_free(goro_errgroup *g)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!g)
+        return;
+    goro_ctx_release(g->ctx);
+    goro_chan_release(g->sem);
+    goro__free(g);
+}
