@@ -8,8 +8,22 @@
  * list, subtracts the detached waiters from state_ and wakes each after
  * dropping the lock. wait counts itself in (CAS, only while the counter is
  * non-zero) and links its node under the same lock, so a zeroing add that
- * saw the waiter also finds its node. A waiter that times out unlinks and
- * uncounts itself under the lock, unless a waker detached it first.
+ * saw the waiter also finds its node: under the lock, the waiter count
+ * equals the list's length. A waiter that times out unlinks and uncounts
+ * itself under the lock, unless a waker detached it first. Wakers claim
+ * the nodes they detached before dropping the lock, so a node whose
+ * deadline won the claim is not freed (its waiter returns only after
+ * taking the lock) while the waker may still touch it; they wake the
+ * claimed ones after dropping it, as a woken waiter may free the group.
+ *
+ * A zeroing add that finds, under the lock, the counter non-zero again was
+ * overtaken by a later add (its waiters, if any, arrived after that add)
+ * and wakes nobody.
+ *
+ * Misuse is detected as Go does: an add that takes the counter from 0 up
+ * while waiters are counted ("Add called concurrently with Wait"), and a
+ * waiter woken by the counter reaching 0 that finds the state non-zero
+ * before it returns ("reused before previous Wait has returned").
  */
 #include <string.h>
 
@@ -58,21 +72,37 @@ void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, 
         goro__fatal(file, line, "sync: negative WaitGroup counter");
     if (v > INT32_MAX)
         goro__fatal(file, line, "sync: WaitGroup counter overflow");
+    if (delta > 0 && wg_count(s) == 0 && wg_waiters(s) != 0)
+        goro__fatal(file, line, "sync: WaitGroup misuse: Add called concurrently with Wait");
     if (v != 0 || wg_waiters(s) == 0)
         return;
     goro__lock_acquire(wg_lock(wg));
-    wg_node *list = wg->waiters_;
-    uint32_t n = 0;
-    for (wg_node *x = list; x; x = x->next)
-        n++;
+    uint64_t cur = atomic_load_explicit(wg_state(wg), memory_order_relaxed);
+    if (wg_count(cur) != 0) {
+        goro__lock_release(wg_lock(wg));   /* overtaken by a later add */
+        return;
+    }
+    /* Under the lock the count equals the list's length. Claim under the
+     * lock, so that a waiter whose deadline won its claim cannot leave (it
+     * takes the lock to) while we touch its node; wake after dropping it,
+     * since a woken waiter may free the WaitGroup at once (a claimed one
+     * cannot leave before its wake). */
+    wg_node *list = wg->waiters_, *claimed = NULL;
     wg->waiters_ = NULL;
-    atomic_fetch_sub_explicit(wg_state(wg), n, memory_order_relaxed);
-    goro__lock_release(wg_lock(wg));
+    atomic_fetch_sub_explicit(wg_state(wg), wg_waiters(cur), memory_order_relaxed);
     while (list) {
         wg_node *x = list;
-        list = x->next;   /* read before the wake: x dies with it */
-        if (goro__waiter_claim(&x->w))
-            goro__waiter_wake(&x->w);
+        list = x->next;
+        if (goro__waiter_claim(&x->w)) {
+            x->next = claimed;
+            claimed = x;
+        }
+    }
+    goro__lock_release(wg_lock(wg));
+    while (claimed) {
+        wg_node *x = claimed;
+        claimed = x->next;   /* read before the wake: x dies with it */
+        goro__waiter_wake(&x->w);
     }
 }
 
@@ -113,6 +143,10 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
         goro__lock_release(wg_lock(wg));
         return r;
     }
+    /* Woken by the counter reaching 0, which left the state 0: anything
+     * else is an add (or wait) that did not wait for this wait to return. */
+    if (atomic_load_explicit(wg_state(wg), memory_order_relaxed) != 0)
+        GORO_FATAL("sync: WaitGroup is reused before previous Wait has returned");
     san_acquire(wg);
     return 0;
 }

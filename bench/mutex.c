@@ -1,0 +1,76 @@
+/*
+ * mutex: G goroutines (G = 2, 8, 100) increment one counter under one
+ * goro_mutex, N = 10,000,000 increments in total (N/G each), from inside
+ * a driver goroutine (Go's main is a goroutine). Figure, per G: ns per
+ * increment (lock + add + unlock, total time / N), median of 3 passes
+ * after a warm-up pass. Twin: bench/go/mutex/main.go.
+ * Usage: bench_mutex [N]
+ */
+#include "bench.h"
+
+static long n_total = 10000000;
+static goro_mutex mu;
+static long counter;               /* protected by mu */
+static goro_waitgroup wg, driver_done;
+static const int gs[] = {2, 8, 100};
+static double cold[3], passes[3][BENCH_PASSES];
+
+static void worker(void *arg)
+{
+    long n = (long)arg;
+    for (long i = 0; i < n; i++) {
+        goro_mutex_lock(&mu);
+        counter++;
+        goro_mutex_unlock(&mu);
+    }
+    goro_waitgroup_done(&wg);
+}
+
+static double one_pass(int g)
+{
+    long per = n_total / g;
+    counter = 0;
+    int64_t t0 = goro_now();
+    goro_waitgroup_add(&wg, g);
+    for (int i = 0; i < g; i++) {
+        int rc = goro_go(worker, (void *)per);
+        if (rc != 0)
+            bench_die("goro_go", rc);
+    }
+    goro_waitgroup_wait(&wg);
+    int64_t t1 = goro_now();
+    if (counter != per * g) {
+        fprintf(stderr, "bench: counter %ld, want %ld\n", counter, per * g);
+        exit(1);
+    }
+    return (double)(t1 - t0) / (double)(per * g);
+}
+
+static void driver(void *arg)
+{
+    (void)arg;
+    for (int k = 0; k < 3; k++) {
+        cold[k] = one_pass(gs[k]);
+        for (int p = 0; p < BENCH_PASSES; p++)
+            passes[k][p] = one_pass(gs[k]);
+    }
+    goro_waitgroup_done(&driver_done);
+}
+
+int main(int argc, char **argv)
+{
+    n_total = bench_arg(argc, argv, n_total);
+    bench_header("mutex");
+    printf("# n=%ld increments per pass; goroutines 2, 8, 100\n", n_total);
+    goro_waitgroup_add(&driver_done, 1);
+    int rc = goro_go(driver, NULL);
+    if (rc != 0)
+        bench_die("goro_go", rc);
+    goro_waitgroup_wait(&driver_done);
+    for (int k = 0; k < 3; k++) {
+        char metric[32];
+        snprintf(metric, sizeof metric, "ns_per_op_g%d", gs[k]);
+        bench_report("mutex", metric, cold[k], passes[k], BENCH_PASSES);
+    }
+    return 0;
+}
