@@ -5,8 +5,8 @@
 # Programs: bench/<name>.c (built by CMake as bench_<name>) and its twin
 # bench/go/<name>/main.go (built here with `go build`). Each program runs one
 # warm-up pass and 3 measured passes and prints the median of the passes
-# (parked_memory: one cold pass per process), like the Go baselines in
-# shared/reference/baselines.md.
+# (parked_memory, timers_pending: one cold pass per process), like the Go
+# baselines in shared/reference/baselines.md.
 #
 # Output format of every program (C and Go alike), on stdout:
 #     <workload> <metric> <value>        e.g.  spawn_join ns_per_op 42.1
@@ -15,6 +15,24 @@
 # Metrics: spawn_join ns_per_op (per goroutine), yield ns_per_op (per
 # goro_yield / Gosched call), parked_memory bytes_per_goroutine (RSS) and
 # create_ms, idle_cpu cpu_ms (process CPU per idle second; target 0).
+# Channels: pingpong ns_per_op (per round trip), buffered ns_per_op_1p1c and
+# ns_per_op_4p4c (per item), select4 ns_per_op_unbuffered and
+# ns_per_op_cap128 (per item), pipeline ns_per_op (per item), workerpool
+# ns_per_op (per job), ring ns_per_op (per hop), parked_chan
+# bytes_per_goroutine (RSS, channel included), create_ms and
+# release_ns_per_g (close every channel until all goroutines returned).
+# Sync: mutex ns_per_op_g2, _g8, _g100 (per increment of a counter shared
+# by 2, 8, 100 goroutines), mutex_uncontended ns_per_op (per lock+unlock),
+# waitgroup_fanout release_ns_per_g (100,000 goroutines released by one
+# WaitGroup, per goroutine) and total_ns_per_g, lock_hog max_wait_ms (worst
+# wait for a mutex a hog goroutine holds almost always).
+# Time and context: cancel_fanout cancel_us and ns_per_goroutine (10,000
+# goroutines in a select on ctx done: cancel until all exited), sleepers
+# wall_ms, p99_oversleep_us and p50_oversleep_us (100,000 goroutines each
+# sleeping 1 ms once), timers_pending cpu_ms (process CPU over 1 idle s with
+# 1,000,000 pending 1-hour timers; target 0), bytes_per_timer (RSS),
+# create_ns_per_timer and stop_ns_per_timer, ctx_timeout ns_per_op (per
+# with_timeout + cancel + release; Go: WithTimeout + cancel()).
 #
 # This script runs each (workload, procs) pair as BENCH_RUNS separate
 # processes per language, alternating goro and Go, with GOROMAXPROCS /
@@ -42,7 +60,20 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 
 # workload:metric pairs, one table row each (per procs)
 ROWS="spawn_join:ns_per_op yield:ns_per_op parked_memory:bytes_per_goroutine parked_memory:create_ms idle_cpu:cpu_ms"
+ROWS="$ROWS pingpong:ns_per_op buffered:ns_per_op_1p1c buffered:ns_per_op_4p4c"
+ROWS="$ROWS select4:ns_per_op_unbuffered select4:ns_per_op_cap128 pipeline:ns_per_op"
+ROWS="$ROWS workerpool:ns_per_op ring:ns_per_op parked_chan:bytes_per_goroutine"
+ROWS="$ROWS parked_chan:create_ms parked_chan:release_ns_per_g"
+ROWS="$ROWS mutex:ns_per_op_g2 mutex:ns_per_op_g8 mutex:ns_per_op_g100 mutex_uncontended:ns_per_op"
+ROWS="$ROWS waitgroup_fanout:release_ns_per_g waitgroup_fanout:total_ns_per_g lock_hog:max_wait_ms"
+ROWS="$ROWS cancel_fanout:cancel_us cancel_fanout:ns_per_goroutine sleepers:wall_ms"
+ROWS="$ROWS sleepers:p99_oversleep_us sleepers:p50_oversleep_us timers_pending:cpu_ms"
+ROWS="$ROWS timers_pending:bytes_per_timer timers_pending:create_ns_per_timer"
+ROWS="$ROWS timers_pending:stop_ns_per_timer ctx_timeout:ns_per_op"
 WORKLOADS="spawn_join yield parked_memory idle_cpu"
+WORKLOADS="$WORKLOADS pingpong buffered select4 pipeline workerpool ring parked_chan"
+WORKLOADS="$WORKLOADS mutex mutex_uncontended waitgroup_fanout lock_hog"
+WORKLOADS="$WORKLOADS cancel_fanout sleepers timers_pending ctx_timeout"
 
 say() { echo "bench: $*" >&2; }
 

@@ -433,6 +433,78 @@ GORO_API int goro_errgroup_set_limit(goro_errgroup *g, int n);
 GORO_API int goro_errgroup_wait(goro_errgroup *g);
 GORO_API void goro_errgroup_free(goro_errgroup *g);
 
+/* ---- I/O and blocking calls (Go: the netpoller, syscall handoff) ---------
+ * Goroutine-aware fd calls. They try the call first; when it would block,
+ * a goroutine parks until the fd is ready (the runtime's poller: epoll,
+ * edge-triggered) while its thread runs other goroutines, and a plain
+ * thread waits in poll(2). Results are byte counts (or an fd, or 0), or a
+ * negative code: -errno from the kernel, GORO_ETIMEDOUT when an _until
+ * deadline passes, -EBADF when the fd is closed with goro_close meanwhile
+ * (or was not open), GORO_EINVAL for bad arguments. errno is never needed.
+ *
+ * At its first goro call an fd is classified: sockets, pipes, FIFOs,
+ * eventfds and anything already non-blocking are made O_NONBLOCK and
+ * polled; files, terminals and other devices are read and written by a
+ * plain blocking call inside goro_syscall_begin/end. Close such fds with
+ * goro_close, which wakes every goroutine waiting on them with -EBADF.
+ *
+ * goro_read / goro_recv return what is available (>= 1 byte), or 0 at end
+ * of file. goro_write / goro_send write all of buf, like Go's Write: they
+ * return len, or, when an error ends a write that had made progress, the
+ * short count (the next call reports the error). Sends never raise
+ * SIGPIPE: a reset peer is -EPIPE or -ECONNRESET. Any number of goroutines
+ * may wait on one fd, in either direction. goro_accept returns a new fd
+ * (non-blocking, close-on-exec). goro_connect works on a socket the
+ * caller made; goro_dial_tcp(host, port, deadline) resolves host (numeric
+ * addresses directly, names with getaddrinfo off the P; GORO_ENOHOST when
+ * unknown), connects and returns the socket (TCP_NODELAY set, as in Go);
+ * goro_listen_tcp(host, port, backlog) returns a listening socket (host
+ * NULL: every address; port 0: any free port, see getsockname; backlog
+ * <= 0: SOMAXCONN). goro_fd_wait(fd, POLLIN and/or POLLOUT, deadline)
+ * returns the ready poll(2) events (> 0).
+ *
+ * goro_syscall_begin() / goro_syscall_end() bracket any other blocking
+ * call (a disk read, getaddrinfo, a database client): inside, the
+ * goroutine's P is free, and if the call blocks for more than about 20 us
+ * the runtime's monitor thread hands it to another thread, so the other
+ * goroutines keep running; end takes a P back, or waits for one. Calls
+ * nest; on a plain thread both do nothing. Between them, call no goro
+ * function that blocks (one that does ends the bracket early). errno set
+ * by the call survives goro_syscall_end, but the goroutine may resume on
+ * another thread: read errno into a variable before calling end.
+ *
+ * CPU hogs: a goroutine that computes for more than a time slice (10 ms)
+ * without calling into goro keeps its thread, but its P, with the
+ * goroutines queued on it, moves to another thread. Threads are capped at
+ * GOROMAXTHREADS (environment; default 10000): past the cap, blocked calls
+ * and hogs keep their Ps. */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#define GORO_ENOHOST (-1002)   /* goro_dial_tcp / goro_listen_tcp: unknown host */
+
+GORO_API ssize_t goro_read(int fd, void *buf, size_t len);
+GORO_API ssize_t goro_read_until(int fd, void *buf, size_t len, int64_t deadline);
+GORO_API ssize_t goro_write(int fd, const void *buf, size_t len);
+GORO_API ssize_t goro_write_until(int fd, const void *buf, size_t len, int64_t deadline);
+GORO_API ssize_t goro_recv(int fd, void *buf, size_t len, int flags);
+GORO_API ssize_t goro_recv_until(int fd, void *buf, size_t len, int flags, int64_t deadline);
+GORO_API ssize_t goro_send(int fd, const void *buf, size_t len, int flags);
+GORO_API ssize_t goro_send_until(int fd, const void *buf, size_t len, int flags,
+                                 int64_t deadline);
+GORO_API int goro_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+GORO_API int goro_accept_until(int fd, struct sockaddr *addr, socklen_t *addrlen,
+                               int64_t deadline);
+GORO_API int goro_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
+GORO_API int goro_connect_until(int fd, const struct sockaddr *addr, socklen_t addrlen,
+                                int64_t deadline);
+GORO_API int goro_fd_wait(int fd, int events, int64_t deadline);
+GORO_API int goro_close(int fd);
+GORO_API int goro_dial_tcp(const char *host, int port, int64_t deadline);
+GORO_API int goro_listen_tcp(const char *host, int port, int backlog);
+GORO_API void goro_syscall_begin(void);
+GORO_API void goro_syscall_end(void);
+
 #ifdef __cplusplus
 }
 #endif

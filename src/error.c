@@ -17,6 +17,7 @@ const char *goro_strerror(int code)
     switch (code) {
     case 0:              return "success";
     case GORO_ECLOSED:   return "channel closed";
+    case GORO_ENOHOST:   return "no such host";
     case GORO_EAGAIN:    return "operation would block";
     case GORO_ENOMEM:    return "out of memory";
     case GORO_EINVAL:    return "invalid argument";

@@ -49,7 +49,8 @@ enum {
 
 /* What the M does for the goroutine it just switched away from, once it is
  * off that goroutine's stack (see goro__finish_switch). */
-enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT };
+enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT,
+       SW_REQUEUE    /* found no P: to the global queue (goro_syscall_end, lost P) */ };
 
 struct goro__g {
     void *ctx;                 /* saved context while switched out (owner) */
@@ -69,6 +70,7 @@ struct goro__g {
     const char *name;
     int saved_errno;           /* errno while switched out */
     uint32_t lock_count;       /* goro_lock_os_thread nesting (owner) */
+    uint32_t syscall_depth;    /* goro_syscall_begin nesting (owner) */
     M *lockedm;                /* M this G is wired to, or NULL (owner) */
     uint16_t klass;            /* G_CLASS_*: which free list it returns to */
     uint16_t stack_flags;      /* STACK_* flags of the attached stack */
@@ -89,7 +91,18 @@ struct goro__p {
     _Atomic int status;        /* P_*; changed under sched.lock */
     M *m;                      /* holder, or NULL (sched.lock / holder) */
     P *link;                   /* idle list (sched.lock) */
-    uint32_t schedtick;        /* slices started here (owner) */
+    /* Slices started here: written by the owner (relaxed), sampled by
+     * sysmon to spot a goroutine that keeps the P past its time slice. */
+    _Atomic uint32_t schedtick;
+    /* goro_syscall_begin calls made here (owner, relaxed; sysmon bumps it
+     * when it retakes the P): sysmon retakes a P only when it has stayed
+     * in the same syscall across one of its ticks. */
+    _Atomic uint32_t syscalltick;
+    /* Set by sysmon when the current slice is over (10 ms without a
+     * schedule): the owner's next schedule runs the run queue's head
+     * instead of runnext, so a chain of goroutines waking each other
+     * cannot keep the P from the others. Cleared by the owner. */
+    _Atomic uint32_t preempt;
     /* Run queue: single producer (owner), many consumers (owner and
      * thieves). tail is written only by the owner (release); head is
      * advanced by CAS (release) by whoever takes entries. */
@@ -113,7 +126,14 @@ struct goro__p {
     _Atomic int64_t timer0;    /* earliest `when`, 0 = none; written under timers_lock */
 };
 
-enum { P_IDLE = 0, P_RUNNING, P_DEAD };
+/* P_SYSCALL: its M is in a blocking call (goro_syscall_begin) and holds
+ * no P; the M takes it back with a CAS to P_RUNNING, or sysmon retakes it
+ * with a CAS to P_IDLE and hands it to another M (sysmon.c). */
+enum { P_IDLE = 0, P_RUNNING, P_DEAD, P_SYSCALL };
+
+/* m->pstate: sysmon's claim on the P of an M whose goroutine hogs it
+ * (see the protocol in sysmon.c). */
+enum { PS_OWNS = 0, PS_TAKING, PS_LOST };
 
 struct goro__m {
     P *p;                      /* held P, or NULL (this M) */
@@ -128,6 +148,12 @@ struct goro__m {
     M *schedlink;              /* idle M list (sched.lock) */
     G *lockedg;                /* goroutine wired to this M (this M / its G) */
     G *nextg;                  /* goroutine g0 runs next, dequeued already (this M) */
+    P *oldp;                   /* P left in P_SYSCALL by goro_syscall_begin (this M) */
+    /* Depth of runtime code on this M (written by this M only, read by
+     * sysmon): 0 while a goroutine runs its own code, >= 1 while the M
+     * runs runtime code that may touch m->p (always >= 1 on g0). */
+    _Atomic uint32_t in_rt;
+    _Atomic uint32_t pstate;   /* PS_*: sysmon's hog claim (CAS by sysmon and this M) */
     goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
     uint64_t rng;
     int id;
@@ -160,6 +186,18 @@ typedef struct goro__sched {
     _Atomic int64_t timer_sleep_until; /* earliest timed sleep of an idle M, 0 = none */
     _Atomic int64_t nthread_created;   /* goroutines created from plain threads */
     _Atomic uint64_t goid_gen; /* id batches */
+    int maxthreads;            /* cap on Ms (GOROMAXTHREADS); set at init */
+    /* Netpoller: at most one M blocks in it (poll_blocked, CAS 0 -> 1),
+     * until poll_until (INT64_MAX: no timer); poll_nb admits one
+     * non-blocking poller at a time. lastpoll: when it last ran. */
+    _Atomic uint32_t poll_blocked;
+    _Atomic int64_t poll_until;
+    _Atomic uint32_t poll_nb;
+    _Atomic int64_t lastpoll;
+    /* sysmon sleeps on sysmon_note while every P is idle (sysmon_wait set
+     * under lock; whoever takes an idle P posts the note). */
+    bool sysmon_wait;          /* (lock) */
+    _Atomic uint32_t sysmon_note;
 } goro__sched;
 
 extern goro__sched goro__S;
@@ -173,6 +211,9 @@ void goro__park(void);                     /* current G: wait for goro__ready */
  * once off-CPU (Go's gopark with an unlock function). */
 void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
+/* goro__ready for n goroutines at once (netpoller): to the caller's P's
+ * queue if it holds one, else the global queue; one wakep. */
+void goro__ready_list(G **gs, int n);
 void goro__wakep(void);
 void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
 void goro__runq_put_global(G *head, G *tail, int n);
@@ -180,6 +221,55 @@ void goro__runq_put_global(G *head, G *tail, int n);
 int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
+/* sysmon.c uses these scheduler internals (sched.lock held where noted). */
+void goro__handoffp(P *p);                 /* give p to an M with work, or idle */
+bool goro__m_available(void);              /* an idle M exists or one may be created */
+bool goro__runq_empty(P *p);
+void goro__sysmon_start(void);             /* sysmon.c: once, with the first M */
+void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
+void goro__sysmon_init(void);              /* at runtime init: membarrier */
+int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
+
+/* ---- runtime-code brackets (sched.c, sysmon.c) ----
+ * Code on a goroutine's stack that touches m->p runs between
+ * goro__rt_enter and goro__rt_exit. Entering from goroutine code (depth
+ * 0 -> 1) publishes in_rt, then checks whether sysmon is taking the P
+ * (asymmetric Dekker: sysmon pairs this with membarrier(); without it,
+ * goro__hog_fence makes this side fence). On return m->p is the P this M
+ * still owns, or NULL (none, in a syscall, or lost to sysmon). */
+extern bool goro__hog_fence;
+void goro__rt_lost(M *m);
+
+static inline P *goro__rt_enter(M *m)
+{
+    uint32_t d = atomic_load_explicit(&m->in_rt, memory_order_relaxed);
+    atomic_store_explicit(&m->in_rt, d + 1, memory_order_relaxed);
+    if (d == 0) {
+        if (__builtin_expect(goro__hog_fence, 0))
+            atomic_thread_fence(memory_order_seq_cst);
+        else
+            atomic_signal_fence(memory_order_seq_cst);
+        if (__builtin_expect(atomic_load_explicit(&m->pstate, memory_order_relaxed) != PS_OWNS, 0))
+            goro__rt_lost(m);
+    }
+    return m->p;
+}
+
+static inline void goro__rt_exit(M *m)
+{
+    uint32_t d = atomic_load_explicit(&m->in_rt, memory_order_relaxed);
+    /* release: sysmon reads in_rt == 0 with acquire before taking m->p */
+    atomic_store_explicit(&m->in_rt, d - 1, memory_order_release);
+}
+
+/* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
+bool goro__netpoll_pending(void);          /* goroutines wait on fds */
+/* Harvests fd events until `until` (0: don't block, INT64_MAX: no
+ * deadline) or a break; wakes plain-thread waiters and returns the
+ * goroutines to make runnable in gs (at most max), already claimed. */
+int goro__netpoll(int64_t until, G **gs, int max);
+void goro__netpoll_break(void);            /* wake the M blocked in goro__netpoll */
+#define GORO_POLL_BATCH 128
 
 /* ---- stack.c ---- */
 int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */

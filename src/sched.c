@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,7 +187,7 @@ static G *runq_get(P *p, bool *inherit)
     }
 }
 
-static bool runq_empty(P *p)
+bool goro__runq_empty(P *p)
 {
     for (;;) {
         uint32_t h = atomic_load_explicit(&p->runq_head, memory_order_acquire);
@@ -324,6 +325,8 @@ static P *pidle_get(void)
         S.pidle = p->link;
         atomic_store_explicit(&S.npidle, S.npidle - 1, memory_order_seq_cst);
         atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
+        if (S.sysmon_wait)
+            goro__sysmon_wake();   /* the runtime is no longer idle */
     }
     return p;
 }
@@ -364,7 +367,31 @@ static void m_post(M *m)
 
 static void *m_main(void *arg);
 
-/* Starts (or wakes) an M to run p. Called without sched.lock. */
+bool goro__m_available(void)
+{
+    return __atomic_load_n(&S.midle, __ATOMIC_RELAXED) != NULL ||
+           __atomic_load_n(&S.mcount, __ATOMIC_RELAXED) < S.maxthreads;
+}
+
+/* No M could be had for p (thread cap, or the system refused a thread):
+ * p goes back to the idle list, where an M coming back from a syscall or
+ * out of the poller finds it; the poller is woken to take it now. */
+static void startm_failed(P *p, bool spinning)
+{
+    if (p_retired(p))
+        p_retire(p);
+    else
+        pidle_put(p);
+    goro__lock_release(&S.lock);
+    if (spinning)
+        atomic_fetch_sub(&S.nmspinning, 1);
+    if (atomic_load(&S.poll_blocked))
+        goro__netpoll_break();
+}
+
+/* Starts (or wakes) an M to run p. Called without sched.lock. At most
+ * S.maxthreads Ms are ever alive (GOROMAXTHREADS): beyond that, p waits
+ * on the idle list for an M to come back. */
 static void startm(P *p, bool spinning)
 {
     goro__lock_acquire(&S.lock);
@@ -383,7 +410,11 @@ static void startm(P *p, bool spinning)
         S.nmidle--;
         m->schedlink = NULL;
     } else {
-        S.mcount++;
+        if (S.mcount >= S.maxthreads) {
+            startm_failed(p, spinning);
+            return;
+        }
+        __atomic_store_n(&S.mcount, S.mcount + 1, __ATOMIC_RELAXED);
     }
     p->m = m;    /* NULL for a new M: set by the M itself */
     atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
@@ -395,6 +426,7 @@ static void startm(P *p, bool spinning)
         m_post(m);
         return;
     }
+    goro__sysmon_start();   /* once, with the first M */
     m = calloc(1, sizeof *m);
     if (!m)
         GORO_FATAL("out of memory creating a thread");
@@ -406,8 +438,14 @@ static void startm(P *p, bool spinning)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&m->thread, &attr, m_main, m);
     pthread_attr_destroy(&attr);
-    if (rc != 0)
-        GORO_FATAL("pthread_create failed: %s", strerror(rc));
+    if (rc != 0) {
+        free(m);
+        goro__lock_acquire(&S.lock);
+        __atomic_store_n(&S.mcount, S.mcount - 1, __ATOMIC_RELAXED);
+        if (S.mcount == 0)
+            GORO_FATAL("pthread_create failed: %s", strerror(rc));
+        startm_failed(p, spinning);
+    }
 }
 
 void goro__wakep(void)
@@ -423,9 +461,9 @@ void goro__wakep(void)
 }
 
 /* The M gives up p: to another M if there is work, else to the idle list. */
-static void handoffp(P *p)
+void goro__handoffp(P *p)
 {
-    if (!runq_empty(p) || atomic_load(&S.runq_size) > 0) {
+    if (!goro__runq_empty(p) || atomic_load(&S.runq_size) > 0) {
         startm(p, false);
         return;
     }
@@ -497,6 +535,13 @@ static void stopm(M *m, int64_t until)
 void goro__timer_added(int64_t when, bool on_p)
 {
     atomic_thread_fence(memory_order_seq_cst);   /* pairs with find_runnable's */
+    /* An M blocked in the netpoller past `when`: break it; it recomputes
+     * its deadline (it is the timer watcher then, or takes a P). */
+    if (atomic_load_explicit(&S.poll_blocked, memory_order_seq_cst) &&
+        when < atomic_load_explicit(&S.poll_until, memory_order_seq_cst)) {
+        goro__netpoll_break();
+        return;
+    }
     int64_t su = atomic_load_explicit(&S.timer_sleep_until, memory_order_seq_cst);
     if ((su != 0 && when < su) || (su == 0 && !on_p))
         goro__wakep();
@@ -515,8 +560,11 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     atomic_store_explicit(&g->on_cpu, 1, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
-    if (!inherit)
-        m->p->schedtick++;
+    if (!inherit) {
+        P *p = m->p;
+        atomic_store_explicit(&p->schedtick,
+            atomic_load_explicit(&p->schedtick, memory_order_relaxed) + 1, memory_order_relaxed);
+    }
     if (goro_unlikely(!g->stack_lo)) {
         if (goro__stack_attach(m->p, g) != 0)
             GORO_FATAL("out of memory: cannot allocate a stack for goroutine %llu (created at %s:%d)",
@@ -556,11 +604,22 @@ static inline void finish_switch(M *m)
     case SW_EXIT:
         g_free(m->p, prev);
         break;
+    case SW_REQUEUE:
+        /* It found no P (see acquire_p_slow): runnable, on the global
+         * queue, for whichever M with a P comes next. */
+        atomic_store_explicit(&prev->status, G_RUNNABLE, memory_order_relaxed);
+        atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
+        goro__lock_acquire(&S.lock);
+        goro__runq_put_global(prev, prev, 1);
+        goro__lock_release(&S.lock);
+        wake_after(false);
+        break;
     }
 }
 
 static G *next_runnable_fast(M *m, P *p, bool *inherit);
 static void g_exit(M *m, G *g);
+static M *acquire_p_slow(M *m, G *g);
 
 /* Entry of every goroutine (first switch lands here). */
 static void g_main(void)
@@ -575,10 +634,12 @@ static void g_main(void)
     san_acquire(g);
     san_acquire(g->stack_lo);
     san_acquire(&errno);
+    goro__rt_exit(m);     /* the goroutine's own code from here */
     san_ignore_end();
     g->fn(g->arg);
     san_ignore_begin();
     m = goro__getm();
+    goro__rt_enter(m);
     g = m->curg;
     if (g->lock_count) {
         /* Like Go, a goroutine that ends wired to its thread takes the
@@ -593,25 +654,54 @@ static void g_main(void)
 
 /* The goroutine g stops running on m for reason `why`. Picks the next
  * goroutine and switches to it directly when it can, else to g0. Returns
- * (for YIELD and PARK) when g is resumed, possibly on another thread.
+ * (for YIELD and PARK) when g is resumed, possibly on another thread: the
+ * M it resumed on.
+ *
+ * Called inside a runtime bracket (goro__rt_enter, depth 1); the bracket
+ * travels with the switch: whoever resumes g hands it an M at depth 1,
+ * which g's caller closes with goro__rt_exit.
  *
  * Only g0 ever waits for a goroutine's on_cpu to clear: a successor still
  * being switched out elsewhere goes to g0 (m->nextg), so two Ms switching
  * out goroutines can never wait for each other. */
-static void g_switch_out(M *m, G *g, int why)
+static M *g_switch_out(M *m, G *g, int why)
 {
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
+    if (goro_unlikely(!p)) {
+        /* No P: parking inside goro_syscall_begin/end (the P waits in
+         * P_SYSCALL), or sysmon took it while g ran its own code. A park
+         * needs none (g0 finds one, or sleeps); a yield or an exit gets
+         * one first, queueing g globally if none is free. */
+        if (m->oldp) {
+            /* The blocking call is over as far as the runtime knows. */
+            P *op = m->oldp;
+            int st = P_SYSCALL;
+            m->oldp = NULL;
+            g->syscall_depth = 0;
+            if (atomic_compare_exchange_strong_explicit(&op->status, &st, P_RUNNING,
+                    memory_order_acquire, memory_order_relaxed)) {
+                m->p = p = op;
+                op->m = m;
+            }
+        }
+        if (!p && why != SW_PARK) {
+            if (why == SW_YIELD)
+                return acquire_p_slow(m, g);   /* queued globally: a yield */
+            m = acquire_p_slow(m, g);
+            p = m->p;
+        }
+    }
     errno_save(g);
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
-    if (goro_likely(!g->lockedm && !m->exiting && !p_retired(p))) {
+    if (goro_likely(p && !g->lockedm && !m->exiting && !p_retired(p))) {
         next = next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */
             atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
-            return;
+            return m;
         }
         if (next && goro_unlikely(next->lockedm != NULL ||
                 atomic_load_explicit(&next->on_cpu, memory_order_acquire))) {
@@ -619,7 +709,7 @@ static void g_switch_out(M *m, G *g, int why)
             next = NULL;
         }
         if (!next && !m->nextg && why == SW_YIELD)
-            return;   /* nothing else to run: keep going */
+            return m;   /* nothing else to run: keep going */
     }
     m->prev = g;
     m->prev_action = why;
@@ -640,29 +730,81 @@ static void g_switch_out(M *m, G *g, int why)
     san_switch_end(m, g, false);
     finish_switch(m);
     errno_restore(g->saved_errno);
+    return m;
+}
+
+/* On g's stack, in a runtime bracket, m holding no P: takes an idle P, or
+ * else queues g on the global queue and parks this M (through g0, which
+ * does the queueing in finish_switch once g is off its stack). Returns
+ * the M g runs on now, holding a P. errno survives. Go's exitsyscall0. */
+static M *acquire_p_slow(M *m, G *g)
+{
+    goro__lock_acquire(&S.lock);
+    P *p = pidle_get();
+    goro__lock_release(&S.lock);
+    if (p) {
+        m->p = p;
+        p->m = m;
+        return m;
+    }
+    errno_save(g);
+    m->prev = g;
+    m->prev_action = SW_REQUEUE;
+    m->curg = NULL;
+    san_switch_begin(m, g, NULL, false);
+    m = goro__ctx_switch(&g->ctx, m->g0ctx, m);
+    san_switch_end(m, g, false);
+    finish_switch(m);
+    errno_restore(g->saved_errno);
+    return m;
 }
 
 static void g_exit(M *m, G *g)
 {
     san_release(g);
     san_release(g->stack_lo);
+    if (goro_unlikely(!m->p)) {
+        m = acquire_p_slow(m, g);   /* g_free needs a P's caches */
+        g = m->curg;
+    }
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
     g_switch_out(m, g, SW_EXIT);
     __builtin_unreachable();
+}
+
+/* The owner saw p->preempt (sysmon: the slice is over): the runnext
+ * goroutine goes to the tail, so the queue's head runs next, on a slice
+ * of its own. */
+static void runq_kick_runnext(P *p)
+{
+    atomic_store_explicit(&p->preempt, 0, memory_order_relaxed);
+    G *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+    if (getenv("SYSMON_DEBUG")) fprintf(stderr, "kick at %.3f: runnext %llu tick %u\n", goro__nanotime()/1e9, g ? (unsigned long long)g->id : 0ull, p->schedtick);
+    if (g && atomic_compare_exchange_strong_explicit(&p->runnext, &g, NULL,
+                 memory_order_acquire, memory_order_relaxed))
+        runq_put(p, g, false);
 }
 
 /* The fast path of scheduling, run on the stopping goroutine's stack. */
 static G *next_runnable_fast(M *m, P *p, bool *inherit)
 {
     /* Timer callbacks may take channel locks: not while a parking
-     * goroutine still holds one (m->unlock_after). */
-    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0) &&
-        !m->unlock_after) {
+     * goroutine still holds one (m->unlock_after). Then g0 runs them,
+     * once the lock is released (else a pair of goroutines parking on
+     * channels in turn would hold this P's timers back for good). */
+    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)) {
         int64_t now = goro__nanotime();
-        if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed))
+        if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed)) {
+            if (m->unlock_after) {
+                *inherit = false;
+                return NULL;
+            }
             goro__timers_run(p, now);
+        }
     }
-    if (goro_unlikely(p->schedtick % GORO_GLOBAL_EVERY == 0) &&
+    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed)))
+        runq_kick_runnext(p);
+    if (goro_unlikely(atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0) &&
         atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0) {
         G *g = globrunq_get_locked_maybe(p, 1);
         if (g) {
@@ -690,7 +832,9 @@ void goro__park(void)
         atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
         return;
     }
-    g_switch_out(m, g, SW_PARK);
+    goro__rt_enter(m);
+    m = g_switch_out(m, g, SW_PARK);
+    goro__rt_exit(m);
 }
 
 void goro__park_unlock(goro__lock *l)
@@ -701,17 +845,20 @@ void goro__park_unlock(goro__lock *l)
      * RUNNING, so no WOKEN race and no CAS. */
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     m->unlock_after = l;
-    g_switch_out(m, g, SW_PARK);
+    goro__rt_enter(m);
+    m = g_switch_out(m, g, SW_PARK);
+    goro__rt_exit(m);
 }
 
-void goro__ready(G *g)
+/* Status half of goro__ready: true if g was parked and must be queued. */
+static inline bool ready_status(G *g)
 {
     for (;;) {
         uint32_t s = atomic_load_explicit(&g->status, memory_order_acquire);
         if (s == G_RUNNING) {
             if (atomic_compare_exchange_weak_explicit(&g->status, &s, G_WOKEN,
                     memory_order_acq_rel, memory_order_relaxed))
-                return;
+                return false;
             continue;
         }
         if (s != G_WAITING)
@@ -719,18 +866,61 @@ void goro__ready(G *g)
         /* Parked: nobody else changes its status now (the waiter's claim
          * admits one waker), so a plain store suffices. */
         atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
-        break;
+        return true;
     }
+}
+
+void goro__ready(G *g)
+{
+    if (!ready_status(g))
+        return;
     M *m = goro__getm();
     bool fenced = false;
-    if (m && m->p && !m->exiting) {
-        fenced = runq_put(m->p, g, true);
+    P *p = m ? goro__rt_enter(m) : NULL;
+    if (p && !m->exiting) {
+        fenced = runq_put(p, g, true);
     } else {
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
+    if (m)
+        goro__rt_exit(m);
     wake_after(fenced);
+}
+
+void goro__ready_list(G **gs, int n)
+{
+    M *m = goro__getm();
+    P *p = m ? goro__rt_enter(m) : NULL;
+    if (p && m->exiting)
+        p = NULL;
+    G *head = NULL, *tail = NULL;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        G *g = gs[i];
+        if (!ready_status(g))
+            continue;
+        if (p) {
+            runq_put(p, g, false);
+        } else {
+            g->schedlink = NULL;
+            if (tail)
+                tail->schedlink = g;
+            else
+                head = g;
+            tail = g;
+            k++;
+        }
+    }
+    if (k) {
+        goro__lock_acquire(&S.lock);
+        goro__runq_put_global(head, tail, k);
+        goro__lock_release(&S.lock);
+    }
+    if (m)
+        goro__rt_exit(m);
+    wake_after(false);
 }
 
 void goro_yield(void)
@@ -741,7 +931,77 @@ void goro_yield(void)
         sched_yield();
         return;
     }
-    g_switch_out(m, m->curg, SW_YIELD);
+    goro__rt_enter(m);
+    m = g_switch_out(m, m->curg, SW_YIELD);
+    goro__rt_exit(m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocking calls: goro_syscall_begin / goro_syscall_end (Go's          */
+/* entersyscall / exitsyscall)                                         */
+
+/* The fast path is a few plain stores and one CAS: begin leaves the P in
+ * P_SYSCALL (m->oldp) without a lock; end takes it back with a CAS
+ * P_SYSCALL -> P_RUNNING. If sysmon retook it meanwhile (CAS P_SYSCALL ->
+ * P_IDLE, sysmon.c), end takes any idle P, or queues the goroutine
+ * globally and parks the M (acquire_p_slow). Nesting counts; a plain
+ * thread (or g0) has nothing to hand off. */
+void goro_syscall_begin(void)
+{
+    SAN_RUNTIME_SCOPE;
+    M *m = goro__getm();
+    if (!m || !m->curg)
+        return;
+    G *g = m->curg;
+    if (g->syscall_depth++)
+        return;
+    P *p = goro__rt_enter(m);
+    if (p) {
+        m->oldp = p;
+        m->p = NULL;
+        atomic_store_explicit(&p->syscalltick,
+            atomic_load_explicit(&p->syscalltick, memory_order_relaxed) + 1, memory_order_relaxed);
+        /* release: sysmon's CAS (acquire) then owns what we wrote to p */
+        atomic_store_explicit(&p->status, P_SYSCALL, memory_order_release);
+    }
+    goro__rt_exit(m);
+}
+
+void goro_syscall_end(void)
+{
+    SAN_RUNTIME_SCOPE;
+    M *m = goro__getm();
+    if (!m || !m->curg)
+        return;
+    G *g = m->curg;
+    if (g->syscall_depth == 0 || --g->syscall_depth)
+        return;
+    goro__rt_enter(m);
+    P *p = m->oldp;
+    m->oldp = NULL;
+    int st = P_SYSCALL;
+    if (goro_likely(p && atomic_compare_exchange_strong_explicit(&p->status, &st, P_RUNNING,
+            memory_order_acquire, memory_order_relaxed))) {
+        m->p = p;   /* p->m is still m */
+    } else {
+        m = acquire_p_slow(m, g);
+    }
+    goro__rt_exit(m);
+}
+
+/* goro__rt_enter found sysmon at work on this M's P (m->pstate): either
+ * cancel its attempt (CAS TAKING -> OWNS: we keep the P), or learn that
+ * the P is gone (LOST): from now on this M runs without one. */
+void goro__rt_lost(M *m)
+{
+    uint32_t s = PS_TAKING;
+    if (atomic_compare_exchange_strong_explicit(&m->pstate, &s, PS_OWNS,
+            memory_order_acq_rel, memory_order_acquire))
+        return;
+    if (s != PS_LOST)
+        return;   /* sysmon gave up by itself */
+    m->p = NULL;
+    atomic_store_explicit(&m->pstate, PS_OWNS, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -762,10 +1022,80 @@ static bool any_work(void)
     int n = atomic_load(&S.nprocs);
     for (int i = 0; i < n; i++) {
         P *p = atomic_load(&S.allp[i]);
-        if (p && !runq_empty(p))
+        if (p && !goro__runq_empty(p))
             return true;
     }
     return false;
+}
+
+/* Non-blocking netpoll (find_runnable with a P, sysmon without): the
+ * goroutines it readies go to the caller's P, or the global queue. One
+ * poller at a time, and none while an M blocks in the poller. */
+static int poll_nonblocking(void)
+{
+    if (!goro__netpoll_pending() || atomic_load(&S.poll_blocked))
+        return 0;
+    uint32_t z = 0;
+    if (!atomic_compare_exchange_strong(&S.poll_nb, &z, 1))
+        return 0;
+    G *gs[GORO_POLL_BATCH];
+    int n = goro__netpoll(0, gs, GORO_POLL_BATCH);
+    atomic_store_explicit(&S.poll_nb, 0, memory_order_release);
+    if (n)
+        goro__ready_list(gs, n);
+    return n;
+}
+
+int goro__sched_poll(void)
+{
+    return poll_nonblocking();
+}
+
+/* m, holding no P, blocks in the poller if no other M does (Go's
+ * lastpoll), until the earliest timer. It then takes an idle P if one is
+ * free and queues the readied goroutines on it (else globally). Returns
+ * false if another M is the poller. */
+static bool poll_blocking(M *m)
+{
+    uint32_t z = 0;
+    if (!atomic_compare_exchange_strong(&S.poll_blocked, &z, 1))
+        return false;
+    int64_t until = goro__timers_earliest();
+    atomic_store(&S.poll_until, until ? until : INT64_MAX);
+    /* A timer added before poll_blocked was visible: goro__timer_added
+     * did not break us, so look again (seq_cst on both sides). */
+    int64_t u2 = goro__timers_earliest();
+    if (u2 && (!until || u2 < until)) {
+        until = u2;
+        atomic_store(&S.poll_until, until);
+    }
+    bool watcher = false;
+    if (until) {
+        int64_t su = atomic_load(&S.timer_sleep_until);
+        if (su == 0 || until < su) {
+            atomic_store(&S.timer_sleep_until, until);
+            watcher = true;
+        }
+    }
+    G *gs[GORO_POLL_BATCH];
+    int n = goro__netpoll(until ? until : INT64_MAX, gs, GORO_POLL_BATCH);
+    atomic_store(&S.poll_until, INT64_MAX);
+    atomic_store(&S.poll_blocked, 0);
+    if (watcher) {
+        int64_t expect = until;
+        atomic_compare_exchange_strong(&S.timer_sleep_until, &expect, 0);
+    }
+    if (n) {
+        goro__lock_acquire(&S.lock);
+        P *p = pidle_get();
+        goro__lock_release(&S.lock);
+        if (p) {
+            m->p = p;
+            p->m = m;
+        }
+        goro__ready_list(gs, n);
+    }
+    return true;
 }
 
 /* Finds a goroutine to run; returns with m->p held. May sleep. */
@@ -800,11 +1130,18 @@ top:
     goro__timers_run(p, now);
 
     G *g;
-    if (p->schedtick % GORO_GLOBAL_EVERY == 0 && (g = globrunq_get_locked_maybe(p, 1)))
+    if (atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0 &&
+        (g = globrunq_get_locked_maybe(p, 1)))
         goto found;
+    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed)))
+        runq_kick_runnext(p);
     if ((g = runq_get(p, inherit)))
         goto found;
     if ((g = globrunq_get_locked_maybe(p, 0)))
+        goto found;
+    /* Goroutines whose fds are ready, unless an M blocks in the poller
+     * (it has them). They go to our queue. */
+    if (poll_nonblocking() && (g = runq_get(p, inherit)))
         goto found;
 
     /* Steal, if not too many are spinning already. */
@@ -860,6 +1197,12 @@ top:
         }
     }
 
+    /* Goroutines wait on fds and no M blocks in the poller: this one does,
+     * until the earliest timer (goro__timer_added breaks it for an earlier
+     * one). */
+    if (goro__netpoll_pending() && poll_blocking(m))
+        goto top;
+
     /* Sleep, until the earliest timer if this M is the one to watch them. */
     int64_t until = goro__timers_earliest();
     if (until) {
@@ -886,9 +1229,11 @@ found:
 static void stoplockedm(M *m)
 {
     P *p = m->p;
-    m->p = NULL;
-    p->m = NULL;
-    handoffp(p);
+    if (p) {   /* none after our goroutine queued itself (acquire_p_slow) */
+        m->p = NULL;
+        p->m = NULL;
+        goro__handoffp(p);
+    }
     for (;;) {
         if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
             break;
@@ -918,7 +1263,7 @@ static void m_schedule(M *m)
             P *p = m->p;
             m->p = NULL;
             p->m = NULL;
-            handoffp(p);
+            goro__handoffp(p);
             return;
         }
         G *g;
@@ -947,7 +1292,15 @@ static void m_schedule(M *m)
 
 static void m_init_thread(M *m)
 {
+    /* A write to a broken pipe from a goroutine fails with EPIPE instead
+     * of killing the process (Go does the same for fds other than 1 and
+     * 2): the signal stays pending, blocked, on this thread. */
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &ss, NULL);
     tls_m = m;
+    atomic_store_explicit(&m->in_rt, 1, memory_order_relaxed);   /* g0 is runtime code */
     goro__stack_thread_init(m);
 #if GORO_ASAN
     pthread_attr_t a;
@@ -979,7 +1332,7 @@ static void *m_main(void *arg)
     san_ignore_end();
     /* A wired goroutine ended: the thread ends with it. */
     goro__lock_acquire(&S.lock);
-    S.mcount--;
+    __atomic_store_n(&S.mcount, S.mcount - 1, __ATOMIC_RELAXED);
     goro__lock_release(&S.lock);
     free(m->altstack);
     free(m);
@@ -1092,6 +1445,8 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         return GORO_EINVAL;
     goro__init();
     M *m = goro__getm();
+    if (m)
+        goro__rt_enter(m);
     P *p = m && m->curg ? m->p : NULL;
     int k;
     if (p && copysize <= GORO_COPY_INLINE) {
@@ -1100,8 +1455,11 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
             gfree_refill(p, kk);
     }
     G *g = g_alloc(p, copysize, &k);
-    if (!g)
+    if (!g) {
+        if (m)
+            goro__rt_exit(m);
         return GORO_ENOMEM;
+    }
     g->klass = (uint16_t)k;
     g->fn = fn;
     if (copy) {
@@ -1130,6 +1488,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
          * stacks are then reused while still in cache. */
         if (may_yield && atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
                 atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
+            goro__rt_exit(m);   /* a switch may only happen at depth 1 */
             wake_after(fenced);
             goro_yield();
             return 0;
@@ -1140,6 +1499,8 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
+    if (m)
+        goro__rt_exit(m);
     wake_after(fenced);
     return 0;
 }
@@ -1219,6 +1580,19 @@ static void init_runtime(void)
     }
     if (n > GORO_MAX_PROCS)
         n = GORO_MAX_PROCS;
+    /* Threads: Ms running goroutines, blocked in goro_syscall_begin/end,
+     * hogged by a goroutine that sysmon took the P from, or idle (sysmon
+     * is not counted). Go's default cap is 10,000 too. */
+    S.maxthreads = 10000;
+    env = getenv("GOROMAXTHREADS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0)
+            S.maxthreads = v > 1000000 ? 1000000 : (int)v;
+    }
+    atomic_store(&S.poll_until, INT64_MAX);
+    goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);
     set_nprocs_locked(n);
