@@ -6,9 +6,10 @@
  * stacks are carved from large MAP_NORESERVE slabs, so they cost only the
  * pages a goroutine touches; a goroutine gets one when it first runs (never
  * at goro_go), and gives it back to its P's pool when it ends. A pool over
- * GORO_STACK_POOL spills half to a global pool after MADV_DONTNEED, which
- * hands their pages back to the kernel. Other sizes get a mapping of their
- * own, unmapped when the goroutine ends.
+ * GORO_STACK_POOL spills half to a global pool; once that holds GPOOL_HOT
+ * stacks, spilled stacks first hand their pages back to the kernel
+ * (MADV_DONTNEED, one call per run of adjacent stacks). Other sizes get
+ * a mapping of their own, unmapped when the goroutine ends.
  *
  * Guard pages: MADV_GUARD_INSTALL (Linux 6.13+) costs no VMA, so a million
  * guarded stacks fit under the default vm.max_map_count. Where the kernel
@@ -35,6 +36,7 @@
 #endif
 
 #define SLAB_STACKS 256
+#define GPOOL_HOT 16384           /* global pool stacks that keep their pages (64+ MiB) */
 #define GUARD_MPROTECT_MAX 16384
 #define CANARY 0x676f726f63616e79ull   /* "gorocany" */
 
@@ -179,6 +181,31 @@ void goro__stack_usable(const G *g, char **lo, size_t *size)
     *size = g->stack_size - page_size;
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(char *const *)a, y = (uintptr_t)*(char *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* MADV_DONTNEED on the usable part of n default stacks (pool entries),
+ * one call per run of adjacent stacks: guard pages keep their protection
+ * through it. Sorts the entries. */
+static void release_pages(char **stacks, int n)
+{
+    qsort(stacks, (size_t)n, sizeof *stacks, cmp_addr);
+    for (int i = 0; i < n;) {
+        char *lo = (char *)((uintptr_t)stacks[i] & ~(uintptr_t)STACK_CANARY);
+        char *hi = lo + default_total;
+        int j = i + 1;
+        while (j < n && (char *)((uintptr_t)stacks[j] & ~(uintptr_t)STACK_CANARY) == hi) {
+            hi += default_total;
+            j++;
+        }
+        madvise(lo + page_size, (size_t)(hi - lo) - page_size, MADV_DONTNEED);
+        i = j;
+    }
+}
+
 void goro__stack_release(P *p, G *g)
 {
     char *lo = g->stack_lo;
@@ -200,12 +227,15 @@ void goro__stack_release(P *p, G *g)
     p->stacks[p->nstacks++] = (char *)((uintptr_t)lo | (g->stack_flags & STACK_CANARY));
     if (p->nstacks < GORO_STACK_POOL)
         return;
-    /* Over the watermark: hand the pages of the older half back. */
+    /* Over the watermark: the older half goes to the global pool, which
+     * keeps GPOOL_HOT stacks' pages; beyond that they go back to the
+     * kernel. */
     int n = GORO_STACK_POOL / 2;
-    for (int i = 0; i < n; i++) {
-        char *s = (char *)((uintptr_t)p->stacks[i] & ~(uintptr_t)STACK_CANARY);
-        madvise(s + page_size, default_total - page_size, MADV_DONTNEED);
-    }
+    goro__lock_acquire(&pool_lock);
+    bool cold = gpool_n >= GPOOL_HOT;
+    goro__lock_release(&pool_lock);
+    if (cold)
+        release_pages(p->stacks, n);
     goro__lock_acquire(&pool_lock);
     if (gpool_n + (size_t)n > gpool_cap) {
         size_t cap = gpool_cap ? gpool_cap * 2 : 1024;
