@@ -298,23 +298,29 @@ GORO_API size_t goro_chan_cap(goro_chan *ch);
  * cannot define another macro, hence goro_chan_of rather than intch_chan. */
 #define goro_chan_of(x) ((x).c_)
 
+#if defined(__GNUC__)
+#define GORO_CHAN_FN_ static inline __attribute__((unused))
+#else
+#define GORO_CHAN_FN_ static inline
+#endif
+
 #define GORO_CHAN_DEFINE(name, T)                                               \
     typedef struct name##_tx { goro_chan *c_; } name##_tx;                     \
     typedef struct name##_rx { goro_chan *c_; } name##_rx;                     \
     typedef union name { goro_chan *c_; name##_tx tx; name##_rx rx; } name;    \
-    static inline name name##_make(size_t cap)                                 \
+    GORO_CHAN_FN_ name name##_make(size_t cap)                                 \
     { name ch; ch.c_ = goro_chan_make(sizeof(T), cap); return ch; }           \
-    static inline void name##_release(name ch) { goro_chan_release(ch.c_); }  \
-    static inline int name##_send(name##_tx ch, T v)                           \
+    GORO_CHAN_FN_ void name##_release(name ch) { goro_chan_release(ch.c_); }  \
+    GORO_CHAN_FN_ int name##_send(name##_tx ch, T v)                           \
     { return goro_chan_send(ch.c_, &v); }                                      \
-    static inline int name##_try_send(name##_tx ch, T v)                       \
+    GORO_CHAN_FN_ int name##_try_send(name##_tx ch, T v)                       \
     { return goro_chan_try_send(ch.c_, &v); }                                  \
-    static inline int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
-    static inline int name##_recv(name##_rx ch, T *out)                        \
+    GORO_CHAN_FN_ int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
+    GORO_CHAN_FN_ int name##_recv(name##_rx ch, T *out)                        \
     { return goro_chan_recv(ch.c_, out); }                                     \
-    static inline int name##_try_recv(name##_rx ch, T *out)                    \
+    GORO_CHAN_FN_ int name##_try_recv(name##_rx ch, T *out)                    \
     { return goro_chan_try_recv(ch.c_, out); }                                 \
-    static inline size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
+    GORO_CHAN_FN_ size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
 
 /* ---- Select (Go: select) ------------------------------------------------
  * A select is an array of goro_case built with GORO_CASE_SEND(ch, &v) and

@@ -405,6 +405,7 @@ typedef struct storm {
     _Atomic long nsent, nrecv, ntimeout, nclosed;
     _Atomic long progress;            /* iterations done, all workers */
     _Atomic int done;
+    _Atomic int closed;               /* the closer has closed c[] */
     bool closing;
     goro_waitgroup wg;
 } storm;
@@ -434,6 +435,10 @@ static void ss_work(ss_role *r)
     uint64_t slot[SS_MAXCASES + 1];
     long seqof[SS_MAXCASES + 1];
     for (long it = 0; it < s->iters; it++) {
+        /* Closing run: the last quarter runs on closed channels. */
+        if (s->closing && it == s->iters * 3 / 4)
+            while (!atomic_load(&s->closed))
+                goro_sleep(20 * GORO_MICROSECOND);
         atomic_fetch_add_explicit(&s->progress, 1, memory_order_relaxed);
         uint64_t x = rng_next(&rng);
         int n = x % 10 == 0 ? 9 + (int)(x / 10 % 4) : 1 + (int)(x / 10 % 6);
@@ -529,6 +534,7 @@ static void ss_closer(void *arg)
         goro_sleep(50 * GORO_MICROSECOND);
     for (int i = 0; i < SS_K; i++)
         CHECK_EQ(goro_chan_close(s->c[i]), 0);
+    atomic_store(&s->closed, 1);
 }
 
 static void test_select_storm(bool closing)
