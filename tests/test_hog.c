@@ -23,7 +23,7 @@ GORO_CHAN_DEFINE(intch, int)
 
 static _Atomic int stop;
 static _Atomic long rounds;
-static volatile unsigned long sink;
+static _Atomic unsigned long sink;   /* shared by the hogs: atomic, or TSan rightly reports it */
 
 struct pair {
     intch ping, pong;
@@ -62,7 +62,7 @@ static void spin_ms(long ms)
         if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
             break;
     }
-    sink += x;
+    atomic_fetch_add_explicit(&sink, x, memory_order_relaxed);
 }
 
 static _Atomic int hogs_running;
