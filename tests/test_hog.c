@@ -11,7 +11,7 @@
  *  - with GOROMAXTHREADS set low (in a child process), hogs keep their Ps
  *    past the cap, and the thread count stays under it.
  */
-// ctest-labels: sched
+// ctest-labels: hog
 #include <dirent.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
