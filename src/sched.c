@@ -1108,6 +1108,15 @@ top:
         P *p = pidle_get();
         goro__lock_release(&S.lock);
         if (!p) {
+            /* Never sleep counted as spinning (a retired P's spinner lands
+             * here): goro__wakep would think someone still looks for work. */
+            if (m->spinning) {
+                m->spinning = false;
+                atomic_fetch_sub(&S.nmspinning, 1);
+                atomic_thread_fence(memory_order_seq_cst);
+                if (any_work())
+                    goro__wakep();
+            }
             stopm(m, 0);
             goto top;
         }
