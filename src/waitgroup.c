@@ -10,11 +10,12 @@
  * non-zero) and links its node under the same lock, so a zeroing add that
  * saw the waiter also finds its node: under the lock, the waiter count
  * equals the list's length. A waiter that times out unlinks and uncounts
- * itself under the lock, unless a waker detached it first. Wakers claim
- * the nodes they detached before dropping the lock, so a node whose
- * deadline won the claim is not freed (its waiter returns only after
- * taking the lock) while the waker may still touch it; they wake the
- * claimed ones after dropping it, as a woken waiter may free the group.
+ * itself under the lock, unless a waker detached it first. A waker drops
+ * the lock right after detaching and never touches the WaitGroup again (a
+ * woken waiter may free it at once); it walks the detached nodes once,
+ * waking each whose claim it wins and marking `passed` each whose deadline
+ * won. A timed-out waiter that finds itself detached waits for that mark,
+ * so the waker never reads a dead node.
  *
  * A zeroing add that finds, under the lock, the counter non-zero again was
  * overtaken by a later add (its waiters, if any, arrived after that add)
@@ -33,7 +34,10 @@
 
 typedef struct wg_node {
     goro__waiter w;
-    struct wg_node *next;
+    struct wg_node *next;       /* (lock_ while listed; then the detaching waker) */
+    _Atomic uint32_t passed;    /* set by a waker that detached this node but
+                                   lost its claim (the deadline won): its last
+                                   access; the timed-out waiter waits for it */
 } wg_node;
 
 static goro__lock *wg_lock(goro_waitgroup *wg)
@@ -82,27 +86,26 @@ void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, 
         goro__lock_release(wg_lock(wg));   /* overtaken by a later add */
         return;
     }
-    /* Under the lock the count equals the list's length. Claim under the
-     * lock, so that a waiter whose deadline won its claim cannot leave (it
-     * takes the lock to) while we touch its node; wake after dropping it,
-     * since a woken waiter may free the WaitGroup at once (a claimed one
-     * cannot leave before its wake). */
-    wg_node *list = wg->waiters_, *claimed = NULL;
+    /* Under the lock the count equals the list's length. Detach the list
+     * and uncount it, then drop the lock: from here on nothing touches wg,
+     * since the first wake may let a waiter return and free it (it often
+     * lives on that waiter's stack). One pass over the nodes (each on
+     * another stack, a cache miss), each either claimed and woken, or, when
+     * its deadline won the claim, marked passed: its waiter, which found
+     * itself detached, waits for that mark before its node goes away. */
+    wg_node *list = wg->waiters_;
     wg->waiters_ = NULL;
     atomic_fetch_sub_explicit(wg_state(wg), wg_waiters(cur), memory_order_relaxed);
+    goro__lock_release(wg_lock(wg));
     while (list) {
         wg_node *x = list;
-        list = x->next;
-        if (goro__waiter_claim(&x->w)) {
-            x->next = claimed;
-            claimed = x;
-        }
-    }
-    goro__lock_release(wg_lock(wg));
-    while (claimed) {
-        wg_node *x = claimed;
-        claimed = x->next;   /* read before the wake: x dies with it */
-        goro__waiter_wake(&x->w);
+        list = x->next;   /* read first: x may die once woken or marked */
+        if (list)
+            __builtin_prefetch(list, 1);   /* overlap the next miss with this wake */
+        if (goro__waiter_claim(&x->w))
+            goro__waiter_wake(&x->w);
+        else
+            atomic_store_explicit(&x->passed, 1, memory_order_release);
     }
 }
 
@@ -119,6 +122,7 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     goro__init();
     wg_node n;
     goro__waiter_init(&n.w);
+    atomic_store_explicit(&n.passed, 0, memory_order_relaxed);
     goro__lock_acquire(wg_lock(wg));
     do {
         if (wg_count(s) == 0) {
@@ -133,14 +137,21 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     goro__lock_release(wg_lock(wg));
     int r = goro__waiter_block(&n.w, deadline);
     if (r == GORO_ETIMEDOUT) {
+        bool listed = false;
         goro__lock_acquire(wg_lock(wg));
         for (wg_node **pp = (wg_node **)&wg->waiters_; *pp; pp = &(*pp)->next)
             if (*pp == &n) {
                 *pp = n.next;
                 atomic_fetch_sub_explicit(wg_state(wg), 1, memory_order_relaxed);
+                listed = true;
                 break;
             }
         goro__lock_release(wg_lock(wg));
+        /* Detached by a zeroing add that has not passed our node yet: it
+         * will not wake us (our deadline won the claim) but may still read
+         * the node; it marks it when done. Rare and short. */
+        while (!listed && !atomic_load_explicit(&n.passed, memory_order_acquire))
+            goro_yield();
         return r;
     }
     /* Woken by the counter reaching 0, which left the state 0: anything

@@ -232,7 +232,7 @@ static void test_signal_stealing(void)
 
 static goro_mutex umu;
 static goro_cond uc;
-static int u_ready, u_woken;   /* under umu */
+static int u_ready, u_woken, u_timedout;   /* under umu */
 
 static void timed_checks(void)
 {
@@ -276,6 +276,7 @@ static void short_waiter(void *arg)
     goro_mutex_lock(&umu);
     u_ready++;
     CHECK_EQ(goro_cond_wait_until(&uc, &umu, goro_now() + 2 * GORO_MILLISECOND), GORO_ETIMEDOUT);
+    u_timedout++;
     goro_mutex_unlock(&umu);
     goro_waitgroup_done(&wg);
 }
@@ -297,7 +298,7 @@ static void test_wait_until(void)
     goro_waitgroup_add(&wg, 1);
     CHECK(goro_go(forever_waiter, NULL) == 0);
     await_count(&umu, &u_ready, 2);
-    goro_sleep(5 * GORO_MILLISECOND);
+    await_count(&umu, &u_timedout, 1);
     goro_cond_signal(&uc);
     await_count(&umu, &u_woken, 1);
     goro_waitgroup_wait(&wg);
@@ -402,8 +403,10 @@ static void test_no_spurious(void)
     goro_waitgroup_add(&wg, 10);
     for (int i = 0; i < 10; i++)
         CHECK(goro_go(idle_waiter, NULL) == 0);
-    for (int i = 0; i < 1000 && nc.nwait_ != 10; i++)
+    for (int i = 0; nc.nwait_ != 10; i++) {   /* all ten are waiting */
+        CHECK(i < 200000);
         goro_sleep(100 * GORO_MICROSECOND);
+    }
     /* Lots of unrelated traffic on the mutex; nobody may wake. */
     for (int i = 0; i < 1000; i++) {
         goro_mutex_lock(&nmu);

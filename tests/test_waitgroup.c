@@ -12,7 +12,9 @@
  *  - TestWaitGroupRace: Wait never returns before both Dones;
  *  - wait from plain threads and goroutines, add/done from both;
  *  - wait_until times out no earlier than its deadline, and timeouts racing
- *    the counter reaching 0 leave the group consistent and reusable;
+ *    the counter reaching 0 leave the group consistent and reusable, also
+ *    when a plain thread's deadline passes while the release walks a long
+ *    list of waiters (its node must outlive the walk);
  *  - goro_waitgroup_go.
  */
 // ctest-labels: sync
@@ -237,12 +239,16 @@ static void *timed_thread(void *arg)
 static goro_waitgroup cwg, cwaiters;
 static _Atomic int c_released, c_timedout;
 
+static void churn_count(int r)
+{
+    CHECK(r == 0 || r == GORO_ETIMEDOUT);
+    atomic_fetch_add(r == 0 ? &c_released : &c_timedout, 1);
+}
+
 static void churn_waiter(void *arg)
 {
     long i = (long)arg;
-    int r = goro_waitgroup_wait_until(&cwg, goro_now() + (i % 4) * GORO_MICROSECOND);
-    CHECK(r == 0 || r == GORO_ETIMEDOUT);
-    atomic_fetch_add(r == 0 ? &c_released : &c_timedout, 1);
+    churn_count(goro_waitgroup_wait_until(&cwg, goro_now() + (i % 4) * GORO_MICROSECOND));
     goro_waitgroup_done(&cwaiters);
 }
 
@@ -263,6 +269,62 @@ static void churn_rounds(void *arg)
     }
 }
 
+/* A plain thread waits first (so the release walks its node last) with a
+ * deadline that falls while the release walks a long list of goroutine
+ * waiters: its timeout races the walk for real, and it must not return
+ * while the walk may still read its node. */
+#define LONG_LIST 1000
+static goro_waitgroup lwg, lwaiters;
+static _Atomic int64_t l_deadline;
+static _Atomic int l_thread_in, l_thread_out;
+
+static void long_waiter(void *arg)
+{
+    (void)arg;
+    churn_count(goro_waitgroup_wait_until(&lwg, GORO_FOREVER));
+    goro_waitgroup_done(&lwaiters);
+}
+
+static void *long_thread(void *arg)
+{
+    (void)arg;
+    atomic_store(&l_thread_in, 1);
+    churn_count(goro_waitgroup_wait_until(&lwg, atomic_load(&l_deadline)));
+    atomic_store(&l_thread_out, 1);
+    return NULL;
+}
+
+static void long_rounds(void *arg)
+{
+    long rounds = (long)arg;
+    int64_t setup = GORO_MILLISECOND;   /* how long queuing took last round */
+    for (long k = 0; k < rounds; k++) {
+        atomic_store(&l_thread_in, 0);
+        atomic_store(&l_thread_out, 0);
+        goro_waitgroup_add(&lwg, 1);
+        int64_t t0 = goro_now();
+        atomic_store(&l_deadline, t0 + setup + (k % 8) * 10 * GORO_MICROSECOND);
+        pthread_t th;
+        CHECK(pthread_create(&th, NULL, long_thread, NULL) == 0);
+        /* The thread queues first (unless it already timed out: a slow
+         * machine; then this round only checks the plain release). */
+        while (!atomic_load(&l_thread_in) ||
+               (lwg.waiters_ == NULL && !atomic_load(&l_thread_out)))
+            goro_yield();
+        goro_waitgroup_add(&lwaiters, LONG_LIST);
+        for (long i = 0; i < LONG_LIST; i++)
+            CHECK(goro_go(long_waiter, NULL) == 0);
+        while ((uint32_t)lwg.state_ < LONG_LIST)
+            goro_yield();                    /* the goroutines are queued */
+        setup = goro_now() - t0;
+        goro_waitgroup_done(&lwg);           /* the walk races the deadline */
+        goro_waitgroup_wait(&lwaiters);
+        pthread_join(th, NULL);
+        CHECK_EQ(atomic_load(&l_thread_out), 1);
+        CHECK_EQ(lwg.state_, 0);
+    }
+}
+
 static void test_wait_until(void)
 {
     goro_waitgroup_add(&twg, 1);
@@ -279,6 +341,12 @@ static void test_wait_until(void)
     long rounds = scaled(5000, 25);
     run_main(churn_rounds, (void *)rounds);
     CHECK_EQ(atomic_load(&c_released) + atomic_load(&c_timedout), 4 * rounds);
+
+    long lrounds = scaled(100, 10);
+    atomic_store(&c_released, 0);
+    atomic_store(&c_timedout, 0);
+    run_main(long_rounds, (void *)lrounds);
+    CHECK_EQ(atomic_load(&c_released) + atomic_load(&c_timedout), (LONG_LIST + 1) * lrounds);
 }
 
 int main(int argc, char **argv)
