@@ -19,10 +19,26 @@
  * No lost wakeups: work is published (run queue, global queue) before
  * nmspinning/npidle are read with a full fence; a spinning M going idle
  * decrements nmspinning, fences, then rescans every queue (Go's protocol).
+ *
+ * Blocking calls and hogs. goro_syscall_begin/end (at the end of this
+ * file) leave and take back the P with one store and one CAS (P_SYSCALL);
+ * sysmon.c retakes Ps from blocking calls and from goroutines that run
+ * past their slice. An M may thus lose its P while its goroutine runs its
+ * own code: every use of m->p on a goroutine's stack sits in a
+ * goro__rt_enter/exit bracket (internal.h), which notices the loss first,
+ * and code without a P falls back to the global queue (ready, newproc),
+ * parks through g0, or takes a P before going on (acquire_p_slow, which
+ * queues the goroutine and parks the M when none is free). The handshake
+ * with sysmon is in sysmon.c's header.
+ *
+ * Netpoller. An M that runs out of work polls (netpoll.c) without
+ * blocking; one about to sleep while goroutines wait on fds blocks in the
+ * poller instead, one M at a time, until the earliest timer.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -639,8 +655,15 @@ static void g_main(void)
     g->fn(g->arg);
     san_ignore_begin();
     m = goro__getm();
-    goro__rt_enter(m);
     g = m->curg;
+    if (goro_unlikely(g->syscall_depth)) {
+        /* Ended inside goro_syscall_begin/end: end it, so the M does not
+         * keep a claim on a P in P_SYSCALL. */
+        g->syscall_depth = 1;
+        goro_syscall_end();
+        m = goro__getm();
+    }
+    goro__rt_enter(m);
     if (g->lock_count) {
         /* Like Go, a goroutine that ends wired to its thread takes the
          * thread with it: its thread-local state may be anything now. */
@@ -773,13 +796,12 @@ static void g_exit(M *m, G *g)
 }
 
 /* The owner saw p->preempt (sysmon: the slice is over): the runnext
- * goroutine goes to the tail, so the queue's head runs next, on a slice
- * of its own. */
+ * goroutine goes to the tail, so the global queue's head, else the local
+ * queue's, runs next, on a slice of its own. */
 static void runq_kick_runnext(P *p)
 {
     atomic_store_explicit(&p->preempt, 0, memory_order_relaxed);
     G *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
-    if (getenv("SYSMON_DEBUG")) fprintf(stderr, "kick at %.3f: runnext %llu tick %u\n", goro__nanotime()/1e9, g ? (unsigned long long)g->id : 0ull, p->schedtick);
     if (g && atomic_compare_exchange_strong_explicit(&p->runnext, &g, NULL,
                  memory_order_acquire, memory_order_relaxed))
         runq_put(p, g, false);
@@ -802,9 +824,13 @@ static G *next_runnable_fast(M *m, P *p, bool *inherit)
             goro__timers_run(p, now);
         }
     }
-    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed)))
+    bool slice_over = false;
+    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed))) {
         runq_kick_runnext(p);
-    if (goro_unlikely(atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0) &&
+        slice_over = true;
+    }
+    if (goro_unlikely(slice_over ||
+            atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0) &&
         atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0) {
         G *g = globrunq_get_locked_maybe(p, 1);
         if (g) {
@@ -1139,11 +1165,14 @@ top:
     goro__timers_run(p, now);
 
     G *g;
-    if (atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0 &&
+    bool slice_over = false;
+    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed))) {
+        runq_kick_runnext(p);
+        slice_over = true;
+    }
+    if ((slice_over || atomic_load_explicit(&p->schedtick, memory_order_relaxed) % GORO_GLOBAL_EVERY == 0) &&
         (g = globrunq_get_locked_maybe(p, 1)))
         goto found;
-    if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed)))
-        runq_kick_runnext(p);
     if ((g = runq_get(p, inherit)))
         goto found;
     if ((g = globrunq_get_locked_maybe(p, 0)))
@@ -1308,7 +1337,11 @@ static void m_init_thread(M *m)
     sigemptyset(&ss);
     sigaddset(&ss, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &ss, NULL);
+    pthread_setname_np(pthread_self(), "goro-m");
     tls_m = m;
+    /* Timed sleeps (the earliest timer) end on time, not up to the
+     * default 50 us of timer slack later. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     atomic_store_explicit(&m->in_rt, 1, memory_order_relaxed);   /* g0 is runtime code */
     goro__stack_thread_init(m);
 #if GORO_ASAN
@@ -1324,6 +1357,9 @@ static void m_init_thread(M *m)
 #if GORO_TSAN
     m->tsan_fiber = __tsan_get_current_fiber();
 #endif
+    /* The thread's TLS (errno included) was set up on this context:
+     * goroutines that run here later acquire errno from it. */
+    san_release(&errno);
     san_ignore_begin();   /* the scheduler context is runtime code only */
 }
 
@@ -1484,6 +1520,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->stack_size = opts ? opts->stack_size : 0;
     g->stack_lo = NULL;
     g->lock_count = 0;
+    g->syscall_depth = 0;
     g->lockedm = NULL;
     g->saved_errno = 0;
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);

@@ -81,7 +81,6 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,7 +174,6 @@ static bool has_work(P *p, int64_t now)
 }
 
 /* The handshake of the file comment: takes p from the M running a hog. */
-__attribute__((noinline)) void sysmon_debug_stuck(void) { __asm__ volatile(""); }
 static bool take_hog(P *p)
 {
     goro__lock_acquire(&S.lock);
@@ -189,9 +187,6 @@ static bool take_hog(P *p)
     bool ok = barrier_all() &&
               atomic_load_explicit(&m->in_rt, memory_order_acquire) == 0 &&
               __atomic_load_n(&m->p, __ATOMIC_RELAXED) == p;
-    if (getenv("SYSMON_DEBUG")) { G *cg = __atomic_load_n(&m->curg, __ATOMIC_RELAXED); fprintf(stderr, "  take at %.3f: m=%p in_rt=%u m->p==p %d curg=%llu fn=%p\n", goro__nanotime()/1e9, (void*)m, atomic_load(&m->in_rt), __atomic_load_n(&m->p, __ATOMIC_RELAXED) == p, cg ? (unsigned long long)cg->id : 0ull, cg ? (void*)cg->fn : NULL); }
-    static int nstuck; static M *lastm;
-    if (getenv("SYSMON_DEBUG") && atomic_load(&m->in_rt)) { if (m == lastm) nstuck++; else nstuck = 0; lastm = m; if (nstuck >= 2) sysmon_debug_stuck(); }
     s = PS_TAKING;
     if (!ok) {
         atomic_compare_exchange_strong(&m->pstate, &s, PS_OWNS);
@@ -276,10 +271,7 @@ static bool retake(int64_t now)
             }
             if (!goro__m_available())
                 continue;
-            if (getenv("SYSMON_DEBUG")) fprintf(stderr, "sysmon: hog? P%d preempt %u tick %u since %.1f ms runq_empty %d timer0 due %d gq %d\n", i, atomic_load(&p->preempt), st, (now - pd->schedwhen)/1e6, goro__runq_empty(p), p->timer0 && p->timer0 <= now, S.runq_size);
-            bool tk = take_hog(p);
-            if (getenv("SYSMON_DEBUG")) fprintf(stderr, "sysmon: take_hog P%d -> %d (npidle %d)\n", i, tk, atomic_load(&S.npidle));
-            if (tk) {
+            if (take_hog(p)) {
                 /* The P's next M gets a slice of its own. */
                 pd->schedwhen = now;
                 pd->preempted = false;
@@ -293,6 +285,7 @@ static bool retake(int64_t now)
 static void *sysmon_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "goro-sysmon");
     san_ignore_begin();   /* runtime code only, for good */
     int idle = 0;
     int64_t delay = SYSMON_MIN_NS;

@@ -110,12 +110,18 @@ void goro__timer_start(goro__timer *t, int64_t when)
 {
     goro__init();
     M *m = goro__getm();
-    bool on_p = m && m->p;
-    P *p = on_p ? m->p : atomic_load(&goro__S.allp[0]);
+    /* The bracket tells whether this M still owns its P (sysmon may have
+     * handed it on, see sysmon.c). */
+    P *p = m ? goro__rt_enter(m) : NULL;
+    bool on_p = p != NULL;
+    if (!p)
+        p = atomic_load(&goro__S.allp[0]);
     t->when = when;
     goro__lock_acquire(&p->timers_lock);
     bool ok = heap_push(p, t);
     goro__lock_release(&p->timers_lock);
+    if (m)
+        goro__rt_exit(m);
     if (!ok)
         GORO_FATAL("out of memory growing the timer heap");
     goro__timer_added(when, on_p);

@@ -1,10 +1,12 @@
 /*
  * test_syscall.c: goro_syscall_begin / goro_syscall_end (blocking-call
  * handoff, Go's entersyscall/exitsyscall and sysmon's retake).
- *  - a goroutine blocked in a long call (usleep inside begin/end) does not
- *    stop the others, even at GOMAXPROCS 1: a ping-pong pair keeps going;
- *  - many goroutines blocked at once overlap (their calls run on as many
- *    threads), and every one gets a P back afterwards;
+ *  - a goroutine blocked in a long call (read(2) of a pipe inside
+ *    begin/end) does not stop the others, even at GOMAXPROCS 1: a
+ *    ping-pong pair makes thousands of round trips meanwhile (progress,
+ *    not wall-clock windows: it holds on a loaded machine);
+ *  - many goroutines blocked at once are all in their calls together
+ *    (each on a thread of its own), and every one gets a P back;
  *  - short calls in a tight loop (the fast path) race sysmon's retake
  *    without losing or duplicating anything;
  *  - begin/end nest, are no-ops on a plain thread, and errno set by the
@@ -12,7 +14,7 @@
  *  - a goroutine that parks inside begin/end (misuse, but survivable) ends
  *    the bracket early and carries on.
  */
-// ctest-labels: io;sched
+// ctest-labels: sched
 #include <errno.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -47,53 +49,80 @@ static void pinger(void *arg)
     intch_close(p->ping.tx);
 }
 
-static void sleeper(void *arg)
+/* A goroutine blocked in read(2) on a plain (blocking) pipe, inside
+ * begin/end, until main writes a byte. */
+static int gate[2];
+static _Atomic int blocked_now;
+
+static void blocker(void *arg)
 {
-    long us = (long)(intptr_t)arg;
+    (void)arg;
+    char c;
     goro_syscall_begin();
-    usleep((useconds_t)us);
+    atomic_fetch_add(&blocked_now, 1);
+    ssize_t r = read(gate[0], &c, 1);
     goro_syscall_end();
+    CHECK_EQ(r, 1);
 }
 
-/* One goroutine sleeps 300 ms inside begin/end; the pair must progress. */
+#define WAIT_FOR(cond, secs) do { \
+    int64_t give_up_ = goro_now() + (secs) * GORO_SECOND; \
+    while (!(cond) && goro_now() < give_up_) \
+        goro_sleep(GORO_MILLISECOND); \
+} while (0)
+
+/* While one goroutine is blocked, the pair makes thousands of round trips
+ * (at GOMAXPROCS 1 that needs sysmon to hand the P on). */
 static void long_call(void *arg)
 {
     (void)arg;
+    CHECK(pipe(gate) == 0);
     struct pair p = { intch_make(0), intch_make(0) };
     goro_waitgroup wg = {0};
     atomic_store(&stop, 0);
     atomic_store(&rounds, 0);
+    atomic_store(&blocked_now, 0);
     goro_waitgroup_go(&wg, ponger, &p);
     goro_waitgroup_go(&wg, pinger, &p);
-    goro_sleep(5 * GORO_MILLISECOND);
     goro_waitgroup blocked = {0};
-    goro_waitgroup_go(&blocked, sleeper, (void *)(intptr_t)300000);
-    goro_sleep(20 * GORO_MILLISECOND);   /* the blocked call is under way */
+    goro_waitgroup_go(&blocked, blocker, NULL);
+    WAIT_FOR(atomic_load(&blocked_now) == 1, 5);
+    CHECK_EQ(atomic_load(&blocked_now), 1);
     long r0 = atomic_load(&rounds);
-    goro_sleep(200 * GORO_MILLISECOND);
-    long r1 = atomic_load(&rounds);
-    printf("round trips while a goroutine blocked: %ld\n", r1 - r0);
-    CHECK(r1 - r0 > 100);
+    WAIT_FOR(atomic_load(&rounds) - r0 >= 5000, 8);
+    long made = atomic_load(&rounds) - r0;
+    printf("round trips while a goroutine blocked: %ld\n", made);
+    CHECK(made >= 5000);
+    CHECK(write(gate[1], "x", 1) == 1);
     goro_waitgroup_wait(&blocked);
     atomic_store(&stop, 1);
     goro_waitgroup_wait(&wg);
     intch_release(p.ping);
     intch_release(p.pong);
+    close(gate[0]);
+    close(gate[1]);
 }
 
-/* 64 goroutines each block 50 ms: overlapped, well under 64 * 50 ms. */
+/* 64 goroutines block at once: all are inside their calls together (each
+ * has a thread of its own), and all get a P back afterwards. */
 static void many_calls(void *arg)
 {
     (void)arg;
     int n = (int)scaled(64, 4);
+    CHECK(pipe(gate) == 0);
+    atomic_store(&blocked_now, 0);
     goro_waitgroup wg = {0};
-    int64_t t0 = goro_now();
     for (int i = 0; i < n; i++)
-        CHECK(goro_waitgroup_go(&wg, sleeper, (void *)(intptr_t)50000) == 0);
+        CHECK(goro_waitgroup_go(&wg, blocker, NULL) == 0);
+    WAIT_FOR(atomic_load(&blocked_now) == n, 10);
+    printf("%d goroutines blocked at once\n", atomic_load(&blocked_now));
+    CHECK_EQ(atomic_load(&blocked_now), n);
+    char buf[64];
+    memset(buf, 'x', sizeof buf);
+    CHECK(write(gate[1], buf, (size_t)n) == n);
     goro_waitgroup_wait(&wg);
-    int64_t el = goro_now() - t0;
-    printf("%d overlapping 50 ms calls took %.1f ms\n", n, el / 1e6);
-    CHECK(el < (int64_t)n * 50 * GORO_MILLISECOND / 3);
+    close(gate[0]);
+    close(gate[1]);
 }
 
 static _Atomic long fast_total;
@@ -125,6 +154,14 @@ static void fast_calls(void *arg)
     CHECK_EQ(atomic_load(&fast_total), n * per);
 }
 
+/* errno of the current thread (the compiler may not reuse an address of
+ * errno computed before a call that can move the goroutine). */
+static __attribute__((noinline)) int errno_now(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return errno;
+}
+
 static void nesting_and_errno(void *arg)
 {
     (void)arg;
@@ -135,10 +172,11 @@ static void nesting_and_errno(void *arg)
     usleep(1000);   /* still inside the outer bracket */
     errno = 0;
     int r = close(-1);
+    int e = errno;          /* the documented pattern: read it before end */
     goro_syscall_end();
-    int e = errno;
     CHECK(r == -1);
     CHECK_EQ(e, EBADF);
+    CHECK_EQ(errno_now(), EBADF);   /* and it survives end, on any thread */
     goro_syscall_end();   /* unmatched: ignored */
     goro_yield();
 }
