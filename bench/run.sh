@@ -33,6 +33,13 @@
 # 1,000,000 pending 1-hour timers; target 0), bytes_per_timer (RSS),
 # create_ns_per_timer and stop_ns_per_timer, ctx_timeout ns_per_op (per
 # with_timeout + cancel + release; Go: WithTimeout + cancel()).
+# I/O: tcp_echo rps_100 and rps_1000 (echo server requests per second over
+# loopback, 100 / 1,000 connections, 64-byte messages, one C load client
+# for both servers; higher is better, so goro/Go > 1 means goro is ahead)
+# and cpu_us_per_req_100 / _1000 (the server's CPU time per request, steadier
+# on a busy machine); syscall ns_per_op_handoff (goro_syscall_begin + end
+# with no real block; Go: Syscall(SYS_GETPID) minus RawSyscall), getpid
+# and raw_getpid.
 #
 # This script runs each (workload, procs) pair as BENCH_RUNS separate
 # processes per language, alternating goro and Go, with GOROMAXPROCS /
@@ -70,10 +77,13 @@ ROWS="$ROWS cancel_fanout:cancel_us cancel_fanout:ns_per_goroutine sleepers:wall
 ROWS="$ROWS sleepers:p99_oversleep_us sleepers:p50_oversleep_us timers_pending:cpu_ms"
 ROWS="$ROWS timers_pending:bytes_per_timer timers_pending:create_ns_per_timer"
 ROWS="$ROWS timers_pending:stop_ns_per_timer ctx_timeout:ns_per_op"
+ROWS="$ROWS tcp_echo:rps_100 tcp_echo:rps_1000 tcp_echo:cpu_us_per_req_100 tcp_echo:cpu_us_per_req_1000"
+ROWS="$ROWS syscall:ns_per_op_handoff syscall:ns_per_op_getpid syscall:ns_per_op_raw_getpid"
 WORKLOADS="spawn_join yield parked_memory idle_cpu"
 WORKLOADS="$WORKLOADS pingpong buffered select4 pipeline workerpool ring parked_chan"
 WORKLOADS="$WORKLOADS mutex mutex_uncontended waitgroup_fanout lock_hog"
 WORKLOADS="$WORKLOADS cancel_fanout sleepers timers_pending ctx_timeout"
+WORKLOADS="$WORKLOADS tcp_echo syscall"
 
 say() { echo "bench: $*" >&2; }
 
@@ -124,6 +134,8 @@ if [ -z "${BENCH_NO_GO:-}" ]; then
 fi
 
 # ---- run -------------------------------------------------------------------
+# The Go tcp_echo server is driven by the C load client (bench/tcp_echo.c).
+export TCP_ECHO_CLIENT="$(cbin tcp_echo)"
 mkdir -p "$LOGDIR"
 rm -f "$LOGDIR"/*.txt
 

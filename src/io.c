@@ -42,6 +42,17 @@
 enum { OP_READ, OP_WRITE, OP_RECV, OP_SEND, OP_ACCEPT };
 
 #define THREAD_SLICE_NS (100 * GORO_MILLISECOND)
+#define HINT_NS (100 * GORO_MICROSECOND)   /* drained-read hint window */
+
+/* errno of the thread we run on now. __errno_location() is const, so the
+ * compiler may compute errno's address once per function; after a park
+ * the goroutine may be on another thread (docs/hacking.md). Every errno
+ * read below goes through here. */
+static __attribute__((noinline)) int err_now(void)
+{
+    __asm__ volatile("" ::: "memory");
+    return errno;
+}
 
 static ssize_t do_op(int op, int fd, void *buf, size_t len, int flags,
                      struct sockaddr *sa, socklen_t *salen, bool sock)
@@ -88,8 +99,8 @@ static int thread_wait(goro__pd *pd, int fd, short events, uint32_t gen, int64_t
         int r = ppoll(&p, 1, &ts, NULL);
         if (r > 0)
             return p.revents & POLLNVAL ? -EBADF : 0;
-        if (r < 0 && errno != EINTR)
-            return -errno;
+        if (r < 0 && err_now() != EINTR)
+            return -err_now();
     }
 }
 
@@ -109,7 +120,7 @@ static ssize_t block_op(int op, int fd, void *buf, size_t len, int flags,
             struct timespec ts = { d / GORO_SECOND, d % GORO_SECOND };
             struct pollfd p = { .fd = fd, .events = op_dir(op) ? POLLOUT : POLLIN };
             int pr = ppoll(&p, 1, &ts, NULL);
-            if (pr < 0 && errno == EINTR)
+            if (pr < 0 && err_now() == EINTR)
                 continue;
             if (pr == 0) {
                 r = GORO_ETIMEDOUT;
@@ -118,7 +129,7 @@ static ssize_t block_op(int op, int fd, void *buf, size_t len, int flags,
         }
         r = do_op(op, fd, buf, len, flags, sa, salen, false);
         if (r < 0) {
-            e = errno;
+            e = err_now();
             if (e == EINTR)
                 continue;
             r = -e;
@@ -145,12 +156,40 @@ static ssize_t fd_op(int op, int fd, void *buf, size_t len, int flags,
     uint32_t gen = atomic_load_explicit(&pd->gen, memory_order_acquire);
     bool sock = __atomic_load_n(&pd->sock, __ATOMIC_RELAXED);
     bool in_g = goro__getg() != NULL;
+    /* The drained-read hint (netpoll.h): a read of a TCP socket (not a
+     * peek, not out-of-band) by a goroutine. */
+    bool hint = in_g && (op == OP_READ || (op == OP_RECV && !(flags & (MSG_PEEK | MSG_OOB)))) &&
+                __atomic_load_n(&pd->tcp, __ATOMIC_RELAXED);
     for (;;) {
         uint32_t seq[2] = { load_seq(pd, 0), load_seq(pd, 1) };
+        if (hint && atomic_load_explicit(&pd->drained, memory_order_relaxed) == seq[0] + 1 &&
+            seq[0] + 1 != 0 &&
+            goro__nanotime() - atomic_load_explicit(&pd->drained_at, memory_order_relaxed) <
+                HINT_NS) {
+            /* The last read emptied the queue, just now, and no event came
+             * since: nothing to read yet, so park before trying (saves the
+             * read that Go's loop spends on EAGAIN). Only soon after: data
+             * that came during a long computation may have its event still
+             * in the backend, unharvested while the P is busy, and a read
+             * gets it at once. */
+            atomic_store_explicit(&pd->drained, 0, memory_order_relaxed);
+            int w = goro__pd_wait(pd, fd, GORO_PE_READ, gen, seq, deadline);
+            if (w < 0)
+                return w;
+            continue;
+        }
         ssize_t r = do_op(op, fd, buf, len, flags, sa, salen, sock);
-        if (r >= 0)
+        if (r >= 0) {
+            if (hint) {
+                bool drained = r > 0 && (size_t)r < len &&
+                               !atomic_load_explicit(&pd->urgent, memory_order_acquire);
+                if (drained)
+                    atomic_store_explicit(&pd->drained_at, goro__nanotime(), memory_order_relaxed);
+                atomic_store_explicit(&pd->drained, drained ? seq[0] + 1 : 0, memory_order_relaxed);
+            }
             return r;
-        int e = errno;
+        }
+        int e = err_now();
         if (e == EINTR || (op == OP_ACCEPT && e == ECONNABORTED))
             continue;
         if (e != EAGAIN && e != EWOULDBLOCK)
@@ -226,8 +265,10 @@ ssize_t goro_send_until(int fd, const void *buf, size_t len, int flags, int64_t 
 static int accept_fd(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t deadline)
 {
     ssize_t r = fd_op(OP_ACCEPT, fd, NULL, 0, 0, addr, addrlen, deadline);
-    if (r >= 0)
-        goro__pd_reset((int)r, true, true);
+    if (r >= 0) {
+        goro__pd *lpd = goro__pd_get(fd);
+        goro__pd_reset((int)r, true, true, lpd && __atomic_load_n(&lpd->tcp, __ATOMIC_RELAXED));
+    }
     return (int)r;
 }
 
@@ -250,7 +291,7 @@ static int connect_done(int fd)
     int err = 0;
     socklen_t l = sizeof err;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
-        return -errno;
+        return -err_now();
     if (err == EINPROGRESS || err == EALREADY || err == EINTR)
         return 0;
     if (err)
@@ -259,7 +300,7 @@ static int connect_done(int fd)
     l = sizeof ss;
     if (getpeername(fd, (struct sockaddr *)&ss, &l) == 0)
         return 1;
-    return errno == ENOTCONN ? 0 : -errno;
+    return err_now() == ENOTCONN ? 0 : -err_now();
 }
 
 static int connect_fd(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline)
@@ -275,7 +316,7 @@ static int connect_fd(int fd, const struct sockaddr *addr, socklen_t len, int64_
     int r = connect(fd, addr, len);
     if (r == 0)
         return 0;
-    int e = errno;
+    int e = err_now();
     if (e == EISCONN)
         return 0;
     if (e != EINPROGRESS && e != EINTR && e != EALREADY)
@@ -335,7 +376,7 @@ int goro_fd_wait(int fd, int events, int64_t deadline)
                 ts = (struct timespec){ 0, 0 };
             goro_syscall_begin();
             r = ppoll(&p, 1, d == -1 ? NULL : &ts, NULL);
-            int e = errno;
+            int e = err_now();
             goro_syscall_end();
             if (r == 0)
                 return GORO_ETIMEDOUT;
@@ -343,8 +384,8 @@ int goro_fd_wait(int fd, int events, int64_t deadline)
                 return -e;
         } else {
             r = poll(&p, 1, 0);
-            if (r < 0 && errno != EINTR)
-                return -errno;
+            if (r < 0 && err_now() != EINTR)
+                return -err_now();
         }
         if (r > 0)
             return p.revents & POLLNVAL ? -EBADF : p.revents;
@@ -361,8 +402,8 @@ int goro_close(int fd)
     if (fd < 0)
         return -EBADF;
     goro__pd_close(fd);
-    if (close(fd) < 0 && errno != EINTR)
-        return -errno;
+    if (close(fd) < 0 && err_now() != EINTR)
+        return -err_now();
     return 0;
 }
 
@@ -404,7 +445,7 @@ static int resolve(const char *host, int port, bool passive, struct addrinfo **r
     snprintf(ps, sizeof ps, "%d", port);
     goro_syscall_begin();
     int r = getaddrinfo(host, ps, &hints, res);
-    int e = errno;
+    int e = err_now();
     goro_syscall_end();
     switch (r) {
     case 0:
@@ -422,8 +463,8 @@ static int dial_one(const struct sockaddr *sa, socklen_t len, int64_t deadline)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -errno;
-    goro__pd_reset(fd, true, true);
+        return -err_now();
+    goro__pd_reset(fd, true, true, true);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);   /* as Go does */
     int r = connect_fd(fd, sa, len, deadline);
@@ -459,15 +500,15 @@ static int listen_one(const struct sockaddr *sa, socklen_t len, int backlog)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -errno;
+        return -err_now();
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, sa, len) < 0 || listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0) {
-        int e = errno;
+        int e = err_now();
         close(fd);
         return -e;
     }
-    goro__pd_reset(fd, true, true);
+    goro__pd_reset(fd, true, true, true);
     return fd;
 }
 

@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "netpoll.h"
@@ -119,6 +121,11 @@ int goro__pd_prepare(goro__pd *pd, int fd)
                 } else {
                     k = PD_POLL;
                     pd->sock = t == S_IFSOCK;
+                    int proto = 0;
+                    socklen_t pl = sizeof proto;
+                    pd->tcp = pd->sock &&
+                              getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 &&
+                              proto == IPPROTO_TCP;
                 }
             } else {
                 k = PD_BLOCK;
@@ -264,6 +271,9 @@ static void pd_invalidate(goro__pd *pd, int fd, bool del)
         __atomic_store_n(&pd->registered, false, __ATOMIC_RELAXED);
     }
     atomic_store_explicit(&pd->kind, PD_UNKNOWN, memory_order_relaxed);
+    atomic_store_explicit(&pd->drained, 0, memory_order_relaxed);
+    atomic_store_explicit(&pd->urgent, 0, memory_order_relaxed);
+    pd->tcp = false;
     for (int d = 0; d < 2; d++)
         wq_take_all(pd, d, -EBADF, &list);
     goro__lock_release(&pd->lock);
@@ -277,7 +287,7 @@ void goro__pd_close(int fd)
         pd_invalidate(pd, fd, true);
 }
 
-void goro__pd_reset(int fd, bool sock, bool nonblock)
+void goro__pd_reset(int fd, bool sock, bool nonblock, bool tcp)
 {
     goro__pd *pd = goro__pd_get(fd);
     if (!pd)
@@ -287,6 +297,7 @@ void goro__pd_reset(int fd, bool sock, bool nonblock)
     pd_invalidate(pd, fd, false);
     goro__lock_acquire(&pd->lock);
     pd->sock = sock;
+    pd->tcp = tcp;
     if (nonblock)
         atomic_store_explicit(&pd->kind, PD_POLL, memory_order_release);
     goro__lock_release(&pd->lock);
@@ -309,6 +320,8 @@ int goro__netpoll(int64_t until, G **gs, int max)
         goro__pollwait *list = NULL;
         goro__lock_acquire(&pd->lock);
         if (atomic_load_explicit(&pd->gen, memory_order_relaxed) == gen) {
+            if (ev[i].events & GORO_PE_URGENT)   /* before seq[0] moves */
+                atomic_store_explicit(&pd->urgent, 1, memory_order_relaxed);
             for (int d = 0; d < 2; d++) {
                 if (!(ev[i].events & (1u << d)))
                     continue;

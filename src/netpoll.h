@@ -18,6 +18,7 @@
  *  - goro__pollb_add(fd, tag): watches fd for readability and
  *    writability, edge-triggered: an event is reported each time the fd
  *    *becomes* ready in a direction, and once when added if it already is.
+ *    Urgent (out-of-band) data is reported with GORO_PE_URGENT too.
  *    Returns 0, -EPERM for an fd that cannot be polled (a regular file), or
  *    -errno. Adding an fd again replaces its tag. `tag` comes back with
  *    every event for it.
@@ -47,7 +48,7 @@
 #include "internal.h"
 #include "wait.h"
 
-enum { GORO_PE_READ = 1, GORO_PE_WRITE = 2 };
+enum { GORO_PE_READ = 1, GORO_PE_WRITE = 2, GORO_PE_URGENT = 4 };
 
 typedef struct goro__pollev {
     uint64_t tag;
@@ -86,6 +87,17 @@ typedef struct goro__pd {
     _Atomic uint32_t seq[2];
     _Atomic uint32_t kind;      /* PD_*; set under lock */
     bool sock;                  /* a socket: sends use MSG_NOSIGNAL (lock) */
+    bool tcp;                   /* a TCP socket (lock) */
+    /* TCP only, the drained-read hint (io.c): seq[0] + 1 as it was before
+     * a read that returned less than asked, i.e. emptied the receive
+     * queue; 0 for none. Until seq[0] moves, no data can have arrived (or
+     * its event is still in the backend), so the next read, if it comes
+     * soon after, parks without trying. Urgent data (which stops a read
+     * short of the queue's end) turns the hint off for the fd: the poller
+     * sets `urgent` before it bumps seq[0]. */
+    _Atomic uint32_t drained;
+    _Atomic uint32_t urgent;
+    _Atomic int64_t drained_at;   /* goro__nanotime() of that read */
     bool registered;            /* added to the backend (lock) */
     goro__pollwait *head[2], *tail[2];   /* waiters per direction (lock) */
 } goro__pd;
@@ -104,8 +116,9 @@ int goro__pd_prepare(goro__pd *pd, int fd);
 int goro__pd_wait(goro__pd *pd, int fd, int dirs, uint32_t gen,
                   const uint32_t seq[2], int64_t deadline);
 /* fd is a new file (socket, accept): reset its descriptor; `sock` says
- * whether it is a socket, nonblock whether it is O_NONBLOCK already. */
-void goro__pd_reset(int fd, bool sock, bool nonblock);
+ * whether it is a socket, nonblock whether it is O_NONBLOCK already, tcp
+ * whether it is a TCP socket. */
+void goro__pd_reset(int fd, bool sock, bool nonblock, bool tcp);
 /* Before close(fd): fails every waiter and call in progress with -EBADF
  * and stops watching fd. */
 void goro__pd_close(int fd);
