@@ -182,7 +182,7 @@ static ssize_t fd_op(int op, int fd, void *buf, size_t len, int flags,
         if (r >= 0) {
             if (hint) {
                 bool drained = r > 0 && (size_t)r < len &&
-                               !atomic_load_explicit(&pd->urgent, memory_order_acquire);
+                               !atomic_load_explicit(&pd->hint_off, memory_order_relaxed);
                 if (drained)
                     atomic_store_explicit(&pd->drained_at, goro__nanotime(), memory_order_relaxed);
                 atomic_store_explicit(&pd->drained, drained ? seq[0] + 1 : 0, memory_order_relaxed);

@@ -272,7 +272,7 @@ static void pd_invalidate(goro__pd *pd, int fd, bool del)
     }
     atomic_store_explicit(&pd->kind, PD_UNKNOWN, memory_order_relaxed);
     atomic_store_explicit(&pd->drained, 0, memory_order_relaxed);
-    atomic_store_explicit(&pd->urgent, 0, memory_order_relaxed);
+    atomic_store_explicit(&pd->hint_off, 0, memory_order_relaxed);
     pd->tcp = false;
     for (int d = 0; d < 2; d++)
         wq_take_all(pd, d, -EBADF, &list);
@@ -320,8 +320,8 @@ int goro__netpoll(int64_t until, G **gs, int max)
         goro__pollwait *list = NULL;
         goro__lock_acquire(&pd->lock);
         if (atomic_load_explicit(&pd->gen, memory_order_relaxed) == gen) {
-            if (ev[i].events & GORO_PE_URGENT)   /* before seq[0] moves */
-                atomic_store_explicit(&pd->urgent, 1, memory_order_relaxed);
+            if (ev[i].events & (GORO_PE_URGENT | GORO_PE_HUP))   /* before seq[0] moves */
+                atomic_store_explicit(&pd->hint_off, 1, memory_order_relaxed);
             for (int d = 0; d < 2; d++) {
                 if (!(ev[i].events & (1u << d)))
                     continue;

@@ -18,7 +18,8 @@
  *  - goro__pollb_add(fd, tag): watches fd for readability and
  *    writability, edge-triggered: an event is reported each time the fd
  *    *becomes* ready in a direction, and once when added if it already is.
- *    Urgent (out-of-band) data is reported with GORO_PE_URGENT too.
+ *    Urgent (out-of-band) data is reported with GORO_PE_URGENT too, a
+ *    hangup or error (peer closed, reset) with GORO_PE_HUP.
  *    Returns 0, -EPERM for an fd that cannot be polled (a regular file), or
  *    -errno. Adding an fd again replaces its tag. `tag` comes back with
  *    every event for it.
@@ -48,7 +49,7 @@
 #include "internal.h"
 #include "wait.h"
 
-enum { GORO_PE_READ = 1, GORO_PE_WRITE = 2, GORO_PE_URGENT = 4 };
+enum { GORO_PE_READ = 1, GORO_PE_WRITE = 2, GORO_PE_URGENT = 4, GORO_PE_HUP = 8 };
 
 typedef struct goro__pollev {
     uint64_t tag;
@@ -93,10 +94,13 @@ typedef struct goro__pd {
      * queue; 0 for none. Until seq[0] moves, no data can have arrived (or
      * its event is still in the backend), so the next read, if it comes
      * soon after, parks without trying. Urgent data (which stops a read
-     * short of the queue's end) turns the hint off for the fd: the poller
-     * sets `urgent` before it bumps seq[0]. */
+     * short of the queue's end) and a hangup (an end of file that only
+     * the read after the short one returns, though its event may have
+     * come before) turn the hint off for the fd: the poller sets
+     * `hint_off` before it bumps seq[0] (release), so a read that loaded
+     * seq[0] after that bump (acquire) sees it. */
     _Atomic uint32_t drained;
-    _Atomic uint32_t urgent;
+    _Atomic uint32_t hint_off;
     _Atomic int64_t drained_at;   /* goro__nanotime() of that read */
     bool registered;            /* added to the backend (lock) */
     goro__pollwait *head[2], *tail[2];   /* waiters per direction (lock) */

@@ -121,6 +121,8 @@ int goro__pollb_wait(goro__pollev *out, int max, int64_t until)
             r |= GORO_PE_WRITE;
         if (e & EPOLLPRI)
             r |= GORO_PE_URGENT;
+        if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            r |= GORO_PE_HUP;
         out[k].tag = evs[i].data.u64;
         out[k].events = r;
         k++;

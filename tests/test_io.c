@@ -345,7 +345,21 @@ static void eof_and_reset(void *arg)
 
 /* ---- TCP short reads: urgent data stops a read short of the queue's
  * end, so the next read must still try (the drained-read hint of io.c
- * must not park it). Also: a short read followed by more data. ---- */
+ * must not park it). Also: a short read followed by more data, and one
+ * followed by the peer's close. ---- */
+
+static void read_to_eof(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[100];
+    int64_t dl = goro_now() + 2 * GORO_SECOND;
+    long got = 0;
+    ssize_t r;
+    while ((r = goro_read_until(fd, buf, sizeof buf, dl)) > 0)
+        got += r;
+    CHECK_EQ(r, 0);   /* end of file, not GORO_ETIMEDOUT */
+    CHECK_EQ(got, 3);
+}
 
 static void tcp_short_reads(void *arg)
 {
@@ -387,6 +401,22 @@ static void tcp_short_reads(void *arg)
     }
     goro_close(s);
     goro_close(c);
+    /* Data then the peer's close, both queued before the reader's event
+     * is harvested: the short read is followed by end of file, which no
+     * later event announces (the hint must not park that read). */
+    for (int round = 0; round < 50; round++) {
+        c = goro_dial_tcp("127.0.0.1", ntohs(a.sin_port), GORO_FOREVER);
+        CHECK(c >= 0);
+        s = goro_accept(ls, NULL, NULL);
+        CHECK(s >= 0);
+        goro_waitgroup wg = {0};
+        goro_waitgroup_go(&wg, read_to_eof, &s);   /* parks: nothing to read yet */
+        goro_sleep(round % 2 ? GORO_MILLISECOND : 0);
+        CHECK_EQ(goro_write(c, "bye", 3), 3);
+        CHECK_EQ(goro_close(c), 0);
+        goro_waitgroup_wait(&wg);
+        goro_close(s);
+    }
     goro_close(ls);
 }
 
