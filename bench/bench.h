@@ -105,4 +105,94 @@ static inline void bench_die(const char *what, int rc)
     exit(1);
 }
 
+/* Exits through bench_die if rc, a goro call's result, is not 0. */
+static inline void bench_check(const char *what, int rc)
+{
+    if (rc != 0)
+        bench_die(what, rc);
+}
+
+/* goro_go and goro_go_copy (macros, so the call site is still recorded),
+ * exiting if the goroutine cannot be started. */
+#define bench_go(fn, arg) bench_check("goro_go", goro_go((fn), (arg)))
+#define bench_go_copy(fn, arg, size) \
+    bench_check("goro_go_copy", goro_go_copy((fn), (arg), (size)))
+
+/* goro_chan_make, exiting if it fails. */
+static inline goro_chan *bench_chan_make(size_t elem_size, size_t cap)
+{
+    goro_chan *ch = goro_chan_make(elem_size, cap);
+    if (!ch)
+        bench_die("goro_chan_make", GORO_ENOMEM);
+    return ch;
+}
+
+struct bench_call_ {
+    goro_fn fn;
+    void *arg;
+    goro_waitgroup done;
+};
+
+static inline void bench_call_(void *p)
+{
+    struct bench_call_ *c = p;
+    c->fn(c->arg);
+    goro_waitgroup_done(&c->done);
+}
+
+/* Runs fn(arg) in a new goroutine and waits until it returns. Go's main is
+ * a goroutine, so the programs time their passes in such a "driver"
+ * goroutine; bench_run(bench_noop, NULL) starts the runtime (threads, a
+ * first stack) before a memory reading. */
+static inline void bench_run(goro_fn fn, void *arg)
+{
+    struct bench_call_ c = {fn, arg, {0}};
+    goro_waitgroup_add(&c.done, 1);
+    bench_go(bench_call_, &c);
+    goro_waitgroup_wait(&c.done);
+}
+
+static inline void bench_noop(void *arg)
+{
+    (void)arg;
+}
+
+/* cold = pass (the warm-up pass), then v[p] = pass for each of the
+ * BENCH_PASSES measured passes; pass is an expression, evaluated each time. */
+#define BENCH_MEASURE(cold, v, pass)                                   \
+    do {                                                               \
+        (cold) = (pass);                                               \
+        for (int bench_p_ = 0; bench_p_ < BENCH_PASSES; bench_p_++)    \
+            (v)[bench_p_] = (pass);                                    \
+    } while (0)
+
+struct bench_series_ {
+    double (*pass)(void);
+    double *cold, *v;
+};
+
+static inline void bench_series_(void *p)
+{
+    struct bench_series_ *s = p;
+    BENCH_MEASURE(*s->cold, s->v, s->pass());
+}
+
+/* In a driver goroutine (bench_run): *cold = pass(), then v[0..] = pass()
+ * for the BENCH_PASSES measured passes. */
+static inline void bench_measure(double (*pass)(void), double *cold, double *v)
+{
+    struct bench_series_ s = {pass, cold, v};
+    bench_run(bench_series_, &s);
+}
+
+/* bench_measure, then bench_report: the whole driver of a program with one
+ * figure. */
+static inline void bench_passes(const char *workload, const char *metric,
+                                double (*pass)(void))
+{
+    double cold, v[BENCH_PASSES];
+    bench_measure(pass, &cold, v);
+    bench_report(workload, metric, cold, v, BENCH_PASSES);
+}
+
 #endif /* GORO_BENCH_H */

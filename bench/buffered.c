@@ -18,7 +18,6 @@
 
 static long n_items = 10000000;
 static goro_waitgroup producers, consumers;
-static goro_waitgroup driver_done;
 static volatile long sink;
 
 struct producer_args {
@@ -59,22 +58,13 @@ static void consumer(void *arg)
     goro_waitgroup_done(&consumers);
 }
 
-static void spawn(goro_fn fn, const void *args, size_t size)
-{
-    int rc = goro_go_copy(fn, args, size);
-    if (rc != 0)
-        bench_die("goro_go_copy", rc);
-}
-
 static double pass_1p1c(void)
 {
-    goro_chan *ch = goro_chan_make(sizeof(long), CAP);
-    if (!ch)
-        bench_die("goro_chan_make", GORO_ENOMEM);
+    goro_chan *ch = bench_chan_make(sizeof(long), CAP);
     int64_t t0 = goro_now();
     goro_waitgroup_add(&producers, 1);
     struct producer_args pa = {ch, 0, n_items, 1};
-    spawn(producer, &pa, sizeof pa);
+    bench_go_copy(producer, &pa, sizeof pa);
     long sum = consume(ch);
     double ns = (double)(goro_now() - t0) / (double)n_items;
     goro_waitgroup_wait(&producers);
@@ -87,20 +77,18 @@ static double pass_1p1c(void)
 
 static double pass_4p4c(void)
 {
-    goro_chan *ch = goro_chan_make(sizeof(long), CAP);
-    if (!ch)
-        bench_die("goro_chan_make", GORO_ENOMEM);
+    goro_chan *ch = bench_chan_make(sizeof(long), CAP);
     long per = n_items / NPROD;
     int64_t t0 = goro_now();
     for (int c = 0; c < NCONS; c++) {
         goro_waitgroup_add(&consumers, 1);
         struct consumer_args ca = {ch, c};
-        spawn(consumer, &ca, sizeof ca);
+        bench_go_copy(consumer, &ca, sizeof ca);
     }
     for (int p = 0; p < NPROD; p++) {
         goro_waitgroup_add(&producers, 1);
         struct producer_args pa = {ch, p * per, (p + 1) * per, 0};
-        spawn(producer, &pa, sizeof pa);
+        bench_go_copy(producer, &pa, sizeof pa);
     }
     goro_waitgroup_wait(&producers);
     goro_chan_close(ch);
@@ -121,13 +109,8 @@ static double cold[2], passes[2][BENCH_PASSES];
 static void driver(void *arg)
 {
     (void)arg;
-    cold[0] = pass_1p1c();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[0][p] = pass_1p1c();
-    cold[1] = pass_4p4c();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[1][p] = pass_4p4c();
-    goro_waitgroup_done(&driver_done);
+    BENCH_MEASURE(cold[0], passes[0], pass_1p1c());
+    BENCH_MEASURE(cold[1], passes[1], pass_4p4c());
 }
 
 int main(int argc, char **argv)
@@ -135,11 +118,7 @@ int main(int argc, char **argv)
     n_items = bench_arg(argc, argv, n_items);
     bench_header("buffered");
     printf("# n=%ld items, cap %d, 1p1c and %dp%dc\n", n_items, CAP, NPROD, NCONS);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     bench_report("buffered", "ns_per_op_1p1c", cold[0], passes[0], BENCH_PASSES);
     bench_report("buffered", "ns_per_op_4p4c", cold[1], passes[1], BENCH_PASSES);
     return 0;

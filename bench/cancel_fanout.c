@@ -17,7 +17,6 @@
 
 static long n_goroutines = 10000;
 static goro_waitgroup started, exited;
-static goro_waitgroup driver_done;
 static double cold[2], passes[2][BENCH_PASSES];
 
 static void waiter(void *arg)
@@ -39,11 +38,8 @@ static double one_pass(double *setup_ns, double *call_ns)
     int64_t t0 = goro_now();
     goro_waitgroup_add(&started, n_goroutines);
     goro_waitgroup_add(&exited, n_goroutines);
-    for (long i = 0; i < n_goroutines; i++) {
-        int rc = goro_go(waiter, ctx);
-        if (rc != 0)
-            bench_die("goro_go", rc);
-    }
+    for (long i = 0; i < n_goroutines; i++)
+        bench_go(waiter, ctx);
     goro_waitgroup_wait(&started);
     *setup_ns = (double)(goro_now() - t0);
     goro_sleep(10 * GORO_MILLISECOND);     /* the last ones park */
@@ -76,7 +72,6 @@ static void driver(void *arg)
     for (int p = 0; p < BENCH_PASSES; p++)
         printf(" %.0f", call[p] / 1e3);
     printf("\n");
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -84,11 +79,7 @@ int main(int argc, char **argv)
     n_goroutines = bench_arg(argc, argv, n_goroutines);
     bench_header("cancel_fanout");
     printf("# n=%ld\n", n_goroutines);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     bench_report("cancel_fanout", "cancel_us", cold[0], passes[0], BENCH_PASSES);
     bench_report("cancel_fanout", "ns_per_goroutine", cold[1], passes[1], BENCH_PASSES);
     return 0;

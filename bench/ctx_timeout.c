@@ -12,8 +12,6 @@
 #include "bench.h"
 
 static long n_iters = 1000000;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 
 static double one_pass(void)
 {
@@ -29,25 +27,11 @@ static double one_pass(void)
     return (double)(goro_now() - t0) / (double)n_iters;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_iters = bench_arg(argc, argv, n_iters);
     bench_header("ctx_timeout");
     printf("# n=%ld timeout=1h\n", n_iters);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("ctx_timeout", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("ctx_timeout", "ns_per_op", one_pass);
     return 0;
 }

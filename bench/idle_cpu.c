@@ -25,9 +25,7 @@ static double one_pass(void)
 {
     for (int i = 0; i < BURST; i++) {
         goro_waitgroup_add(&wg, 1);
-        int rc = goro_go(worker, NULL);
-        if (rc != 0)
-            bench_die("goro_go", rc);
+        bench_go(worker, NULL);
     }
     goro_waitgroup_wait(&wg);
     int64_t c0 = bench_cpu_ns();
@@ -41,9 +39,8 @@ int main(int argc, char **argv)
     idle_ms = bench_arg(argc, argv, idle_ms);
     bench_header("idle_cpu");
     printf("# idle_ms=%ld burst=%d\n", idle_ms, BURST);
-    double cold = one_pass(), passes[BENCH_PASSES];
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
+    double cold, passes[BENCH_PASSES];
+    BENCH_MEASURE(cold, passes, one_pass());
     bench_report("idle_cpu", "cpu_ms", cold, passes, BENCH_PASSES);
     return 0;
 }

@@ -17,8 +17,7 @@
 static long n_locks = 100;
 static goro_mutex mu;
 static _Atomic int stop;
-static goro_waitgroup hog_done, driver_done;
-static double cold, passes[BENCH_PASSES];
+static goro_waitgroup hog_done;
 
 static void busy(int64_t ns)
 {
@@ -44,9 +43,7 @@ static double one_pass(void)
 {
     atomic_store(&stop, 0);
     goro_waitgroup_add(&hog_done, 1);
-    int rc = goro_go(hog, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
+    bench_go(hog, NULL);
     goro_sleep(GORO_MILLISECOND);
     int64_t worst = 0, sum = 0;
     for (long i = 0; i < n_locks; i++) {
@@ -65,25 +62,11 @@ static double one_pass(void)
     return worst / 1e6;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_locks = bench_arg(argc, argv, n_locks);
     bench_header("lock_hog");
     printf("# n=%ld timed locks per pass against the hog\n", n_locks);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("lock_hog", "max_wait_ms", cold, passes, BENCH_PASSES);
+    bench_passes("lock_hog", "max_wait_ms", one_pass);
     return 0;
 }

@@ -11,7 +11,7 @@
 static long n_total = 10000000;
 static goro_mutex mu;
 static long counter;               /* protected by mu */
-static goro_waitgroup wg, driver_done;
+static goro_waitgroup wg;
 static const int gs[] = {2, 8, 100};
 static double cold[3], passes[3][BENCH_PASSES];
 
@@ -32,11 +32,8 @@ static double one_pass(int g)
     counter = 0;
     int64_t t0 = goro_now();
     goro_waitgroup_add(&wg, g);
-    for (int i = 0; i < g; i++) {
-        int rc = goro_go(worker, (void *)per);
-        if (rc != 0)
-            bench_die("goro_go", rc);
-    }
+    for (int i = 0; i < g; i++)
+        bench_go(worker, (void *)per);
     goro_waitgroup_wait(&wg);
     int64_t t1 = goro_now();
     if (counter != per * g) {
@@ -49,12 +46,8 @@ static double one_pass(int g)
 static void driver(void *arg)
 {
     (void)arg;
-    for (int k = 0; k < 3; k++) {
-        cold[k] = one_pass(gs[k]);
-        for (int p = 0; p < BENCH_PASSES; p++)
-            passes[k][p] = one_pass(gs[k]);
-    }
-    goro_waitgroup_done(&driver_done);
+    for (int k = 0; k < 3; k++)
+        BENCH_MEASURE(cold[k], passes[k], one_pass(gs[k]));
 }
 
 int main(int argc, char **argv)
@@ -62,11 +55,7 @@ int main(int argc, char **argv)
     n_total = bench_arg(argc, argv, n_total);
     bench_header("mutex");
     printf("# n=%ld increments per pass; goroutines 2, 8, 100\n", n_total);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     for (int k = 0; k < 3; k++) {
         char metric[32];
         snprintf(metric, sizeof metric, "ns_per_op_g%d", gs[k]);

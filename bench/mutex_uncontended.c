@@ -9,8 +9,6 @@
 
 static long n_ops = 50000000;
 static goro_mutex mu;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 
 static double one_pass(void)
 {
@@ -22,25 +20,11 @@ static double one_pass(void)
     return (double)(goro_now() - t0) / (double)n_ops;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_ops = bench_arg(argc, argv, n_ops);
     bench_header("mutex_uncontended");
     printf("# n=%ld lock+unlock pairs\n", n_ops);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("mutex_uncontended", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("mutex_uncontended", "ns_per_op", one_pass);
     return 0;
 }

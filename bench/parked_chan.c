@@ -18,7 +18,6 @@
 static long n_goroutines = 100000;
 static goro_chan **chans;
 static goro_waitgroup started, exited;
-static goro_waitgroup phase_done;
 static double create_ms, release_ns;
 
 static void receiver(void *arg)
@@ -34,17 +33,13 @@ static void spawn_all(void *arg)
     (void)arg;
     int64_t t0 = goro_now();
     for (long i = 0; i < n_goroutines; i++) {
-        if (!(chans[i] = goro_chan_make(sizeof(long), 0)))
-            bench_die("goro_chan_make", GORO_ENOMEM);
+        chans[i] = bench_chan_make(sizeof(long), 0);
         goro_waitgroup_add(&started, 1);
         goro_waitgroup_add(&exited, 1);
-        int rc = goro_go(receiver, chans[i]);
-        if (rc != 0)
-            bench_die("goro_go", rc);
+        bench_go(receiver, chans[i]);
     }
     goro_waitgroup_wait(&started);
     create_ms = (double)(goro_now() - t0) / 1e6;
-    goro_waitgroup_done(&phase_done);
 }
 
 static void release_all(void *arg)
@@ -57,21 +52,6 @@ static void release_all(void *arg)
     release_ns = (double)(goro_now() - t0) / (double)n_goroutines;
     for (long i = 0; i < n_goroutines; i++)
         goro_chan_release(chans[i]);
-    goro_waitgroup_done(&phase_done);
-}
-
-static void noop(void *arg)
-{
-    goro_waitgroup_done((goro_waitgroup *)arg);
-}
-
-static void run_phase(goro_fn fn)
-{
-    goro_waitgroup_add(&phase_done, 1);
-    int rc = goro_go(fn, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&phase_done);
 }
 
 int main(int argc, char **argv)
@@ -85,19 +65,14 @@ int main(int argc, char **argv)
 
     /* Start the runtime and run one goroutine, so its threads and first
      * stack are not charged to the receivers. */
-    goro_waitgroup warm = {0};
-    goro_waitgroup_add(&warm, 1);
-    int rc = goro_go(noop, &warm);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&warm);
+    bench_run(bench_noop, NULL);
 
     long rss0 = bench_rss_bytes();
-    run_phase(spawn_all);
+    bench_run(spawn_all, NULL);
     goro_sleep(100 * GORO_MILLISECOND);    /* the last ones reach their receive */
     long rss1 = bench_rss_bytes();
     int live = goro_num_goroutine();
-    run_phase(release_all);
+    bench_run(release_all, NULL);
 
     printf("# rss_before=%ld rss_after=%ld live=%d\n", rss0, rss1, live);
     printf("parked_chan bytes_per_goroutine %.6g\n",

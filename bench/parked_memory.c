@@ -14,7 +14,6 @@
 
 static long n_goroutines = 100000;
 static goro_waitgroup started;
-static goro_waitgroup driver_done;
 static double create_ms;
 
 static void sleeper(void *arg)
@@ -24,24 +23,16 @@ static void sleeper(void *arg)
     goro_sleep(3600 * GORO_SECOND);
 }
 
-static void noop(void *arg)
-{
-    goro_waitgroup_done((goro_waitgroup *)arg);
-}
-
 static void driver(void *arg)
 {
     (void)arg;
     int64_t t0 = goro_now();
     for (long i = 0; i < n_goroutines; i++) {
         goro_waitgroup_add(&started, 1);
-        int rc = goro_go(sleeper, NULL);
-        if (rc != 0)
-            bench_die("goro_go", rc);
+        bench_go(sleeper, NULL);
     }
     goro_waitgroup_wait(&started);
     create_ms = (double)(goro_now() - t0) / 1e6;
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -52,19 +43,10 @@ int main(int argc, char **argv)
 
     /* Start the runtime and run one goroutine, so its threads and first
      * stack are not charged to the sleepers. */
-    goro_waitgroup warm = {0};
-    goro_waitgroup_add(&warm, 1);
-    int rc = goro_go(noop, &warm);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&warm);
+    bench_run(bench_noop, NULL);
 
     long rss0 = bench_rss_bytes();
-    goro_waitgroup_add(&driver_done, 1);
-    rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     goro_sleep(100 * GORO_MILLISECOND);    /* the last ones reach goro_sleep */
     long rss1 = bench_rss_bytes();
 

@@ -12,8 +12,6 @@
 
 static long n_trips = 1000000;
 static goro_waitgroup partner_done;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 static volatile long sink;
 
 struct pair {
@@ -31,13 +29,9 @@ static void partner(void *arg)
 
 static double one_pass(void)
 {
-    struct pair p = {goro_chan_make(sizeof(long), 0), goro_chan_make(sizeof(long), 0)};
-    if (!p.ping || !p.pong)
-        bench_die("goro_chan_make", GORO_ENOMEM);
+    struct pair p = {bench_chan_make(sizeof(long), 0), bench_chan_make(sizeof(long), 0)};
     goro_waitgroup_add(&partner_done, 1);
-    int rc = goro_go(partner, &p);
-    if (rc != 0)
-        bench_die("goro_go", rc);
+    bench_go(partner, &p);
 
     long v = 0, sum = 0;
     int64_t t0 = goro_now();
@@ -58,25 +52,11 @@ static double one_pass(void)
     return ns;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_trips = bench_arg(argc, argv, n_trips);
     bench_header("pingpong");
     printf("# n=%ld round trips\n", n_trips);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("pingpong", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("pingpong", "ns_per_op", one_pass);
     return 0;
 }

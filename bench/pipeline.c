@@ -12,8 +12,6 @@
 
 static long n_items = 1000000;
 static goro_waitgroup stages;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 static volatile uint64_t sink;
 
 struct stage {
@@ -45,17 +43,14 @@ static void spawn(goro_fn fn, goro_chan *in, goro_chan *out)
 {
     struct stage s = {in, out};
     goro_waitgroup_add(&stages, 1);
-    int rc = goro_go_copy(fn, &s, sizeof s);
-    if (rc != 0)
-        bench_die("goro_go_copy", rc);
+    bench_go_copy(fn, &s, sizeof s);
 }
 
 static double one_pass(void)
 {
     goro_chan *ch[3];
     for (int k = 0; k < 3; k++)
-        if (!(ch[k] = goro_chan_make(sizeof(uint64_t), 0)))
-            bench_die("goro_chan_make", GORO_ENOMEM);
+        ch[k] = bench_chan_make(sizeof(uint64_t), 0);
 
     int64_t t0 = goro_now();
     spawn(gen, NULL, ch[0]);
@@ -78,25 +73,11 @@ static double one_pass(void)
     return ns;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_items = bench_arg(argc, argv, n_items);
     bench_header("pipeline");
     printf("# n=%ld items, gen -> square -> square -> main, unbuffered\n", n_items);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("pipeline", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("pipeline", "ns_per_op", one_pass);
     return 0;
 }

@@ -16,9 +16,8 @@
 static long n_part = 10000;
 static long n_laps = 100;
 static goro_waitgroup forwarders;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
-static double setup_us[BENCH_PASSES + 1];
+static double setup_us[BENCH_PASSES + 1];  /* per pass, the warm-up first */
+static int pass_no;
 
 struct link {
     goro_chan *in, *out;
@@ -34,24 +33,21 @@ static void forwarder(void *arg)
     goro_waitgroup_done(&forwarders);
 }
 
-static double one_pass(double *setup)
+static double one_pass(void)
 {
     int64_t t0 = goro_now();
     goro_chan **ch = malloc((size_t)n_part * sizeof *ch);
     if (!ch)
         bench_die("malloc", GORO_ENOMEM);
     for (long i = 0; i < n_part; i++)
-        if (!(ch[i] = goro_chan_make(sizeof(long), 0)))
-            bench_die("goro_chan_make", GORO_ENOMEM);
+        ch[i] = bench_chan_make(sizeof(long), 0);
     for (long i = 1; i < n_part; i++) {
         struct link l = {ch[i - 1], ch[i]};
         goro_waitgroup_add(&forwarders, 1);
-        int rc = goro_go_copy(forwarder, &l, sizeof l);
-        if (rc != 0)
-            bench_die("goro_go_copy", rc);
+        bench_go_copy(forwarder, &l, sizeof l);
     }
     int64_t t1 = goro_now();
-    *setup = (double)(t1 - t0) / 1e3;
+    setup_us[pass_no++] = (double)(t1 - t0) / 1e3;
 
     long token = 0;
     for (long lap = 0; lap < n_laps; lap++) {
@@ -73,15 +69,6 @@ static double one_pass(double *setup)
     return ns;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass(&setup_us[0]);
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass(&setup_us[p + 1]);
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_part = bench_arg(argc, argv, n_part);
@@ -91,11 +78,8 @@ int main(int argc, char **argv)
         n_part = 2;
     bench_header("ring");
     printf("# participants=%ld laps=%ld hops=%ld\n", n_part, n_laps, n_part * n_laps);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    double cold, passes[BENCH_PASSES];
+    bench_measure(one_pass, &cold, passes);
     printf("# ring setup_us cold=%.6g passes: %.6g %.6g %.6g\n", setup_us[0],
            setup_us[1], setup_us[2], setup_us[3]);
     bench_report("ring", "ns_per_op", cold, passes, BENCH_PASSES);

@@ -3,7 +3,8 @@
 # machine and prints one table of medians (run by `make bench`).
 #
 # Programs: bench/<name>.c (built by CMake as bench_<name>) and its twin
-# bench/go/<name>/main.go (built here with `go build`). Each program runs one
+# bench/go/<name>/main.go (built here with `go build` in the module bench/go,
+# whose package bench/go/harness they share). Each program runs one
 # warm-up pass and 3 measured passes and prints the median of the passes
 # (parked_memory, timers_pending: one cold pass per process), like the Go
 # baselines in shared/reference/baselines.md.
@@ -54,14 +55,16 @@
 #                           under build/)
 #   BENCH_NO_GO=1           skip the Go twins
 #   BENCH_NO_BUILD=1        do not run `make -s build` first
-# Raw output of every process is kept in build/bench-logs/.
+#   BENCH_LOG_DIR=dir       raw output of every process (default build/bench-logs)
+#   BENCH_RESULTS=file      where the table is saved (default build/bench-results.txt)
+# bench/report.sh (`make bench-report`) turns the table into docs/bench-report.md.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUNS=${BENCH_RUNS:-3}
 PROCS=${BENCH_PROCS:-"1 2"}
 ONLY=${BENCH_ONLY:-}
-LOGDIR=$ROOT/build/bench-logs
+LOGDIR=${BENCH_LOG_DIR:-$ROOT/build/bench-logs}
 GOBIN_DIR=$ROOT/build/bench-go
 TIMEOUT=${BENCH_TIMEOUT:-120}
 
@@ -123,7 +126,7 @@ if [ -z "${BENCH_NO_GO:-}" ]; then
         mkdir -p "$GOBIN_DIR"
         for w in $WORKLOADS; do
             selected "$w" || continue
-            if ! GO111MODULE=off GOFLAGS= go build -o "$GOBIN_DIR/$w" "bench/go/$w/main.go" >&2; then
+            if ! (cd bench/go && GO111MODULE=on GOFLAGS=-mod=mod GOWORK=off go build -o "$GOBIN_DIR/$w" "./$w") >&2; then
                 say "go build of bench/go/$w failed"
                 rm -f "$GOBIN_DIR/$w"
             fi
@@ -196,4 +199,4 @@ say "done in $(( $(date +%s) - START )) s; raw output in $LOGDIR"
             printf '%-14s | %-20s | %5s | %12s | %12s | %8s\n' "$w" "$m" "$p" "$g" "$o" "$ratio"
         done
     done
-} | tee "$ROOT/build/bench-results.txt"
+} | tee "${BENCH_RESULTS:-$ROOT/build/bench-results.txt}"

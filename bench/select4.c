@@ -15,7 +15,6 @@
 
 static long n_items = 4000000;
 static goro_waitgroup producers;
-static goro_waitgroup driver_done;
 static volatile long sink;
 
 struct producer_args {
@@ -37,16 +36,13 @@ static double one_pass(size_t cap)
     goro_chan *ch[NCH];
     long per = n_items / NCH;
     for (int k = 0; k < NCH; k++)
-        if (!(ch[k] = goro_chan_make(sizeof(long), cap)))
-            bench_die("goro_chan_make", GORO_ENOMEM);
+        ch[k] = bench_chan_make(sizeof(long), cap);
 
     int64_t t0 = goro_now();
     for (int k = 0; k < NCH; k++) {
         struct producer_args a = {ch[k], k * per, (k + 1) * per};
         goro_waitgroup_add(&producers, 1);
-        int rc = goro_go_copy(producer, &a, sizeof a);
-        if (rc != 0)
-            bench_die("goro_go_copy", rc);
+        bench_go_copy(producer, &a, sizeof a);
     }
     long v, sum = 0, got = 0;
     goro_case cs[NCH];
@@ -80,13 +76,8 @@ static double cold[2], passes[2][BENCH_PASSES];
 static void driver(void *arg)
 {
     (void)arg;
-    static const size_t caps[2] = {0, 128};
-    for (int c = 0; c < 2; c++) {
-        cold[c] = one_pass(caps[c]);
-        for (int p = 0; p < BENCH_PASSES; p++)
-            passes[c][p] = one_pass(caps[c]);
-    }
-    goro_waitgroup_done(&driver_done);
+    BENCH_MEASURE(cold[0], passes[0], one_pass(0));
+    BENCH_MEASURE(cold[1], passes[1], one_pass(128));
 }
 
 int main(int argc, char **argv)
@@ -94,11 +85,7 @@ int main(int argc, char **argv)
     n_items = bench_arg(argc, argv, n_items);
     bench_header("select4");
     printf("# n=%ld items over %d channels, unbuffered and cap 128\n", n_items, NCH);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     bench_report("select4", "ns_per_op_unbuffered", cold[0], passes[0], BENCH_PASSES);
     bench_report("select4", "ns_per_op_cap128", cold[1], passes[1], BENCH_PASSES);
     return 0;

@@ -13,7 +13,6 @@
 
 static long n_goroutines = 100000;
 static goro_waitgroup wg;
-static goro_waitgroup driver_done;
 static int64_t *over;                  /* ns, one slot per goroutine */
 
 enum { WALL, P99, P50, PER_SLEEP, NMETRICS };
@@ -42,9 +41,7 @@ static void one_pass(double *out)
     int64_t t0 = goro_now();
     for (long i = 0; i < n_goroutines; i++) {
         goro_waitgroup_add(&wg, 1);
-        int rc = goro_go(sleeper, &over[i]);
-        if (rc != 0)
-            bench_die("goro_go", rc);
+        bench_go(sleeper, &over[i]);
     }
     goro_waitgroup_wait(&wg);
     int64_t wall = goro_now() - t0;
@@ -71,7 +68,6 @@ static void driver(void *arg)
         for (int k = 0; k < NMETRICS; k++)
             passes[k][p] = v[k];
     }
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -82,11 +78,7 @@ int main(int argc, char **argv)
         bench_die("calloc", GORO_ENOMEM);
     bench_header("sleepers");
     printf("# n=%ld sleep=1ms\n", n_goroutines);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     for (int k = 0; k < NMETRICS; k++)
         bench_report("sleepers", metric[k], cold[k], passes[k], BENCH_PASSES);
     free(over);

@@ -10,8 +10,6 @@
 
 static long n_goroutines = 1000000;
 static goro_waitgroup wg;          /* the N workers of one pass */
-static goro_waitgroup driver_done; /* main waits on the driver */
-static double cold, passes[BENCH_PASSES];
 static volatile uintptr_t sink;
 
 static void trivial(void *arg)
@@ -27,21 +25,10 @@ static double one_pass(void)
     int64_t t0 = goro_now();
     for (long i = 0; i < n_goroutines; i++) {
         goro_waitgroup_add(&wg, 1);
-        int rc = goro_go(trivial, (void *)(uintptr_t)i);
-        if (rc != 0)
-            bench_die("goro_go", rc);
+        bench_go(trivial, (void *)(uintptr_t)i);
     }
     goro_waitgroup_wait(&wg);
     return (double)(goro_now() - t0) / (double)n_goroutines;
-}
-
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -49,11 +36,6 @@ int main(int argc, char **argv)
     n_goroutines = bench_arg(argc, argv, n_goroutines);
     bench_header("spawn_join");
     printf("# n=%ld\n", n_goroutines);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("spawn_join", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("spawn_join", "ns_per_op", one_pass);
     return 0;
 }

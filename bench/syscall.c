@@ -17,7 +17,6 @@
 #include <sys/syscall.h>
 
 static long n_ops = 10000000;
-static goro_waitgroup done;
 static volatile long sink;
 static double cold[3], passes[3][BENCH_PASSES];
 
@@ -58,16 +57,9 @@ static void driver(void *arg)
 {
     (void)arg;
     long nsys = n_ops / 10;
-    cold[0] = pass_handoff(n_ops);
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[0][p] = pass_handoff(n_ops);
-    cold[1] = pass_getpid(nsys);
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[1][p] = pass_getpid(nsys);
-    cold[2] = pass_raw(nsys);
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[2][p] = pass_raw(nsys);
-    goro_waitgroup_done(&done);
+    BENCH_MEASURE(cold[0], passes[0], pass_handoff(n_ops));
+    BENCH_MEASURE(cold[1], passes[1], pass_getpid(nsys));
+    BENCH_MEASURE(cold[2], passes[2], pass_raw(nsys));
 }
 
 int main(int argc, char **argv)
@@ -75,11 +67,7 @@ int main(int argc, char **argv)
     n_ops = bench_arg(argc, argv, n_ops);
     bench_header("syscall");
     printf("# n=%ld begin/end pairs, %ld getpid calls\n", n_ops, n_ops / 10);
-    goro_waitgroup_add(&done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&done);
+    bench_run(driver, NULL);
     bench_report("syscall", "ns_per_op_handoff", cold[0], passes[0], BENCH_PASSES);
     bench_report("syscall", "ns_per_op_getpid", cold[1], passes[1], BENCH_PASSES);
     bench_report("syscall", "ns_per_op_raw_getpid", cold[2], passes[2], BENCH_PASSES);

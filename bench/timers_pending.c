@@ -16,7 +16,6 @@
 
 static long n_timers = 1000000;
 static goro_timer **timers;
-static goro_waitgroup step;
 static double create_ns, stop_ns;
 
 static void create_all(void *arg)
@@ -29,7 +28,6 @@ static void create_all(void *arg)
             bench_die("goro_timer_new", GORO_ENOMEM);
     }
     create_ns = (double)(goro_now() - t0) / (double)n_timers;
-    goro_waitgroup_done(&step);
 }
 
 static void free_all(void *arg)
@@ -39,21 +37,6 @@ static void free_all(void *arg)
     for (long i = 0; i < n_timers; i++)
         goro_timer_free(timers[i]);
     stop_ns = (double)(goro_now() - t0) / (double)n_timers;
-    goro_waitgroup_done(&step);
-}
-
-static void noop(void *arg)
-{
-    goro_waitgroup_done((goro_waitgroup *)arg);
-}
-
-static void run_in_goroutine(goro_fn fn)
-{
-    goro_waitgroup_add(&step, 1);
-    int rc = goro_go(fn, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&step);
 }
 
 int main(int argc, char **argv)
@@ -67,15 +50,10 @@ int main(int argc, char **argv)
     memset(timers, 0, (size_t)n_timers * sizeof *timers);   /* not charged to the timers */
 
     /* Start the runtime (threads, a first stack) before measuring. */
-    goro_waitgroup warm = {0};
-    goro_waitgroup_add(&warm, 1);
-    int rc = goro_go(noop, &warm);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&warm);
+    bench_run(bench_noop, NULL);
 
     long rss0 = bench_rss_bytes();
-    run_in_goroutine(create_all);
+    bench_run(create_all, NULL);
     long rss1 = bench_rss_bytes();
 
     goro_sleep(10 * GORO_MILLISECOND);    /* let the threads go idle */
@@ -84,7 +62,7 @@ int main(int argc, char **argv)
     int64_t c1 = bench_cpu_ns(), w1 = goro_now();
     double cpu_ms = (double)(c1 - c0) / 1e6 * (1e9 / (double)(w1 - w0));
 
-    run_in_goroutine(free_all);
+    bench_run(free_all, NULL);
     printf("# rss_before=%ld rss_after=%ld\n", rss0, rss1);
     printf("timers_pending cpu_ms %.4g\n", cpu_ms);
     printf("timers_pending bytes_per_timer %.4g\n", (double)(rss1 - rss0) / (double)n_timers);

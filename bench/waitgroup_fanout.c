@@ -17,7 +17,7 @@
 #include "bench.h"
 
 static long n_goroutines = 100000;
-static goro_waitgroup gate, ready, finished, gate2, exited, driver_done;
+static goro_waitgroup gate, ready, finished, gate2, exited;
 static double cold_rel, cold_tot, rel[BENCH_PASSES], tot[BENCH_PASSES];
 
 static void waiter(void *arg)
@@ -38,11 +38,8 @@ static void one_pass(double *release, double *total)
     goro_waitgroup_add(&finished, n_goroutines);
     goro_waitgroup_add(&gate2, 1);
     goro_waitgroup_add(&exited, n_goroutines);
-    for (long i = 0; i < n_goroutines; i++) {
-        int rc = goro_go(waiter, NULL);
-        if (rc != 0)
-            bench_die("goro_go", rc);
-    }
+    for (long i = 0; i < n_goroutines; i++)
+        bench_go(waiter, NULL);
     goro_waitgroup_wait(&ready);
     goro_sleep(GORO_MILLISECOND);      /* the last ones reach their wait */
     int64_t t1 = goro_now();
@@ -62,7 +59,6 @@ static void driver(void *arg)
     one_pass(&cold_rel, &cold_tot);
     for (int p = 0; p < BENCH_PASSES; p++)
         one_pass(&rel[p], &tot[p]);
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -70,11 +66,7 @@ int main(int argc, char **argv)
     n_goroutines = bench_arg(argc, argv, n_goroutines);
     bench_header("waitgroup_fanout");
     printf("# n=%ld goroutines\n", n_goroutines);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
+    bench_run(driver, NULL);
     bench_report("waitgroup_fanout", "release_ns_per_g", cold_rel, rel, BENCH_PASSES);
     bench_report("waitgroup_fanout", "total_ns_per_g", cold_tot, tot, BENCH_PASSES);
     return 0;

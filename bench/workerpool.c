@@ -16,8 +16,6 @@
 static long n_jobs = 1000000;
 static goro_waitgroup workers;      /* the workers of one pass */
 static goro_waitgroup helpers;      /* feeder and closer */
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 static volatile long sink;
 
 struct pool {
@@ -52,27 +50,18 @@ static void closer(void *arg)
     goro_waitgroup_done(&helpers);
 }
 
-static void spawn(goro_fn fn, struct pool *p)
-{
-    int rc = goro_go(fn, p);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-}
-
 static double one_pass(void)
 {
-    struct pool p = {goro_chan_make(sizeof(long), CAP), goro_chan_make(sizeof(long), CAP)};
-    if (!p.jobs || !p.results)
-        bench_die("goro_chan_make", GORO_ENOMEM);
+    struct pool p = {bench_chan_make(sizeof(long), CAP), bench_chan_make(sizeof(long), CAP)};
 
     int64_t t0 = goro_now();
     for (int w = 0; w < NWORKERS; w++) {
         goro_waitgroup_add(&workers, 1);
-        spawn(worker, &p);
+        bench_go(worker, &p);
     }
     goro_waitgroup_add(&helpers, 2);
-    spawn(closer, &p);
-    spawn(feeder, &p);
+    bench_go(closer, &p);
+    bench_go(feeder, &p);
     long r, sum = 0, got = 0;
     while (goro_chan_recv(p.results, &r) == 0) {   /* for r := range results */
         sum += r;
@@ -89,25 +78,11 @@ static double one_pass(void)
     return ns;
 }
 
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
-}
-
 int main(int argc, char **argv)
 {
     n_jobs = bench_arg(argc, argv, n_jobs);
     bench_header("workerpool");
     printf("# n=%ld jobs, %d workers, jobs and results cap %d\n", n_jobs, NWORKERS, CAP);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("workerpool", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("workerpool", "ns_per_op", one_pass);
     return 0;
 }

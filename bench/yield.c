@@ -12,8 +12,6 @@
 
 static long n_yields = 1000000;    /* per goroutine */
 static goro_waitgroup wg;
-static goro_waitgroup driver_done;
-static double cold, passes[BENCH_PASSES];
 
 static void yielder(void *arg)
 {
@@ -26,23 +24,11 @@ static void yielder(void *arg)
 static double one_pass(void)
 {
     goro_waitgroup_add(&wg, 2);
-    int rc = goro_go(yielder, NULL);
-    if (rc == 0)
-        rc = goro_go(yielder, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
+    bench_go(yielder, NULL);
+    bench_go(yielder, NULL);
     int64_t t0 = goro_now();
     goro_waitgroup_wait(&wg);
     return (double)(goro_now() - t0) / (double)(2 * n_yields);
-}
-
-static void driver(void *arg)
-{
-    (void)arg;
-    cold = one_pass();
-    for (int p = 0; p < BENCH_PASSES; p++)
-        passes[p] = one_pass();
-    goro_waitgroup_done(&driver_done);
 }
 
 int main(int argc, char **argv)
@@ -51,11 +37,6 @@ int main(int argc, char **argv)
     goro_maxprocs(1);
     bench_header("yield");
     printf("# n=%ld per goroutine, 2 goroutines\n", n_yields);
-    goro_waitgroup_add(&driver_done, 1);
-    int rc = goro_go(driver, NULL);
-    if (rc != 0)
-        bench_die("goro_go", rc);
-    goro_waitgroup_wait(&driver_done);
-    bench_report("yield", "ns_per_op", cold, passes, BENCH_PASSES);
+    bench_passes("yield", "ns_per_op", one_pass);
     return 0;
 }

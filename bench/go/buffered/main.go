@@ -15,12 +15,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
 
 const (
@@ -28,46 +27,6 @@ const (
 	nprod    = 4
 	ncons    = 4
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
-
-// measure runs one warm-up pass and then the measured passes.
-func measure(pass func() float64) (float64, []float64) {
-	cold := pass()
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = pass()
-	}
-	return cold, v
-}
 
 func pass1p1c(n int) float64 {
 	runtime.GC()
@@ -133,11 +92,11 @@ func pass4p4c(n int) float64 {
 }
 
 func main() {
-	n := arg(10000000)
-	fmt.Printf("# buffered go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(10000000)
+	harness.Header("buffered")
 	fmt.Printf("# n=%d items, cap %d, 1p1c and %dp%dc\n", n, capacity, nprod, ncons)
-	cold1, v1 := measure(func() float64 { return pass1p1c(n) })
-	cold4, v4 := measure(func() float64 { return pass4p4c(n) })
-	report("buffered", "ns_per_op_1p1c", cold1, v1)
-	report("buffered", "ns_per_op_4p4c", cold4, v4)
+	cold1, v1 := harness.Measure(func() float64 { return pass1p1c(n) })
+	cold4, v4 := harness.Measure(func() float64 { return pass4p4c(n) })
+	harness.Report("buffered", "ns_per_op_1p1c", cold1, v1)
+	harness.Report("buffered", "ns_per_op_4p4c", cold4, v4)
 }

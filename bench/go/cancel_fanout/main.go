@@ -13,43 +13,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 // onePass returns cancel -> all exited, the setup time and the cancel
 // call, in ns.
@@ -79,28 +48,22 @@ func onePass(n int) (float64, float64, float64) {
 }
 
 func main() {
-	n := arg(10000)
-	fmt.Printf("# cancel_fanout go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(10000)
+	harness.Header("cancel_fanout")
 	fmt.Printf("# n=%d\n", n)
-	ns, coldSetup, coldCall := onePass(n)
-	coldUs, coldPer := ns/1e3, ns/float64(n)
-	us := make([]float64, passes)
-	per := make([]float64, passes)
-	setup := make([]float64, passes)
-	call := make([]float64, passes)
-	for p := range us {
-		ns, setup[p], call[p] = onePass(n)
-		us[p], per[p] = ns/1e3, ns/float64(n)
-	}
-	fmt.Printf("# setup_us (spawn until all started): cold %.0f, passes", coldSetup/1e3)
-	for _, s := range setup {
+	cold, v := harness.MeasureN(func() []float64 {
+		ns, setup, call := onePass(n)
+		return []float64{ns / 1e3, ns / float64(n), setup, call}
+	})
+	fmt.Printf("# setup_us (spawn until all started): cold %.0f, passes", cold[2]/1e3)
+	for _, s := range v[2] {
 		fmt.Printf(" %.0f", s/1e3)
 	}
-	fmt.Printf("\n# call_us (the cancel() call alone): cold %.0f, passes", coldCall/1e3)
-	for _, c := range call {
+	fmt.Printf("\n# call_us (the cancel() call alone): cold %.0f, passes", cold[3]/1e3)
+	for _, c := range v[3] {
 		fmt.Printf(" %.0f", c/1e3)
 	}
 	fmt.Println()
-	report("cancel_fanout", "cancel_us", coldUs, us)
-	report("cancel_fanout", "ns_per_goroutine", coldPer, per)
+	harness.Report("cancel_fanout", "cancel_us", cold[0], v[0])
+	harness.Report("cancel_fanout", "ns_per_goroutine", cold[1], v[1])
 }

@@ -8,53 +8,14 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
-	"syscall"
 	"time"
+
+	"gorobench/harness"
 )
 
-const (
-	passes = 3
-	burst  = 1000
-)
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
-
-func cpuNs() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
+const burst = 1000
 
 func onePass(idleMs int) float64 {
 	var wg sync.WaitGroup
@@ -67,20 +28,15 @@ func onePass(idleMs int) float64 {
 		}()
 	}
 	wg.Wait()
-	c0 := cpuNs()
+	c0 := harness.CPUNs()
 	time.Sleep(time.Duration(idleMs) * time.Millisecond)
-	c1 := cpuNs()
+	c1 := harness.CPUNs()
 	return float64(c1-c0) / 1e6 * (1000.0 / float64(idleMs))
 }
 
 func main() {
-	idleMs := arg(1000)
-	fmt.Printf("# idle_cpu go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	idleMs := harness.Arg(1000)
+	harness.Header("idle_cpu")
 	fmt.Printf("# idle_ms=%d burst=%d\n", idleMs, burst)
-	cold := onePass(idleMs)
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = onePass(idleMs)
-	}
-	report("idle_cpu", "cpu_ms", cold, v)
+	harness.Run("idle_cpu", "cpu_ms", func() float64 { return onePass(idleMs) })
 }

@@ -11,44 +11,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 var mu sync.Mutex
 
@@ -93,13 +62,8 @@ func onePass(n int) float64 {
 }
 
 func main() {
-	n := arg(100)
-	fmt.Printf("# lock_hog go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(100)
+	harness.Header("lock_hog")
 	fmt.Printf("# n=%d timed locks per pass against the hog\n", n)
-	cold := onePass(n)
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = onePass(n)
-	}
-	report("lock_hog", "max_wait_ms", cold, v)
+	harness.Run("lock_hog", "max_wait_ms", func() float64 { return onePass(n) })
 }

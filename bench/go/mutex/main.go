@@ -10,41 +10,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 var (
 	mu      sync.Mutex
@@ -78,20 +48,17 @@ func onePass(n, g int) float64 {
 }
 
 func main() {
-	n := arg(10000000)
-	fmt.Printf("# mutex go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(10000000)
+	harness.Header("mutex")
 	fmt.Printf("# n=%d increments per pass; goroutines 2, 8, 100\n", n)
 	gs := []int{2, 8, 100}
 	colds := make([]float64, len(gs))
 	vs := make([][]float64, len(gs))
 	for k, g := range gs {
-		colds[k] = onePass(n, g)
-		vs[k] = make([]float64, passes)
-		for p := range vs[k] {
-			vs[k][p] = onePass(n, g)
-		}
+		g := g
+		colds[k], vs[k] = harness.Measure(func() float64 { return onePass(n, g) })
 	}
 	for k, g := range gs {
-		report("mutex", fmt.Sprintf("ns_per_op_g%d", g), colds[k], vs[k])
+		harness.Report("mutex", fmt.Sprintf("ns_per_op_g%d", g), colds[k], vs[k])
 	}
 }

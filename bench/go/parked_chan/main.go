@@ -13,41 +13,20 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
 
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func rssBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return -1
-	}
-	var size, rss int64
-	if _, err := fmt.Sscan(string(b), &size, &rss); err != nil {
-		return -1
-	}
-	return rss * int64(os.Getpagesize())
-}
-
 func main() {
-	n := arg(100000)
-	fmt.Printf("# parked_chan go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(100000)
+	harness.Header("parked_chan")
 	fmt.Printf("# n=%d\n", n)
 	chans := make([]chan int, n)
 	runtime.GC()
-	rss0 := rssBytes()
+	rss0 := harness.RSSBytes()
 	var started, exited sync.WaitGroup
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
@@ -64,7 +43,7 @@ func main() {
 	started.Wait()
 	createMs := float64(time.Since(t0).Nanoseconds()) / 1e6
 	time.Sleep(100 * time.Millisecond) // the last ones reach their receive
-	rss1 := rssBytes()
+	rss1 := harness.RSSBytes()
 	live := runtime.NumGoroutine() - 1
 
 	t1 := time.Now()

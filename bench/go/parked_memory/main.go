@@ -9,40 +9,19 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
 
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func rssBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return -1
-	}
-	var size, rss int64
-	if _, err := fmt.Sscan(string(b), &size, &rss); err != nil {
-		return -1
-	}
-	return rss * int64(os.Getpagesize())
-}
-
 func main() {
-	n := arg(100000)
-	fmt.Printf("# parked_memory go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(100000)
+	harness.Header("parked_memory")
 	fmt.Printf("# n=%d\n", n)
 	runtime.GC()
-	rss0 := rssBytes()
+	rss0 := harness.RSSBytes()
 	var started sync.WaitGroup
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
@@ -55,7 +34,7 @@ func main() {
 	started.Wait()
 	createMs := float64(time.Since(t0).Nanoseconds()) / 1e6
 	time.Sleep(100 * time.Millisecond) // the last ones reach time.Sleep
-	rss1 := rssBytes()
+	rss1 := harness.RSSBytes()
 	fmt.Printf("# rss_before=%d rss_after=%d live=%d\n", rss0, rss1, runtime.NumGoroutine()-1)
 	fmt.Printf("parked_memory bytes_per_goroutine %.6g\n", float64(rss1-rss0)/float64(n))
 	fmt.Printf("parked_memory create_ms %.6g\n", createMs)

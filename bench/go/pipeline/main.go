@@ -10,53 +10,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
-
-// measure runs one warm-up pass and then the measured passes.
-func measure(pass func() float64) (float64, []float64) {
-	cold := pass()
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = pass()
-	}
-	return cold, v
-}
 
 func onePass(n int) float64 {
 	runtime.GC()
@@ -99,9 +58,8 @@ func onePass(n int) float64 {
 }
 
 func main() {
-	n := arg(1000000)
-	fmt.Printf("# pipeline go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(1000000)
+	harness.Header("pipeline")
 	fmt.Printf("# n=%d items, gen -> square -> square -> main, unbuffered\n", n)
-	cold, v := measure(func() float64 { return onePass(n) })
-	report("pipeline", "ns_per_op", cold, v)
+	harness.Run("pipeline", "ns_per_op", func() float64 { return onePass(n) })
 }

@@ -13,53 +13,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
-
-// measure runs one warm-up pass and then the measured passes.
-func measure(pass func() float64) (float64, []float64) {
-	cold := pass()
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = pass()
-	}
-	return cold, v
-}
 
 func onePass(nPart, nLaps int, setupUs *float64) float64 {
 	runtime.GC()
@@ -102,21 +61,16 @@ func onePass(nPart, nLaps int, setupUs *float64) float64 {
 }
 
 func main() {
-	nPart := arg(10000)
-	nLaps := 100
-	if len(os.Args) > 2 {
-		if v, err := strconv.Atoi(os.Args[2]); err == nil && v > 0 {
-			nLaps = v
-		}
-	}
+	nPart := harness.Arg(10000)
+	nLaps := harness.ArgAt(2, 100)
 	if nPart < 2 {
 		nPart = 2
 	}
-	fmt.Printf("# ring go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	harness.Header("ring")
 	fmt.Printf("# participants=%d laps=%d hops=%d\n", nPart, nLaps, nPart*nLaps)
-	setup := make([]float64, passes+1)
+	setup := make([]float64, harness.Passes+1)
 	k := 0
-	cold, v := measure(func() float64 {
+	cold, v := harness.Measure(func() float64 {
 		ns := onePass(nPart, nLaps, &setup[k])
 		k++
 		return ns
@@ -126,5 +80,5 @@ func main() {
 		fmt.Printf(" %.6g", s)
 	}
 	fmt.Println()
-	report("ring", "ns_per_op", cold, v)
+	harness.Report("ring", "ns_per_op", cold, v)
 }

@@ -12,55 +12,14 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
 
 const nch = 4
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
-
-// measure runs one warm-up pass and then the measured passes.
-func measure(pass func() float64) (float64, []float64) {
-	cold := pass()
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = pass()
-	}
-	return cold, v
-}
 
 func onePass(n, capacity int) float64 {
 	runtime.GC()
@@ -125,11 +84,11 @@ func onePass(n, capacity int) float64 {
 }
 
 func main() {
-	n := arg(4000000)
-	fmt.Printf("# select4 go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(4000000)
+	harness.Header("select4")
 	fmt.Printf("# n=%d items over %d channels, unbuffered and cap 128\n", n, nch)
-	coldU, vU := measure(func() float64 { return onePass(n, 0) })
-	coldB, vB := measure(func() float64 { return onePass(n, 128) })
-	report("select4", "ns_per_op_unbuffered", coldU, vU)
-	report("select4", "ns_per_op_cap128", coldB, vB)
+	coldU, vU := harness.Measure(func() float64 { return onePass(n, 0) })
+	coldB, vB := harness.Measure(func() float64 { return onePass(n, 128) })
+	harness.Report("select4", "ns_per_op_unbuffered", coldU, vU)
+	harness.Report("select4", "ns_per_op_cap128", coldB, vB)
 }

@@ -10,45 +10,15 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
 
-const passes = 3
-
 var metrics = []string{"wall_ms", "p99_oversleep_us", "p50_oversleep_us", "ns_per_sleep"}
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 func onePass(over []int64) []float64 {
 	n := len(over)
@@ -83,22 +53,12 @@ func onePass(over []int64) []float64 {
 }
 
 func main() {
-	n := arg(100000)
-	fmt.Printf("# sleepers go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(100000)
+	harness.Header("sleepers")
 	fmt.Printf("# n=%d sleep=1ms\n", n)
 	over := make([]int64, n)
-	cold := onePass(over)
-	v := make([][]float64, len(metrics))
-	for k := range v {
-		v[k] = make([]float64, passes)
-	}
-	for p := 0; p < passes; p++ {
-		r := onePass(over)
-		for k := range metrics {
-			v[k][p] = r[k]
-		}
-	}
+	cold, v := harness.MeasureN(func() []float64 { return onePass(over) })
 	for k, m := range metrics {
-		report("sleepers", m, cold[k], v[k])
+		harness.Report("sleepers", m, cold[k], v[k])
 	}
 }

@@ -12,43 +12,11 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"runtime"
-	"sort"
-	"strconv"
 	"syscall"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 var sink uintptr
 
@@ -75,18 +43,16 @@ func raw(n int) float64 {
 }
 
 func main() {
-	n := arg(10000000) / 10
-	fmt.Printf("# syscall go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(10000000) / 10
+	harness.Header("syscall")
 	fmt.Printf("# n=%d getpid calls per pass\n", n)
 	// Interleave the two kinds so that both see the same machine.
-	coldS, coldR := viaSyscall(n), raw(n)
-	vs, vr, vd := make([]float64, passes), make([]float64, passes), make([]float64, passes)
-	for p := 0; p < passes; p++ {
-		vs[p] = viaSyscall(n)
-		vr[p] = raw(n)
-		vd[p] = vs[p] - vr[p]
+	cold, v := harness.MeasureN(func() []float64 {
+		s := viaSyscall(n)
+		r := raw(n)
+		return []float64{s - r, s, r}
+	})
+	for k, m := range []string{"ns_per_op_handoff", "ns_per_op_getpid", "ns_per_op_raw_getpid"} {
+		harness.Report("syscall", m, cold[k], v[k])
 	}
-	report("syscall", "ns_per_op_handoff", coldS-coldR, vd)
-	report("syscall", "ns_per_op_getpid", coldS, vs)
-	report("syscall", "ns_per_op_raw_getpid", coldR, vr)
 }

@@ -14,11 +14,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"gorobench/harness"
 )
 
 var echoes int64 // writes done by the server
@@ -38,15 +38,8 @@ func handle(c net.Conn) {
 	c.Close()
 }
 
-// cpuNs is the process's CPU time (user + system, all threads).
-func cpuNs() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
 func main() {
-	fmt.Printf("# tcp_echo go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	harness.Header("tcp_echo")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
@@ -66,7 +59,7 @@ func main() {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	for _, conns := range []string{"100", "1000"} {
-		e0, c0 := atomic.LoadInt64(&echoes), cpuNs()
+		e0, c0 := atomic.LoadInt64(&echoes), harness.CPUNs()
 		cmd := exec.Command(client, "client", port, conns)
 		cmd.Stdout = os.Stdout
 		cmd.Stderr = os.Stderr
@@ -77,7 +70,7 @@ func main() {
 		e := atomic.LoadInt64(&echoes) - e0
 		us := 0.0
 		if e > 0 {
-			us = float64(cpuNs()-c0) / 1e3 / float64(e)
+			us = float64(harness.CPUNs()-c0) / 1e3 / float64(e)
 		}
 		fmt.Printf("tcp_echo cpu_us_per_req_%s %.4g\n", conns, us)
 		time.Sleep(200 * time.Millisecond)

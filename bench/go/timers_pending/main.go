@@ -12,61 +12,33 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
-	"syscall"
 	"time"
+
+	"gorobench/harness"
 )
 
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func rssBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return -1
-	}
-	var size, rss int64
-	if _, err := fmt.Sscan(string(b), &size, &rss); err != nil {
-		return -1
-	}
-	return rss * int64(os.Getpagesize())
-}
-
-func cpuNs() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
 func main() {
-	n := arg(1000000)
-	fmt.Printf("# timers_pending go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(1000000)
+	harness.Header("timers_pending")
 	fmt.Printf("# n=%d timeout=1h idle=1s\n", n)
 	timers := make([]*time.Timer, n) // not charged to the timers
 	for i := range timers {
 		timers[i] = nil
 	}
 	runtime.GC()
-	rss0 := rssBytes()
+	rss0 := harness.RSSBytes()
 	t0 := time.Now()
 	for i := range timers {
 		timers[i] = time.NewTimer(time.Hour)
 	}
 	createNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
-	rss1 := rssBytes()
+	rss1 := harness.RSSBytes()
 
 	time.Sleep(10 * time.Millisecond) // let the threads go idle
-	c0, w0 := cpuNs(), time.Now()
+	c0, w0 := harness.CPUNs(), time.Now()
 	time.Sleep(time.Second)
-	c1, w1 := cpuNs(), time.Now()
+	c1, w1 := harness.CPUNs(), time.Now()
 	cpuMs := float64(c1-c0) / 1e6 * (1e9 / float64(w1.Sub(w0).Nanoseconds()))
 
 	t1 := time.Now()

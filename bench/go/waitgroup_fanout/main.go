@@ -13,43 +13,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 func onePass(n int) (float64, float64) {
 	runtime.GC()
@@ -84,15 +53,13 @@ func onePass(n int) (float64, float64) {
 }
 
 func main() {
-	n := arg(100000)
-	fmt.Printf("# waitgroup_fanout go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	n := harness.Arg(100000)
+	harness.Header("waitgroup_fanout")
 	fmt.Printf("# n=%d goroutines\n", n)
-	coldRel, coldTot := onePass(n)
-	rel := make([]float64, passes)
-	tot := make([]float64, passes)
-	for p := range rel {
-		rel[p], tot[p] = onePass(n)
-	}
-	report("waitgroup_fanout", "release_ns_per_g", coldRel, rel)
-	report("waitgroup_fanout", "total_ns_per_g", coldTot, tot)
+	cold, v := harness.MeasureN(func() []float64 {
+		release, total := onePass(n)
+		return []float64{release, total}
+	})
+	harness.Report("waitgroup_fanout", "release_ns_per_g", cold[0], v[0])
+	harness.Report("waitgroup_fanout", "total_ns_per_g", cold[1], v[1])
 }

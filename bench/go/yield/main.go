@@ -8,43 +8,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
+
+	"gorobench/harness"
 )
-
-const passes = 3
-
-func arg(def int) int {
-	if len(os.Args) > 1 {
-		if v, err := strconv.Atoi(os.Args[1]); err == nil && v > 0 {
-			return v
-		}
-	}
-	return def
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func report(workload, metric string, cold float64, v []float64) {
-	fmt.Printf("# %s %s passes:", workload, metric)
-	for _, x := range v {
-		fmt.Printf(" %.6g", x)
-	}
-	fmt.Println()
-	fmt.Printf("%s cold_%s %.6g\n", workload, metric, cold)
-	fmt.Printf("%s %s %.6g\n", workload, metric, median(v))
-}
 
 func onePass(n int) float64 {
 	runtime.GC()
@@ -64,14 +33,9 @@ func onePass(n int) float64 {
 }
 
 func main() {
-	n := arg(1000000)
+	n := harness.Arg(1000000)
 	runtime.GOMAXPROCS(1)
-	fmt.Printf("# yield go maxprocs=%d ncpu=%d\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	harness.Header("yield")
 	fmt.Printf("# n=%d per goroutine, 2 goroutines\n", n)
-	cold := onePass(n)
-	v := make([]float64, passes)
-	for p := range v {
-		v[p] = onePass(n)
-	}
-	report("yield", "ns_per_op", cold, v)
+	harness.Run("yield", "ns_per_op", func() float64 { return onePass(n) })
 }
