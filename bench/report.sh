@@ -15,10 +15,14 @@
 # BENCH_BIN_DIR, BENCH_NO_BUILD, BENCH_NO_GO, BENCH_LOG_DIR):
 #   REPORT_REUSE=file   do not run anything: build the report from a table
 #                       run.sh printed earlier (e.g. build/bench-results.txt)
+#   BENCH_TABLE_ONLY=1  do not run anything: rebuild the table from the logs
+#                       an earlier run left in BENCH_LOG_DIR
 #   REPORT_DIR=dir      where the two files go (default docs)
 #   REPORT_NOTE=text    a sentence for the header (e.g. "2 CPUs shared
 #                       with other jobs")
 #   REPORT_NO_GNUPLOT=1 use the awk chart even if gnuplot is there
+#   REPORT_GORO=text    what the header says was measured (default: the
+#                       commit, noting uncommitted changes in src/)
 # A full run takes about as long as `make bench` (tens of minutes);
 # BENCH_RUNS=1 BENCH_ONLY=pingpong makes a quick one. Not run by CI.
 set -u
@@ -48,6 +52,16 @@ else
 fi
 ELAPSED=$(( $(date +%s) - T0 ))
 LOAD_AFTER=$(load)
+LOGS=${BENCH_LOG_DIR:-$ROOT/build/bench-logs}
+LOGS_SHOWN=${LOGS#"$ROOT"/}
+if [ -n "${BENCH_TABLE_ONLY:-}" ] && [ -z "${REPORT_REUSE:-}" ]; then
+    first=$(ls -tr "$LOGS"/*.txt 2>/dev/null | head -n 1)
+    last=$(ls -t "$LOGS"/*.txt 2>/dev/null | head -n 1)
+    [ -n "$first" ] && START="$(date -u -r "$first" '+%Y-%m-%d %H:%M') to $(date -u -r "$last" '+%H:%M UTC') (table rebuilt from the logs)"
+    ELAPSED=""
+    LOAD_BEFORE="not recorded"
+    LOAD_AFTER="not recorded (table rebuilt from logs)"
+fi
 
 # ---- machine ----------------------------------------------------------------
 CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
@@ -58,6 +72,7 @@ MOD=$(lscpu 2>/dev/null | sed -n 's/^Model:[[:space:]]*//p' | head -n 1)
 GOV=$(go version 2>/dev/null | awk '{print $3}')
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src include 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes in src/ or include/)"
+[ -n "${REPORT_GORO:-}" ] && COMMIT=$REPORT_GORO
 RUNS_LINE=$(sed -n 's/^# goro vs Go, medians over \([0-9]*\) processes.*/\1/p' "$WORK/results.txt" | head -n 1)
 
 # ---- targets ------------------------------------------------------------------
@@ -119,7 +134,7 @@ done <"$WORK/raw.tsv"
     echo "| C compiler | $(${CC:-cc} --version 2>/dev/null | head -n 1) |"
     echo "| goro | $COMMIT |"
     echo "| processes per figure | ${RUNS_LINE:-?} (BENCH_RUNS); procs: ${BENCH_PROCS:-1 2}${BENCH_ONLY:+; only: $BENCH_ONLY} |"
-    [ -z "${REPORT_REUSE:-}" ] && echo "| run time | ${ELAPSED} s |"
+    [ -z "${REPORT_REUSE:-}" ] && [ -n "$ELAPSED" ] && echo "| run time | ${ELAPSED} s |"
     echo
     if [ -n "${REPORT_NOTE:-}" ]; then
         echo "**Note.** $REPORT_NOTE"
@@ -159,7 +174,7 @@ done <"$WORK/raw.tsv"
           if (unk) printf " (%d more without a figure)", unk
           print "." }' "$WORK/rows.tsv"
     echo
-    echo "Raw output of every process: ${BENCH_LOG_DIR:-build/bench-logs} (BENCH_LOG_DIR)."
+    echo "Raw output of every process: \`$LOGS_SHOWN/\` (BENCH_LOG_DIR)."
 } >"$MD"
 say "wrote $MD"
 

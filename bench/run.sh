@@ -57,6 +57,8 @@
 #   BENCH_NO_BUILD=1        do not run `make -s build` first
 #   BENCH_LOG_DIR=dir       raw output of every process (default build/bench-logs)
 #   BENCH_RESULTS=file      where the table is saved (default build/bench-results.txt)
+#   BENCH_TABLE_ONLY=1      build and run nothing: print the table from the
+#                           logs an earlier run left in BENCH_LOG_DIR
 # bench/report.sh (`make bench-report`) turns the table into docs/bench-report.md.
 set -u
 cd "$(dirname "$0")/.."
@@ -92,8 +94,10 @@ say() { echo "bench: $*" >&2; }
 
 selected() { [ -z "$ONLY" ] || [[ "$1" == *"$ONLY"* ]]; }
 
+TABLE_ONLY=${BENCH_TABLE_ONLY:-}
+
 # ---- build goro and the C workloads --------------------------------------
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
+if [ -z "${BENCH_NO_BUILD:-}" ] && [ -z "$TABLE_ONLY" ]; then
     if ! make -s build >&2; then
         say "make build failed; trying cmake directly"
         cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >&2 &&
@@ -125,7 +129,7 @@ if [ -z "${BENCH_NO_GO:-}" ]; then
         HAVE_GO=1
         mkdir -p "$GOBIN_DIR"
         for w in $WORKLOADS; do
-            selected "$w" || continue
+            selected "$w" && [ -z "$TABLE_ONLY" ] || continue
             if ! (cd bench/go && GO111MODULE=on GOFLAGS=-mod=mod GOWORK=off go build -o "$GOBIN_DIR/$w" "./$w") >&2; then
                 say "go build of bench/go/$w failed"
                 rm -f "$GOBIN_DIR/$w"
@@ -140,7 +144,7 @@ fi
 # The Go tcp_echo server is driven by the C load client (bench/tcp_echo.c).
 export TCP_ECHO_CLIENT="$(cbin tcp_echo)"
 mkdir -p "$LOGDIR"
-rm -f "$LOGDIR"/*.txt
+[ -n "$TABLE_ONLY" ] || rm -f "$LOGDIR"/*.txt
 
 median() {   # median of the numbers on stdin, or "-" if none
     sort -g | awk '{v[NR]=$1} END {
@@ -171,7 +175,7 @@ procs_for() { if [ "$1" = yield ]; then echo 1; else echo "$PROCS"; fi; }
 
 START=$(date +%s)
 for w in $WORKLOADS; do
-    selected "$w" || continue
+    selected "$w" && [ -z "$TABLE_ONLY" ] || continue
     [ -n "$(cbin "$w")" ] || say "no bench_$w executable found (C side skipped)"
     for p in $(procs_for "$w"); do
         say "$w procs=$p ($RUNS runs)"
