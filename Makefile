@@ -26,7 +26,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 bench install-test clean help
+        test-aarch64 bench bench-report install-test clean help
 
 all: build
 
@@ -65,6 +65,36 @@ test-aarch64:
 bench:
 	bash bench/run.sh
 
+# Runs bench/run.sh and writes docs/bench-report.md and docs/bench-report.svg
+# (slow, like bench; not part of CI).
+bench-report:
+	bash bench/report.sh
+
+# libFuzzer harness fuzz/fuzz_chan.c (clang, ASan+UBSan, build/fuzz), via
+# fuzz/run.sh: replays fuzz/regressions/ and fuzz/corpus/, then fuzzes for
+# FUZZ_SHORT_TIME (CI) or FUZZ_TIME seconds. See docs/verification.md.
+FUZZ_TIME       ?= 600
+FUZZ_SHORT_TIME ?= 60
+.PHONY: fuzz fuzz-short
+fuzz-short:
+	CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR) bash fuzz/run.sh short $(FUZZ_SHORT_TIME)
+
+fuzz:
+	CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR) bash fuzz/run.sh long $(FUZZ_TIME)
+
+# Randomized stress run (tests/soak.c, build/release/soak): random
+# GOMAXPROCS changes, yields and deadlines for SOAK_TIME seconds (CI:
+# soak-short, SOAK_SHORT_TIME); SOAK_SEED repeats a run. See
+# docs/verification.md.
+SOAK_TIME       ?= 180
+SOAK_SHORT_TIME ?= 25
+.PHONY: soak soak-short
+soak: build
+	build/release/soak $(SOAK_TIME) $(SOAK_SEED)
+
+soak-short: build
+	build/release/soak $(SOAK_SHORT_TIME) $(SOAK_SEED)
+
 # Installs into a scratch prefix, then builds and runs one program against
 # it three ways: pkg-config (shared), pkg-config --static, find_package.
 install-test: build
@@ -78,7 +108,17 @@ install-test: build
 	LD_LIBRARY_PATH="$$libdir" $(INSTALL_TEST)/hello-pc; \
 	$(CC) -o $(INSTALL_TEST)/hello-static cmake/install-test/hello.c $$(pkg-config --cflags goro) \
 	    $$(pkg-config --static --libs goro | sed 's/-lgoro/-l:libgoro.a/'); \
-	$(INSTALL_TEST)/hello-static
+	$(INSTALL_TEST)/hello-static; \
+	if command -v gdb >/dev/null; then \
+	    LD_LIBRARY_PATH="$$libdir" gdb -batch -nx \
+	        -iex "set auto-load scripts-directory $(INSTALL_TEST)/prefix/share/gdb/auto-load" \
+	        -iex "add-auto-load-safe-path $(INSTALL_TEST)/prefix" -ex 'break main' -ex run \
+	        -ex 'info auto-load python-scripts' -ex 'info goroutines' $(INSTALL_TEST)/hello-pc \
+	        >$(INSTALL_TEST)/gdb.log 2>&1 || true; \
+	    grep -q '^Yes .*/libgoro\.so\..*-gdb\.py' $(INSTALL_TEST)/gdb.log || { cat $(INSTALL_TEST)/gdb.log; \
+	        echo "install-test: gdb did not auto-load libgoro's goro-gdb.py"; exit 1; }; \
+	    echo "install-test: gdb auto-loads goro-gdb.py"; \
+	fi
 	$(CMAKE) -S cmake/install-test -B $(INSTALL_TEST)/consumer -DCMAKE_PREFIX_PATH=$(INSTALL_TEST)/prefix
 	$(CMAKE) --build $(INSTALL_TEST)/consumer
 	$(INSTALL_TEST)/consumer/hello
@@ -97,5 +137,10 @@ help:
 	@echo "make test-ucontext  tests with the ucontext context switch (build/ucontext)"
 	@echo "make test-aarch64   cross-build for AArch64, run the arch tests in qemu"
 	@echo "make bench          benchmarks, goro against Go (bench/run.sh)"
+	@echo "make bench-report   benchmarks, then docs/bench-report.md and .svg (bench/report.sh)"
+	@echo "make fuzz-short     replay fuzz regressions, fuzz for FUZZ_SHORT_TIME s (60; CI)"
+	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"
+	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
+	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
 	@echo "make install-test   install to a scratch prefix, build against it"
 	@echo "make clean          remove build/"

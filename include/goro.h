@@ -511,6 +511,120 @@ GORO_API int goro_listen_tcp(const char *host, int port, int backlog);
 GORO_API void goro_syscall_begin(void);
 GORO_API void goro_syscall_end(void);
 
+/* ---- Diagnostics (Go: SIGQUIT dumps, deadlock detection, goleak, stats) ---
+ * Every goroutine has a record: id, name (goro_go_opts), creation site,
+ * state, and while it waits, what on (GORO_WAIT_*, with the channel, mutex,
+ * ... address, or the fd) and since when (to about 10 ms). Plain threads
+ * blocked in a goro call are shown too. Reading the records races with the
+ * goroutines that own them: a dump is a best-effort picture, never a crash.
+ *
+ * goro_dump(f) writes every goroutine, in id order, as Go's traceback does
+ * (no stack frames: C has no cheap unwinder; gdb's `info goroutines` has
+ * them):
+ *     goroutine 7 [chan receive, 3 minutes]:
+ *         name: fetcher
+ *         on: chan 0x55d1c0a2b2a0
+ *     created by src/fetch.c:42
+ * ", N minutes" appears once it has waited a minute, as in Go; "on:" names
+ * the object (fd N for I/O). Plain threads blocked in goro calls follow as
+ * "thread TID (main) [sync.WaitGroup.Wait]:".
+ *
+ * goro_dump_on_sigquit(true), or GORODEBUG=sigquit in the environment,
+ * makes SIGQUIT (Ctrl-\) write "SIGQUIT: quit" and the dump to stderr and
+ * exit with status 2, as Go does; false restores the default action.
+ *
+ * Deadlock: when no goroutine can ever run again, goro writes
+ *     fatal error: all goroutines are asleep - deadlock!
+ * and the dump to stderr and aborts. It is reported only when that is
+ * certain: every thread of the process is an idle goro thread or a plain
+ * thread blocked in a goro wait with no deadline, every goroutine waits on
+ * a goro object (not I/O, not a syscall region), and no timer is pending
+ * (docs/guide.md, Diagnostics, has the exact rule). Any other thread (one
+ * in read(2), in goro_sleep, a logger) rules a report out, as does a
+ * goroutine wired with goro_lock_os_thread that is waiting. GORODEBUG=
+ * deadlock=0 turns the check off.
+ *
+ * goro_goroutines(out, max) fills out with up to max records (in id
+ * order; the name and file strings are the goroutine's own) and returns
+ * how many goroutines there are (runtime.GoroutineProfile's contract). */
+#include <stdio.h>
+
+enum {
+    GORO_WAIT_NONE = 0,
+    GORO_WAIT_CHAN_RECV,   /* "chan receive"         obj: the channel */
+    GORO_WAIT_CHAN_SEND,   /* "chan send"            obj: the channel */
+    GORO_WAIT_SELECT,      /* "select"               obj: NULL */
+    GORO_WAIT_MUTEX,       /* "sync.Mutex.Lock"      obj: the mutex */
+    GORO_WAIT_RWMUTEX_R,   /* "sync.RWMutex.RLock"   obj: the rwmutex */
+    GORO_WAIT_RWMUTEX_W,   /* "sync.RWMutex.Lock"    obj: the rwmutex */
+    GORO_WAIT_WAITGROUP,   /* "sync.WaitGroup.Wait"  obj: the waitgroup */
+    GORO_WAIT_COND,        /* "sync.Cond.Wait"       obj: the cond */
+    GORO_WAIT_SEMA,        /* "semaphore acquire"    obj: the goro_sema */
+    GORO_WAIT_SLEEP,       /* "sleep"                obj: NULL */
+    GORO_WAIT_IO,          /* "IO wait"              obj: (void *)(intptr_t)fd */
+    GORO_WAIT_COUNT
+};
+
+enum { GORO_G_RUNNABLE = 1, GORO_G_RUNNING, GORO_G_SYSCALL, GORO_G_WAITING };
+
+typedef struct goro_ginfo {
+    uint64_t id;
+    const char *name;          /* NULL if none */
+    const char *file;          /* creation site */
+    int line;
+    int state;                 /* GORO_G_* */
+    int wait;                  /* GORO_WAIT_* while GORO_G_WAITING, else NONE */
+    const void *wait_obj;
+    int64_t wait_ns;           /* how long it has waited */
+} goro_ginfo;
+
+GORO_API void goro_dump(FILE *f);
+GORO_API void goro_dump_on_sigquit(bool on);
+GORO_API int goro_goroutines(goro_ginfo *out, int max);
+GORO_API const char *goro_wait_name(int wait);   /* "chan receive", ...; never NULL */
+
+/* goro_stats(&s): a racy snapshot of the runtime (runtime.NumGoroutine,
+ * MemStats' scheduler half, /sched metrics). Counting walks every
+ * goroutine record: call it from monitoring, not from hot loops. The
+ * counters are kept per P or per G, never shared on hot paths. */
+typedef struct goro_stats_t {
+    int64_t goroutines;        /* live goroutines (= the four below) */
+    int64_t running, runnable, syscall, waiting;
+    int64_t waiting_on[GORO_WAIT_COUNT];   /* waiting, by reason */
+    int64_t threads_blocked;   /* plain threads blocked in a goro wait */
+    int64_t threads;           /* Ms: threads that run goroutines (not sysmon) */
+    int64_t threads_idle;
+    int procs, procs_idle;     /* Ps (GOMAXPROCS) and how many are idle */
+    uint64_t created;          /* goroutines started so far */
+    uint64_t parks;            /* goroutine waits (blocking calls that parked) so far */
+    uint64_t steals;           /* successful run-queue steals so far */
+    int64_t timers;            /* pending timers (deadlines, sleeps, goro_after) */
+    int64_t poll_waits;        /* goroutine fd waits in the netpoller */
+} goro_stats_t;
+
+GORO_API void goro_stats(goro_stats_t *s);
+
+/* Leak check (goleak's VerifyNone). goro_leakcheck_begin() records which
+ * goroutines are alive (NULL when out of memory). goro_leakcheck_verify
+ * (snap, grace, report) waits until every goroutine started since has
+ * ended, for at most grace nanoseconds (polling; it returns at once when
+ * none is left), then returns how many are still alive and, if any and
+ * report is not NULL, writes for each its dump entry (creation site, what
+ * it waits on) after a summary line. The calling goroutine is never
+ * counted. goro_leakcheck_end is verify, then free. For test frameworks,
+ * GORO_VERIFY_NONE(snap) is end with a 1 s grace and stderr: it evaluates
+ * to the number of leaked goroutines, e.g. (CTest, Check, cmocka)
+ *     if (GORO_VERIFY_NONE(snap)) return 1;
+ *     ck_assert_int_eq(GORO_VERIFY_NONE(snap), 0);
+ *     assert_int_equal(GORO_VERIFY_NONE(snap), 0); */
+typedef struct goro_leak_snapshot goro_leak_snapshot;
+
+GORO_API goro_leak_snapshot *goro_leakcheck_begin(void);
+GORO_API int goro_leakcheck_verify(const goro_leak_snapshot *snap, int64_t grace, FILE *report);
+GORO_API void goro_leakcheck_free(goro_leak_snapshot *snap);
+GORO_API int goro_leakcheck_end(goro_leak_snapshot *snap, int64_t grace, FILE *report);
+#define GORO_VERIFY_NONE(snap) goro_leakcheck_end((snap), GORO_SECOND, stderr)
+
 #ifdef __cplusplus
 }
 #endif

@@ -225,11 +225,11 @@ static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool bloc
     if (deadline == GORO_FOREVER) {
         w.single = true;   /* only this channel (under its lock) can claim it */
         goro__waitq_push(&c->sendq, &s);
-        return goro__waiter_block_unlock(&w, &c->lock);
+        return goro__waiter_block_unlock(&w, &c->lock, GORO_WAIT_CHAN_SEND, c);
     }
     goro__waitq_push(&c->sendq, &s);
     goro__lock_release(&c->lock);
-    int r = goro__waiter_block(&w, deadline);
+    int r = goro__waiter_block(&w, deadline, GORO_WAIT_CHAN_SEND, c);
     if (r == GORO_ETIMEDOUT) {
         goro__lock_acquire(&c->lock);
         goro__waitq_remove(&c->sendq, &s);
@@ -264,13 +264,13 @@ static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
     if (deadline == GORO_FOREVER) {
         w.single = true;   /* only this channel (under its lock) can claim it */
         goro__waitq_push(&c->recvq, &s);
-        int r = goro__waiter_block_unlock(&w, &c->lock);
+        int r = goro__waiter_block_unlock(&w, &c->lock, GORO_WAIT_CHAN_RECV, c);
         san_acquire(c);
         return r;
     }
     goro__waitq_push(&c->recvq, &s);
     goro__lock_release(&c->lock);
-    int r = goro__waiter_block(&w, deadline);
+    int r = goro__waiter_block(&w, deadline, GORO_WAIT_CHAN_RECV, c);
     if (r == GORO_ETIMEDOUT) {
         goro__lock_acquire(&c->lock);
         goro__waitq_remove(&c->recvq, &s);

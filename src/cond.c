@@ -70,7 +70,7 @@ int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
     goro__lock_release(cond_lock(c));
 
     goro_mutex_unlock_at(mu, file, line);
-    int r = goro__waiter_block(&n.w, deadline);
+    int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_COND, c);
     if (r == GORO_ETIMEDOUT) {
         goro__lock_acquire(cond_lock(c));
         if (n.queued) {

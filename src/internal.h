@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "goro.h"
 #include "config.h"
@@ -72,9 +73,18 @@ struct goro__g {
     uint32_t lock_count;       /* goro_lock_os_thread nesting (owner) */
     uint32_t syscall_depth;    /* goro_syscall_begin nesting (owner) */
     M *lockedm;                /* M this G is wired to, or NULL (owner) */
+    void *argheap;             /* goro_go_copy storage past GORO_COPY_INLINE (owner) */
     uint16_t klass;            /* G_CLASS_*: which free list it returns to */
     uint16_t stack_flags;      /* STACK_* flags of the attached stack */
     uint32_t vg_stack_id;      /* Valgrind stack id (non-default stacks) */
+    /* Diagnostics (diag.c): what the goroutine last parked on. Written by
+     * the owner (relaxed) before it parks; read racily by dumps, which
+     * trust them only while status is G_WAITING. */
+    _Atomic uint8_t wait_reason;   /* GORO_WAIT_* */
+    const void *_Atomic wait_obj;  /* the object, or the fd (GORO_WAIT_IO) */
+    _Atomic int64_t wait_since;    /* goro__coarse_ns at the park */
+    _Atomic uint64_t nwaits;       /* blocks so far, of every goroutine this G ran (goro_stats) */
+    G *_Atomic alllink;        /* registry of every G (diag.c): set once */
 #if GORO_ASAN
     void *asan_fake;           /* ASan fake stack while switched out */
 #endif
@@ -84,7 +94,7 @@ struct goro__g {
     _Alignas(16) unsigned char argbuf[]; /* goro_go_copy storage */
 };
 
-enum { G_CLASS_SMALL = 0, G_CLASS_BIG, G_CLASS_HUGE };
+enum { G_CLASS_SMALL = 0, G_CLASS_BIG };
 
 struct goro__p {
     int id;
@@ -118,6 +128,9 @@ struct goro__p {
     /* Goroutine counters for goro_num_goroutine: written by the owner only,
      * read racily (relaxed) by anyone. */
     _Atomic int64_t ncreated, nexited;
+    /* goro_stats: steals by this P's Ms; written by the owner only (relaxed
+     * load + store, no RMW), read racily. */
+    _Atomic uint64_t nsteals;
     uint64_t rng;              /* owner */
     /* Timers: a 4-ary min-heap by `when`, protected by timers_lock. */
     goro__lock timers_lock;
@@ -157,6 +170,7 @@ struct goro__m {
     goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
     uint64_t rng;
     int id;
+    pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
     pthread_t thread;
     void *altstack;            /* signal stack for overflow reports */
 #if GORO_ASAN
@@ -177,7 +191,7 @@ typedef struct goro__sched {
     P *pidle;                  /* idle Ps (lock) */
     _Atomic int npidle;        /* written under lock */
     M *midle;                  /* idle Ms (lock) */
-    int nmidle;
+    int nmidle;                /* (lock; read racily by diag.c) */
     int mcount;                /* Ms created (lock) */
     _Atomic int nmspinning;
     _Atomic int needspinning;
@@ -225,7 +239,7 @@ _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 void goro__handoffp(P *p);                 /* give p to an M with work, or idle */
 bool goro__m_available(void);              /* an idle M exists or one may be created */
 bool goro__runq_empty(P *p);
-void goro__sysmon_start(void);             /* sysmon.c: once, with the first M */
+void goro__sysmon_start(void);             /* sysmon.c: with each new M until it runs */
 void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
 void goro__sysmon_init(void);              /* at runtime init: membarrier */
 int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
@@ -262,8 +276,27 @@ static inline void goro__rt_exit(M *m)
     atomic_store_explicit(&m->in_rt, d - 1, memory_order_release);
 }
 
+/* ---- diag.c: goroutine records, dumps, deadlock check, stats ----
+ * goro__coarse_ns: a clock good to about 10 ms for "waiting since",
+ * refreshed where the scheduler reads the clock anyway (find_runnable,
+ * sysmon), written only when it moved by 1 ms so Ms rarely share the line. */
+extern _Atomic int64_t goro__coarse_ns;
+static inline void goro__coarse_tick(int64_t now)
+{
+    if (now - atomic_load_explicit(&goro__coarse_ns, memory_order_relaxed) > 1000000)
+        atomic_store_explicit(&goro__coarse_ns, now, memory_order_relaxed);
+}
+void goro__diag_init(void);                /* at runtime init: GORODEBUG */
+void goro__allg_add(G *g);                 /* a G struct was allocated (never removed) */
+/* (sched.lock held) The calling M has just gone idle, or a plain thread is
+ * about to sleep in a goro wait: if nothing can ever run again, report the
+ * deadlock and abort (conditions in diag.c). */
+void goro__checkdead_locked(void);
+extern _Atomic pid_t goro__sysmon_tid;
+
 /* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
 bool goro__netpoll_pending(void);          /* goroutines wait on fds */
+int goro__netpoll_waiters(void);           /* queued fd waits (goro_stats) */
 /* Harvests fd events until `until` (0: don't block, INT64_MAX: no
  * deadline) or a break; wakes plain-thread waiters and returns the
  * goroutines to make runnable in gs (at most max), already claimed. */
@@ -281,6 +314,9 @@ void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
 _Noreturn void goro__stack_overflow(const G *g);
 void goro__stack_usable(const G *g, char **lo, size_t *size);
+/* Tests (quiescent runtime): default stacks handed out and not back in a
+ * pool, and other-size stacks mapped. */
+void goro__stack_counts(long *default_in_use, long *other_mapped);
 
 /* ---- time.c ---- */
 int64_t goro__nanotime(void);
@@ -289,16 +325,59 @@ int64_t goro__timers_earliest(void);                /* over all Ps, 0 = none */
 void goro__timers_move(P *from, P *to);
 int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
 
-/* ---- alloc hook for fault-injection tests (alloc.c) ---- */
-void *goro__malloc(size_t n);
-void goro__free(void *p);
-void *goro__malloc_pool(size_t n);        /* uncounted; release with free() */
-void goro__alloc_fail_after(long n);      /* tests: fail the n+1th allocation, -1 = never */
-long goro__alloc_live(void);              /* tests: blocks allocated and not freed */
-
 #define goro_likely(x)   __builtin_expect(!!(x), 1)
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)
 #define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- fault.c: fault injection (tests make the Nth fallible call fail) ----
+ * Every allocation, mmap, mprotect, madvise, thread creation, epoll and
+ * eventfd call of the runtime goes through goro__fault(kind): one relaxed
+ * load when nothing is armed. The wrappers keep the wrapped call's
+ * contract (goro__thread_create returns an error number like
+ * pthread_create; the others -1 or MAP_FAILED with errno set). What each
+ * failure yields: docs/verification.md, "Fault injection". */
+enum {
+    GORO_FAULT_ALLOC    = 1u << 0,   /* alloc.c entry points: NULL */
+    GORO_FAULT_MMAP     = 1u << 1,   /* ENOMEM */
+    GORO_FAULT_MPROTECT = 1u << 2,   /* ENOMEM */
+    GORO_FAULT_MADVISE  = 1u << 3,   /* EAGAIN */
+    GORO_FAULT_THREAD   = 1u << 4,   /* EAGAIN */
+    GORO_FAULT_EPOLL    = 1u << 5,   /* epoll_create1 EMFILE, epoll_ctl ENOMEM */
+    GORO_FAULT_EVENTFD  = 1u << 6,   /* EMFILE */
+    GORO_FAULT_POLLWAIT = 1u << 7,   /* epoll_wait: EINTR (no events this time) */
+    GORO_FAULT_ALL      = (1u << 8) - 1,
+};
+extern _Atomic unsigned goro__fault_armed;  /* armed kinds; 0: off */
+bool goro__fault_hit(unsigned kind);
+static inline bool goro__fault(unsigned kind)
+{
+    return goro_unlikely(atomic_load_explicit(&goro__fault_armed, memory_order_relaxed) != 0) &&
+           goro__fault_hit(kind);
+}
+/* Tests: let n calls of the given kinds succeed and fail the next one
+ * (sticky: and every later one); n < 0 counts calls without failing any. */
+void goro__fault_set(unsigned kinds, long n, bool sticky);
+void goro__fault_off(void);
+long goro__fault_calls(void);             /* matching calls since set */
+long goro__fault_fired(void);             /* failures injected since set */
+void goro__alloc_fail_after(long n);      /* = goro__fault_set(ALLOC, n, sticky); -1: off */
+struct epoll_event;
+void *goro__mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int goro__mprotect(void *addr, size_t len, int prot);
+int goro__madvise(void *addr, size_t len, int advice);
+int goro__thread_create(pthread_t *t, const pthread_attr_t *attr,
+                        void *(*fn)(void *), void *arg);
+int goro__epoll_create1(int flags);
+int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
+int goro__eventfd(unsigned initval, int flags);
+
+/* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
+void *goro__malloc(size_t n);
+void goro__free(void *p);
+void *goro__malloc_pool(size_t n);        /* uncounted; release with free() */
+void *goro__calloc_pool(size_t n, size_t size);
+void *goro__realloc_pool(void *p, size_t n);
+long goro__alloc_live(void);              /* tests: goro__malloc blocks not freed */
 
 static inline void goro__cpu_relax(void)
 {

@@ -240,7 +240,7 @@ static int lock_slow(goro_mutex *m, int64_t deadline)
         }
         goro__lock_release(mu_lock(m));
 
-        int r = goro__waiter_block(&n.w, deadline);
+        int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_MUTEX, m);
         if (r == GORO_ETIMEDOUT) {
             goro__lock_acquire(mu_lock(m));
             if (n.queued) {

@@ -41,6 +41,11 @@ static _Atomic int npollwait;
 static _Atomic int inited;     /* the backend is up (release after init) */
 static goro__lock init_lock;
 
+int goro__netpoll_waiters(void)
+{
+    return atomic_load_explicit(&npollwait, memory_order_relaxed);
+}
+
 bool goro__netpoll_pending(void)
 {
     return atomic_load_explicit(&npollwait, memory_order_relaxed) > 0;
@@ -61,7 +66,7 @@ goro__pd *goro__pd_get(int fd)
     _Atomic(goro__pd *) *slot = &chunks[fd >> PD_CHUNK_BITS];
     goro__pd *c = atomic_load_explicit(slot, memory_order_acquire);
     if (goro_unlikely(!c)) {
-        goro__pd *n = calloc(PD_CHUNK, sizeof *n);
+        goro__pd *n = goro__calloc_pool(PD_CHUNK, sizeof *n);
         if (!n)
             return NULL;
         goro__pd *z = NULL;
@@ -235,10 +240,10 @@ int goro__pd_wait(goro__pd *pd, int fd, int dirs, uint32_t gen,
     int r;
     if (deadline == GORO_FOREVER && nd == 1) {
         w.single = true;   /* only holders of pd->lock can claim it */
-        r = goro__waiter_block_unlock(&w, &pd->lock);
+        r = goro__waiter_block_unlock(&w, &pd->lock, GORO_WAIT_IO, (const void *)(intptr_t)fd);
     } else {
         goro__lock_release(&pd->lock);
-        r = goro__waiter_block(&w, deadline);
+        r = goro__waiter_block(&w, deadline, GORO_WAIT_IO, (const void *)(intptr_t)fd);
         if (r == GORO_ETIMEDOUT || nd > 1) {
             goro__lock_acquire(&pd->lock);
             for (int d = 0; d < 2; d++)

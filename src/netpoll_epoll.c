@@ -9,6 +9,11 @@
  * with timeout 0 cannot swallow a break meant for the waiting thread.
  * Deadlines have nanosecond resolution (epoll_pwait2, Linux 5.11+;
  * epoll_wait rounding up to the millisecond elsewhere).
+ *
+ * Every epoll and eventfd call goes through the fault hooks (fault.c): a
+ * failed init returns -errno and is retried by the next call that needs
+ * the poller; a failed add is the fd call's -errno; a failed wait is an
+ * interruption (no events).
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -35,17 +40,17 @@ int goro__pollb_init(void)
     if (RUNNING_ON_VALGRIND)   /* Valgrind 3.19 lacks epoll_pwait2, and says so */
         atomic_store_explicit(&no_pwait2, 1, memory_order_relaxed);
 #endif
-    int ep = epoll_create1(EPOLL_CLOEXEC);
+    int ep = goro__epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0)
         return -errno;
-    int ev = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int ev = goro__eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (ev < 0) {
         int e = errno;
         close(ep);
         return -e;
     }
     struct epoll_event e = { .events = EPOLLIN, .data.u64 = BREAK_TAG };
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e) < 0) {
+    if (goro__epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e) < 0) {
         int err = errno;
         close(ev);
         close(ep);
@@ -62,9 +67,9 @@ int goro__pollb_add(int fd, uint64_t tag)
         .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
         .data.u64 = tag,
     };
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) == 0)
+    if (goro__epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) == 0)
         return 0;
-    if (errno == EEXIST && epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e) == 0)
+    if (errno == EEXIST && goro__epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e) == 0)
         return 0;
     return -errno;
 }
@@ -72,11 +77,16 @@ int goro__pollb_add(int fd, uint64_t tag)
 void goro__pollb_del(int fd)
 {
     struct epoll_event e = {0};
-    epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &e);
+    goro__epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &e);   /* a failure is harmless: the
+                                                     * generation makes its events stale */
 }
 
 static int wait_events(struct epoll_event *evs, int max, int64_t until)
 {
+    if (goro__fault(GORO_FAULT_POLLWAIT)) {
+        errno = EINTR;   /* as a signal would: no events this time */
+        return -1;
+    }
     if (until == 0)
         return epoll_wait(epfd, evs, max, 0);
     if (until == INT64_MAX)

@@ -134,7 +134,8 @@ static int rw_block(goro_rwmutex *rw, bool writer, goro__syncq_node *n, int64_t 
     goro__syncq q = writer ? rw_wq(rw) : rw_rq(rw);
     goro__syncq_push_back(q, n);
     goro__lock_release(rw_lock(rw));
-    int r = goro__waiter_block(&n->w, deadline);
+    int r = goro__waiter_block(&n->w, deadline,
+                               writer ? GORO_WAIT_RWMUTEX_W : GORO_WAIT_RWMUTEX_R, rw);
     if (r != GORO_ETIMEDOUT)
         return 0;   /* granted: the waker set our reader count or WLOCKED */
     goro__syncq_node *wake = NULL;

@@ -258,6 +258,8 @@ static G *runq_steal(P *p, P *victim, bool steal_next)
     uint32_t n = runq_grab(victim, batch, steal_next);
     if (n == 0)
         return NULL;
+    atomic_store_explicit(&p->nsteals,
+        atomic_load_explicit(&p->nsteals, memory_order_relaxed) + 1, memory_order_relaxed);
     G *g = batch[--n];
     if (n == 0)
         return g;
@@ -391,18 +393,66 @@ bool goro__m_available(void)
 
 /* No M could be had for p (thread cap, or the system refused a thread):
  * p goes back to the idle list, where an M coming back from a syscall or
- * out of the poller finds it; the poller is woken to take it now. */
+ * out of the poller finds it; the poller is woken to take it now, and a
+ * sleeping sysmon, which hands work left queued behind idle Ps to an M
+ * that went idle meanwhile (sysmon.c, stranded_work). */
 static void startm_failed(P *p, bool spinning)
 {
     if (p_retired(p))
         p_retire(p);
     else
         pidle_put(p);
+    if (S.sysmon_wait)
+        goro__sysmon_wake();
     goro__lock_release(&S.lock);
     if (spinning)
         atomic_fetch_sub(&S.nmspinning, 1);
     if (atomic_load(&S.poll_blocked))
         goro__netpoll_break();
+}
+
+/* 1 if the calling M cannot run a P itself: it is on g0 about to end
+ * (its wired goroutine ended) or to wait for its wired goroutine. */
+static int newm_self_unavailable(void)
+{
+    M *self = goro__getm();
+    return self && !self->curg && (self->exiting || self->lockedg) ? 1 : 0;
+}
+
+/* Creates the thread of a new M for p (counted in mcount already): 0, or
+ * the error (ENOMEM for the M, or pthread_create's). Both steps are
+ * fault-injectable. A failure is retried with a backoff (about 25 ms in
+ * all) only while no other M could ever run p, since then nothing would
+ * run the goroutines and startm reports it as fatal; otherwise it is
+ * returned at once and p waits on the idle list for an M to come back or
+ * a later startm (Go aborts on a failed thread creation; goro makes do
+ * with the threads it has). */
+static int newm(P *p, bool spinning)
+{
+    long backoff_ns = 100000;
+    for (int tries = 1;; tries++) {
+        int rc = ENOMEM;
+        M *m = goro__calloc_pool(1, sizeof *m);
+        if (m) {
+            m->nextp = p;
+            m->spinning = spinning;
+            m->rng = goro__fastrand() | 1;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            rc = goro__thread_create(&m->thread, &attr, m_main, m);
+            pthread_attr_destroy(&attr);
+            if (rc == 0)
+                return 0;
+            free(m);
+        }
+        if (tries == 8 ||
+            __atomic_load_n(&S.mcount, __ATOMIC_RELAXED) - 1 - newm_self_unavailable() > 0)
+            return rc;
+        struct timespec ts = { 0, backoff_ns };
+        nanosleep(&ts, NULL);
+        backoff_ns *= 2;
+    }
 }
 
 /* Starts (or wakes) an M to run p. Called without sched.lock. At most
@@ -423,7 +473,7 @@ static void startm(P *p, bool spinning)
     M *m = S.midle;
     if (m) {
         S.midle = m->schedlink;
-        S.nmidle--;
+        __atomic_store_n(&S.nmidle, S.nmidle - 1, __ATOMIC_RELAXED);
         m->schedlink = NULL;
     } else {
         if (S.mcount >= S.maxthreads) {
@@ -442,24 +492,13 @@ static void startm(P *p, bool spinning)
         m_post(m);
         return;
     }
-    goro__sysmon_start();   /* once, with the first M */
-    m = calloc(1, sizeof *m);
-    if (!m)
-        GORO_FATAL("out of memory creating a thread");
-    m->nextp = p;
-    m->spinning = spinning;
-    m->rng = goro__fastrand() | 1;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&m->thread, &attr, m_main, m);
-    pthread_attr_destroy(&attr);
+    goro__sysmon_start();   /* with the first M (retried with later ones) */
+    int rc = newm(p, spinning);
     if (rc != 0) {
-        free(m);
         goro__lock_acquire(&S.lock);
         __atomic_store_n(&S.mcount, S.mcount - 1, __ATOMIC_RELAXED);
-        if (S.mcount == 0)
-            GORO_FATAL("pthread_create failed: %s", strerror(rc));
+        if (S.mcount - newm_self_unavailable() <= 0)
+            GORO_FATAL("cannot create a thread to run goroutines: %s", strerror(rc));
         startm_failed(p, spinning);
     }
 }
@@ -512,7 +551,9 @@ static void stopm(M *m, int64_t until)
     goro__lock_acquire(&S.lock);
     m->schedlink = S.midle;
     S.midle = m;
-    S.nmidle++;
+    __atomic_store_n(&S.nmidle, S.nmidle + 1, __ATOMIC_RELAXED);
+    if (!until && S.nmidle == S.mcount)
+        goro__checkdead_locked();   /* the last M goes idle with no timer */
     goro__lock_release(&S.lock);
     for (;;) {
         if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
@@ -527,7 +568,7 @@ static void stopm(M *m, int64_t until)
             for (M **pp = &S.midle; *pp; pp = &(*pp)->schedlink)
                 if (*pp == m) {
                     *pp = m->schedlink;
-                    S.nmidle--;
+                    __atomic_store_n(&S.nmidle, S.nmidle - 1, __ATOMIC_RELAXED);
                     listed = true;
                     break;
                 }
@@ -1162,6 +1203,7 @@ top:
             goto top;
     }
     int64_t now = goro__nanotime();
+    goro__coarse_tick(now);
     goro__timers_run(p, now);
 
     G *g;
@@ -1339,6 +1381,7 @@ static void m_init_thread(M *m)
     pthread_sigmask(SIG_BLOCK, &ss, NULL);
     pthread_setname_np(pthread_self(), "goro-m");
     tls_m = m;
+    m->tid = gettid();
     /* Timed sleeps (the earliest timer) end on time, not up to the
      * default 50 us of timer slack later. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -1391,18 +1434,19 @@ static void *m_main(void *arg)
 static goro__lock gfree_lock;
 static G *gfree_global[2];
 
+/* Gs are never freed: the registry of every G (diag.c) keeps them for
+ * dumps. An argument copy past GORO_COPY_INLINE lives in g->argheap. */
 static G *g_alloc(P *p, size_t argsize, int *klass)
 {
-    int k = argsize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL
-          : argsize <= GORO_COPY_INLINE ? G_CLASS_BIG : G_CLASS_HUGE;
+    int k = argsize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL : G_CLASS_BIG;
     *klass = k;
-    if (p && k != G_CLASS_HUGE && p->gfree[k]) {
+    if (p && p->gfree[k]) {
         G *g = p->gfree[k];
         p->gfree[k] = g->schedlink;
         p->ngfree[k]--;
         return g;
     }
-    if (!p && k != G_CLASS_HUGE && __atomic_load_n(&gfree_global[k], __ATOMIC_RELAXED)) {
+    if (!p && __atomic_load_n(&gfree_global[k], __ATOMIC_RELAXED)) {
         /* A plain thread takes from the shared list. */
         goro__lock_acquire(&gfree_lock);
         G *g = gfree_global[k];
@@ -1412,11 +1456,12 @@ static G *g_alloc(P *p, size_t argsize, int *klass)
         if (g)
             return g;
     }
-    size_t cap = k == G_CLASS_SMALL ? GORO_G_SMALL_ARG
-               : k == G_CLASS_BIG ? GORO_COPY_INLINE : argsize;
+    size_t cap = k == G_CLASS_SMALL ? GORO_G_SMALL_ARG : GORO_COPY_INLINE;
     G *g = goro__malloc_pool(sizeof(G) + cap);
-    if (g)
+    if (g) {
         memset(g, 0, sizeof(G));
+        goro__allg_add(g);
+    }
     return g;
 }
 
@@ -1432,11 +1477,11 @@ static void g_free(P *p, G *g)
     atomic_fetch_add_explicit(&p->nexited, 1, memory_order_relaxed);
     atomic_store_explicit(&g->status, G_IDLE, memory_order_relaxed);
     atomic_store_explicit(&g->on_cpu, 0, memory_order_relaxed);
-    int k = g->klass;
-    if (k == G_CLASS_HUGE) {
-        free(g);
-        return;
+    if (g->argheap) {
+        free(g->argheap);
+        g->argheap = NULL;
     }
+    int k = g->klass;
     g->schedlink = p->gfree[k];
     p->gfree[k] = g;
     if (++p->ngfree[k] > GORO_GFREE_MAX) {
@@ -1494,22 +1539,34 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         goro__rt_enter(m);
     P *p = m && m->curg ? m->p : NULL;
     int k;
-    if (p && copysize <= GORO_COPY_INLINE) {
-        int kk = copysize <= GORO_G_SMALL_ARG ? G_CLASS_SMALL : G_CLASS_BIG;
+    void *heap = NULL;
+    size_t inline_size = copysize;   /* bytes kept in g->argbuf */
+    if (copysize > GORO_COPY_INLINE) {
+        inline_size = 0;
+        if (!(heap = goro__malloc_pool(copysize))) {
+            if (m)
+                goro__rt_exit(m);
+            return GORO_ENOMEM;
+        }
+    }
+    if (p) {
+        int kk = inline_size <= GORO_G_SMALL_ARG ? G_CLASS_SMALL : G_CLASS_BIG;
         if (!p->gfree[kk])
             gfree_refill(p, kk);
     }
-    G *g = g_alloc(p, copysize, &k);
+    G *g = g_alloc(p, inline_size, &k);
     if (!g) {
+        free(heap);
         if (m)
             goro__rt_exit(m);
         return GORO_ENOMEM;
     }
     g->klass = (uint16_t)k;
     g->fn = fn;
+    g->argheap = heap;
     if (copy) {
-        memcpy(g->argbuf, copy, copysize);
-        g->arg = g->argbuf;
+        g->arg = heap ? heap : (void *)g->argbuf;
+        memcpy(g->arg, copy, copysize);
     } else {
         g->arg = arg;
     }
@@ -1638,6 +1695,8 @@ static void init_runtime(void)
             S.maxthreads = v > 1000000 ? 1000000 : (int)v;
     }
     atomic_store(&S.poll_until, INT64_MAX);
+    goro__coarse_tick(goro__nanotime());
+    goro__diag_init();
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);

@@ -133,7 +133,7 @@ static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block)
         goro__waitq_push(cs[k].dir == GORO_SEND ? &cs[k].ch->sendq : &cs[k].ch->recvq, g);
     }
     sel_unlock(cs, &s);
-    int r = goro__waiter_block(&w, deadline);
+    int r = goro__waiter_block(&w, deadline, GORO_WAIT_SELECT, NULL);
 
     /* Pass 3. */
     sel_lock(cs, &s);

@@ -151,7 +151,7 @@ int goro_sema_acquire(goro_sema *s, goro_ctx *ctx, int64_t n)
             goro__waiter_wake(&me.w);
         }
     }
-    goro__waiter_block(&me.w, GORO_FOREVER);
+    goro__waiter_block(&me.w, GORO_FOREVER, GORO_WAIT_SEMA, s);
 
     if (done) {
         goro__lock_acquire(&done->lock);

@@ -12,7 +12,10 @@
  * only under memory pressure, and until then a stack reused after a burst
  * of goroutines costs no page fault and no zeroing (MADV_DONTNEED cost a
  * fault per stack page on every burst). Other sizes get
- * a mapping of their own, unmapped when the goroutine ends.
+ * a mapping of their own, unmapped when the goroutine ends. When a slab
+ * cannot be mapped, one default stack is mapped alone; only when that
+ * fails too does a goroutine find no stack (fatal at its first run: it
+ * has no caller to report to).
  *
  * Guard pages: MADV_GUARD_INSTALL (Linux 6.13+) costs no VMA, so a million
  * guarded stacks fit under the default vm.max_map_count. Where the kernel
@@ -57,6 +60,8 @@ static char *slab_cur, *slab_end;
 static long nguarded;             /* mprotect guards installed */
 static char **gpool;
 static size_t gpool_n, gpool_cap;
+static long ncarved;              /* default stacks ever carved (pool_lock) */
+static _Atomic long nother;       /* other-size stacks mapped */
 
 size_t goro__stack_default(void)
 {
@@ -71,10 +76,10 @@ void goro__stack_init(void)
     const char *force = getenv("GORO_STACK_GUARD");
     if (force && strcmp(force, "mprotect") == 0)
         return;
-    void *probe = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *probe = goro__mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (probe != MAP_FAILED) {
-        if (madvise(probe, page_size, MADV_GUARD_INSTALL) == 0)
+        if (goro__madvise(probe, page_size, MADV_GUARD_INSTALL) == 0)
             guard_mode = GUARD_MADVISE;
         munmap(probe, 2 * page_size);
     }
@@ -85,10 +90,10 @@ void goro__stack_init(void)
 static int guard_install(char *lo, bool counted)
 {
     if (guard_mode == GUARD_MADVISE) {
-        if (madvise(lo, page_size, MADV_GUARD_INSTALL) == 0)
+        if (goro__madvise(lo, page_size, MADV_GUARD_INSTALL) == 0)
             return 0;
     } else if (!counted || nguarded < GUARD_MPROTECT_MAX) {
-        if (mprotect(lo, page_size, PROT_NONE) == 0) {
+        if (goro__mprotect(lo, page_size, PROT_NONE) == 0) {
             if (counted)
                 nguarded++;
             return 0;
@@ -111,21 +116,33 @@ static void stack_register(char *lo, size_t total, G *g)
     (void)lo; (void)total; (void)g;
 }
 
-/* A new default stack from the slab (pool_lock held). */
+/* A new default stack from the slab (pool_lock held). When a new slab
+ * cannot be mapped, a mapping of one stack is tried before giving up
+ * (pooled like the others, never unmapped). */
 static char *slab_carve(uint16_t *flags)
 {
-    if ((size_t)(slab_end - slab_cur) < default_total) {
+    char *lo;
+    if ((size_t)(slab_end - slab_cur) >= default_total) {
+        lo = slab_cur;
+        slab_cur += default_total;
+    } else {
+        const int mf = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
         size_t len = default_total * SLAB_STACKS;
-        void *s = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (s == MAP_FAILED)
-            return NULL;
-        madvise(s, len, MADV_NOHUGEPAGE);
-        slab_cur = s;
-        slab_end = slab_cur + len;
+        void *s = goro__mmap(NULL, len, PROT_READ | PROT_WRITE, mf, -1, 0);
+        if (s != MAP_FAILED) {
+            goro__madvise(s, len, MADV_NOHUGEPAGE);   /* a failure is harmless */
+            slab_cur = s;
+            slab_end = slab_cur + len;
+            lo = slab_cur;
+            slab_cur += default_total;
+        } else {
+            s = goro__mmap(NULL, default_total, PROT_READ | PROT_WRITE, mf, -1, 0);
+            if (s == MAP_FAILED)
+                return NULL;
+            lo = s;
+        }
     }
-    char *lo = slab_cur;
-    slab_cur += default_total;
+    ncarved++;
     *flags = (uint16_t)guard_install(lo, true);
     stack_register(lo, default_total, NULL);
     return lo;
@@ -165,10 +182,11 @@ int goro__stack_attach(P *p, G *g)
     }
     size_t usable = (g->stack_size + page_size - 1) & ~(page_size - 1);
     size_t total = usable + page_size;
-    void *s = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    void *s = goro__mmap(NULL, total, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (s == MAP_FAILED)
         return GORO_ENOMEM;
+    atomic_fetch_add_explicit(&nother, 1, memory_order_relaxed);
     g->stack_lo = s;
     g->stack_size = total;
     g->stack_flags = (uint16_t)guard_install(s, false);
@@ -204,7 +222,7 @@ static void release_pages(char **stacks, int n)
             hi += default_total;
             j++;
         }
-        madvise(lo + page_size, (size_t)(hi - lo) - page_size, MADV_FREE);
+        goro__madvise(lo + page_size, (size_t)(hi - lo) - page_size, MADV_FREE);   /* harmless if it fails */
         i = j;
     }
 }
@@ -223,6 +241,7 @@ void goro__stack_release(P *p, G *g)
         __lsan_unregister_root_region(lo + page_size, g->stack_size - page_size);
 #endif
         munmap(lo, g->stack_size);
+        atomic_fetch_sub_explicit(&nother, 1, memory_order_relaxed);
         g->stack_size = 0;
         return;
     }
@@ -244,7 +263,7 @@ void goro__stack_release(P *p, G *g)
         size_t cap = gpool_cap ? gpool_cap * 2 : 1024;
         while (cap < gpool_n + (size_t)n)
             cap *= 2;
-        char **ng = realloc(gpool, cap * sizeof *ng);
+        char **ng = goro__realloc_pool(gpool, cap * sizeof *ng);
         if (!ng) {
             goro__lock_release(&pool_lock);
             return;   /* keep them in the P pool; it stays full */
@@ -257,6 +276,20 @@ void goro__stack_release(P *p, G *g)
     goro__lock_release(&pool_lock);
     memmove(p->stacks, p->stacks + n, (size_t)(p->nstacks - n) * sizeof *p->stacks);
     p->nstacks -= n;
+}
+
+void goro__stack_counts(long *default_in_use, long *other_mapped)
+{
+    goro__lock_acquire(&pool_lock);
+    long n = ncarved - (long)gpool_n;
+    goro__lock_release(&pool_lock);
+    for (int i = 0; i < GORO_MAX_PROCS; i++) {
+        P *p = atomic_load_explicit(&goro__S.allp[i], memory_order_acquire);
+        if (p)
+            n -= __atomic_load_n(&p->nstacks, __ATOMIC_RELAXED);
+    }
+    *default_in_use = n;
+    *other_mapped = atomic_load_explicit(&nother, memory_order_relaxed);
 }
 
 bool goro__stack_canary_ok(const G *g)
@@ -316,10 +349,16 @@ void goro__stack_overflow_handler_install(void)
 
 void goro__stack_thread_init(M *m)
 {
-    size_t sz = 64 * 1024;
-    m->altstack = malloc(sz);
-    if (!m->altstack)
+    /* A signal stack set up already (by ASan, which unmaps whatever
+     * signal stack the thread has when it ends) is kept. */
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
+        cur.ss_size >= 16 * 1024)
         return;
+    size_t sz = 64 * 1024;
+    m->altstack = goro__malloc_pool(sz);
+    if (!m->altstack)
+        return;   /* overflows on this thread then die without a report */
     stack_t ss = { .ss_sp = m->altstack, .ss_size = sz, .ss_flags = 0 };
     sigaltstack(&ss, NULL);
 }

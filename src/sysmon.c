@@ -97,7 +97,8 @@
 #define POLL_EVERY_NS   (10 * 1000 * 1000)
 
 bool goro__hog_fence;
-static pthread_once_t sysmon_once = PTHREAD_ONCE_INIT;
+enum { SYSMON_NONE, SYSMON_STARTING, SYSMON_RUNNING };
+static _Atomic int sysmon_state;   /* goro__sysmon_start */
 
 /* sysmon's own view of each P (sysmon only). */
 static struct pmon {
@@ -144,13 +145,34 @@ void goro__sysmon_wake(void)
     goro__futex_wake(&S.sysmon_note, 1);
 }
 
-/* Sleeps until a P is taken off the idle list, if every P is idle. */
+/* Work queued while a P is idle and no M spins to look for it. That
+ * happens when startm could not get a thread for the P (it went back to
+ * the idle list) while the goroutines' own M went idle: nothing else
+ * would wake an M for them. */
+static bool stranded_work(void)
+{
+    if (atomic_load(&S.npidle) == 0 || atomic_load(&S.nmspinning) != 0)
+        return false;
+    if (atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0)
+        return true;
+    int np = atomic_load(&S.nprocs);
+    for (int i = 0; i < np; i++) {
+        P *p = atomic_load(&S.allp[i]);
+        if (p && atomic_load_explicit(&p->status, memory_order_relaxed) == P_IDLE &&
+            !goro__runq_empty(p))
+            return true;
+    }
+    return false;
+}
+
+/* Sleeps until a P is taken off the idle list, if every P is idle (and
+ * no work is stranded: startm_failed wakes it). */
 static bool sleep_if_idle(void)
 {
     if (atomic_load(&S.npidle) != atomic_load(&S.nprocs))
         return false;
     goro__lock_acquire(&S.lock);
-    if (S.npidle != S.nprocs) {
+    if (S.npidle != S.nprocs || stranded_work()) {
         goro__lock_release(&S.lock);
         return false;
     }
@@ -286,6 +308,7 @@ static void *sysmon_main(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "goro-sysmon");
+    atomic_store(&goro__sysmon_tid, gettid());
     san_ignore_begin();   /* runtime code only, for good */
     int idle = 0;
     int64_t delay = SYSMON_MIN_NS;
@@ -302,7 +325,10 @@ static void *sysmon_main(void *arg)
             idle = 0;
             continue;
         }
+        if (stranded_work())
+            goro__wakep();   /* counted as idle: backs off while threads fail */
         int64_t now = goro__nanotime();
+        goro__coarse_tick(now);
         if (goro__netpoll_pending() &&
             now - atomic_load_explicit(&S.lastpoll, memory_order_relaxed) > POLL_EVERY_NS)
             goro__sched_poll();
@@ -314,20 +340,24 @@ static void *sysmon_main(void *arg)
     return NULL;
 }
 
-static void sysmon_create(void)
+/* Called before each new M is created. The first call that gets to
+ * create the thread does; if that fails (fault-injectable), the runtime
+ * runs without sysmon (no retaking of Ps from blocking calls and hogs, no
+ * forced polls: slower, never stuck) and the next new M tries again. */
+void goro__sysmon_start(void)
 {
+    if (goro_likely(atomic_load_explicit(&sysmon_state, memory_order_acquire) == SYSMON_RUNNING))
+        return;
+    int s = SYSMON_NONE;
+    if (!atomic_compare_exchange_strong(&sysmon_state, &s, SYSMON_STARTING))
+        return;   /* another caller is starting it */
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 512 * 1024);
-    int rc = pthread_create(&t, &attr, sysmon_main, NULL);
+    int rc = goro__thread_create(&t, &attr, sysmon_main, NULL);
     pthread_attr_destroy(&attr);
-    if (rc != 0)
-        GORO_FATAL("cannot start the sysmon thread: error %d", rc);
-}
-
-void goro__sysmon_start(void)
-{
-    pthread_once(&sysmon_once, sysmon_create);
+    atomic_store_explicit(&sysmon_state, rc == 0 ? SYSMON_RUNNING : SYSMON_NONE,
+                          memory_order_release);
 }

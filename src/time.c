@@ -243,7 +243,7 @@ void goro_sleep(int64_t d)
     if (goro__getg()) {
         goro__waiter w;
         goro__waiter_init(&w);
-        goro__waiter_block(&w, deadline);
+        goro__waiter_block(&w, deadline, GORO_WAIT_SLEEP, NULL);
         return;
     }
     struct timespec ts = { deadline / 1000000000, deadline % 1000000000 };

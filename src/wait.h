@@ -11,21 +11,49 @@
  * sources that lost.
  *
  * The blocked party is a goroutine (it parks; its thread runs others) or a
- * plain thread (it sleeps on the waiter's futex word). A wakeup that comes
- * before goro__waiter_block is not lost: the goroutine's park returns at
- * once, the thread finds the futex word already set.
+ * plain thread (it sleeps on the futex word of its thread record). A wakeup
+ * that comes before goro__waiter_block is not lost: the goroutine's park
+ * returns at once, the thread finds the futex word already set.
+ *
+ * Every block names what it waits on (a GORO_WAIT_* reason and the object),
+ * for dumps and the deadlock check (diag.c).
  */
 #ifndef GORO_WAIT_H
 #define GORO_WAIT_H
 
 #include "internal.h"
 
+/* A plain thread's record (diag.c): heap memory that is never freed (a
+ * dump or the deadlock check may read it at any time), reused by a later
+ * thread once its thread has ended. The thread blocks on `futex`, not on
+ * its waiter, so that whether it is really asleep can be read safely from
+ * another thread: one thread has one waiter at a time, and a waiter's wake
+ * is over before its thread inits the next one. */
+typedef struct goro__thr {
+    /* 0 blocked-to-be, 1 woken (the waker's exchange), 2 sleeping */
+    _Atomic uint32_t futex;
+    _Atomic uint32_t seq;          /* blocks so far (the thread) */
+    _Atomic uint8_t reason;        /* GORO_WAIT_*, NONE when not in a wait (the thread) */
+    _Atomic bool timed;            /* the wait has a deadline (the thread) */
+    const void *_Atomic obj;       /* what it waits on (the thread) */
+    _Atomic int64_t since;         /* goro__nanotime() at the block (the thread) */
+    _Atomic pid_t tid;             /* owner; 0: free (thr_lock in diag.c) */
+    bool is_main;                  /* the process's initial thread */
+    uint32_t chk_gen, chk_seq;     /* the deadlock check's first look (sched.lock) */
+    struct goro__thr *_Atomic next; /* registry link, set once */
+} goro__thr;
+
+goro__thr *goro__thr_self(void);   /* the calling thread's record; made on first use */
+/* The calling thread is about to sleep with no deadline (its futex word
+ * is 2): runs the deadlock check if every M is idle. */
+void goro__thread_sleeps(void);
+
 typedef struct goro__waiter {
     _Atomic uint32_t claimed;  /* 0 open, 1 claimed (CAS by sources, or by the deadline) */
     bool single;               /* one source, whose lock every claimer holds:
                                   the claim needs no CAS (set before queuing) */
-    _Atomic uint32_t futex;    /* plain thread: 0 blocked-to-be, 1 woken, 2 sleeping */
     G *g;                      /* the goroutine, NULL on a plain thread */
+    goro__thr *thr;            /* the plain thread's record, NULL for a goroutine */
     void *source;              /* which source woke it (written by the claimer) */
     void *elem;                /* hand-off buffer the claimer may copy to/from */
     int result;                /* outcome (written by the claimer) */
@@ -51,12 +79,13 @@ void goro__waiter_wake(goro__waiter *w);
 
 /* Blocks until a source wakes w (returns w->result), or until `deadline`
  * (GORO_FOREVER: none) passes and w's own timeout wins the claim (returns
- * GORO_ETIMEDOUT, w->source NULL). */
-int goro__waiter_block(goro__waiter *w, int64_t deadline);
+ * GORO_ETIMEDOUT, w->source NULL). reason (GORO_WAIT_*) and obj say what
+ * it waits on. */
+int goro__waiter_block(goro__waiter *w, int64_t deadline, int reason, const void *obj);
 
 /* For a waiter that only sources holding `l` can claim (w->single, no
  * deadline), with l held: releases l and blocks; a goroutine releases l
  * only once it is parked, which spares the park/wake race. */
-int goro__waiter_block_unlock(goro__waiter *w, goro__lock *l);
+int goro__waiter_block_unlock(goro__waiter *w, goro__lock *l, int reason, const void *obj);
 
 #endif

@@ -135,7 +135,7 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     n.next = wg->waiters_;
     wg->waiters_ = &n;
     goro__lock_release(wg_lock(wg));
-    int r = goro__waiter_block(&n.w, deadline);
+    int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_WAITGROUP, wg);
     if (r == GORO_ETIMEDOUT) {
         bool listed = false;
         goro__lock_acquire(wg_lock(wg));

@@ -52,7 +52,7 @@ static void race_rounds(void *arg)
         goro_waitgroup_add(&wg, 4);
         for (int i = 0; i < 4; i++)
             CHECK(goro_go(racer, &w) == 0);
-        CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER), 7);
+        CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER, GORO_WAIT_NONE, NULL), 7);
         goro_waitgroup_wait(&wg);   /* racers done: w may die now */
         CHECK_EQ(atomic_load(&wins), 1);
     }
@@ -64,17 +64,17 @@ static void goroutine_timeouts(void *arg)
     goro__waiter w;
     goro__waiter_init(&w);
     int64_t t0 = goro_now();
-    CHECK_EQ(goro__waiter_block(&w, t0 + 5 * GORO_MILLISECOND), GORO_ETIMEDOUT);
+    CHECK_EQ(goro__waiter_block(&w, t0 + 5 * GORO_MILLISECOND, GORO_WAIT_NONE, NULL), GORO_ETIMEDOUT);
     CHECK(goro_now() - t0 >= 5 * GORO_MILLISECOND);
     /* Already past. */
     goro__waiter_init(&w);
-    CHECK_EQ(goro__waiter_block(&w, t0), GORO_ETIMEDOUT);
+    CHECK_EQ(goro__waiter_block(&w, t0, GORO_WAIT_NONE, NULL), GORO_ETIMEDOUT);
     /* Woken before blocking. */
     goro__waiter_init(&w);
     CHECK(goro__waiter_claim(&w));
     w.result = 5;
     goro__waiter_wake(&w);
-    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER), 5);
+    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER, GORO_WAIT_NONE, NULL), 5);
 }
 
 int main(void)
@@ -85,17 +85,17 @@ int main(void)
     CHECK(w.g == NULL);
     CHECK(goro_go(waker, NULL) == 0);
     atomic_store(&target, &w);
-    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER), 42);
+    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER, GORO_WAIT_NONE, NULL), 42);
 
     goro__waiter_init(&w);
     CHECK(goro__waiter_claim(&w));
     w.result = 3;
     goro__waiter_wake(&w);
-    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER), 3);
+    CHECK_EQ(goro__waiter_block(&w, GORO_FOREVER, GORO_WAIT_NONE, NULL), 3);
 
     goro__waiter_init(&w);
     int64_t t0 = goro_now();
-    CHECK_EQ(goro__waiter_block(&w, t0 + 5 * GORO_MILLISECOND), GORO_ETIMEDOUT);
+    CHECK_EQ(goro__waiter_block(&w, t0 + 5 * GORO_MILLISECOND, GORO_WAIT_NONE, NULL), GORO_ETIMEDOUT);
     CHECK(goro_now() - t0 >= 5 * GORO_MILLISECOND);
 
     run_main(goroutine_timeouts, NULL);
