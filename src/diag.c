@@ -34,10 +34,11 @@
  * read(2), a goroutine wired to its thread: all make the check fail, never
  * report (false negatives only). A plain thread runs the check as it goes
  * to sleep, an M as it goes idle with no timer (stopm): the last of them
- * to stop sees everyone else stopped. The seq_cst fence at the check's
- * start pairs with the seq_cst futex CAS and load in goro__thread_sleeps
- * (store-buffering: either the M sees the thread asleep or the thread sees
- * the M idle).
+ * to stop sees everyone else stopped. sysmon runs it once more when it has
+ * published its tid (a check before that took it for an unknown thread).
+ * The seq_cst fence at the check's start pairs with the seq_cst futex CAS
+ * and load in goro__thread_sleeps (store-buffering: either the M sees the
+ * thread asleep or the thread sees the M idle).
  */
 #include <dirent.h>
 #include <signal.h>

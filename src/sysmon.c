@@ -309,6 +309,11 @@ static void *sysmon_main(void *arg)
     (void)arg;
     pthread_setname_np(pthread_self(), "goro-sysmon");
     atomic_store(&goro__sysmon_tid, gettid());
+    /* A deadlock check that ran before the line above saw this thread as
+     * unknown and gave up: look again. */
+    goro__lock_acquire(&S.lock);
+    goro__checkdead_locked();
+    goro__lock_release(&S.lock);
     san_ignore_begin();   /* runtime code only, for good */
     int idle = 0;
     int64_t delay = SYSMON_MIN_NS;
