@@ -91,7 +91,8 @@ GORO_API void goro_ticker_free(goro_ticker *t);
 
 /* ---- Runtime (Go: runtime package) -------------------------------------
  * goro_maxprocs(n): sets the number of Ps (threads running goroutines at
- * once) and returns the previous value; n <= 0 only queries. The default is
+ * once) and returns the previous value; n <= 0 only queries. GORO_ENOMEM,
+ * changing nothing, when a new P's record cannot be allocated. The default is
  * the number of CPUs the process may use; the GOROMAXPROCS environment
  * variable overrides it. It may change while goroutines run.
  *

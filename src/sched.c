@@ -349,11 +349,13 @@ static P *pidle_get(void)
     return p;
 }
 
+/* A new P record (kept for good, reused if GOMAXPROCS shrinks and grows
+ * again), or NULL when out of memory. */
 static P *p_new(int id)
 {
-    P *p = calloc(1, sizeof *p);
+    P *p = goro__calloc_pool(1, sizeof *p);
     if (!p)
-        GORO_FATAL("out of memory allocating P %d", id);
+        return NULL;
     p->id = id;
     p->rng = 0x853c49e6748fea9bull * (uint64_t)(id + 1);
     return p;
@@ -1633,16 +1635,24 @@ int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *fi
 /* ------------------------------------------------------------------ */
 /* Runtime calls                                                       */
 
-static void set_nprocs_locked(int n)
+/* Sets the number of Ps to n; GORO_ENOMEM, changing nothing, when a P
+ * record that n needs cannot be allocated. */
+static int set_nprocs_locked(int n)
 {
     int old = atomic_load(&S.nprocs);
+    /* First every missing record, so that a failure changes nothing. */
+    for (int i = old; i < n; i++) {
+        if (atomic_load(&S.allp[i]))
+            continue;
+        P *p = p_new(i);
+        if (!p)
+            return GORO_ENOMEM;
+        atomic_store(&S.allp[i], p);
+        atomic_store_explicit(&p->status, P_DEAD, memory_order_relaxed);   /* not in use yet */
+    }
     for (int i = old; i < n; i++) {
         P *p = atomic_load(&S.allp[i]);
-        if (!p) {
-            p = p_new(i);
-            atomic_store(&S.allp[i], p);
-            pidle_put(p);
-        } else if (atomic_load_explicit(&p->status, memory_order_relaxed) == P_DEAD) {
+        if (atomic_load_explicit(&p->status, memory_order_relaxed) == P_DEAD) {
             pidle_put(p);
         }
         /* else: still held by an M that has not retired it yet; it
@@ -1663,6 +1673,7 @@ static void set_nprocs_locked(int n)
             }
         }
     }
+    return 0;
 }
 
 static void init_runtime(void)
@@ -1700,7 +1711,8 @@ static void init_runtime(void)
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);
-    set_nprocs_locked(n);
+    if (set_nprocs_locked(n) < 0)   /* no caller to report to */
+        GORO_FATAL("out of memory allocating %d Ps at start-up", n);
     goro__lock_release(&S.lock);
     goro__stack_overflow_handler_install();
 }
@@ -1718,9 +1730,10 @@ int goro_maxprocs(int n)
         n = GORO_MAX_PROCS;
     goro__lock_acquire(&S.lock);
     int old = atomic_load(&S.nprocs);
-    if (n > 0 && n != old)
-        set_nprocs_locked(n);
+    int r = n > 0 && n != old ? set_nprocs_locked(n) : 0;
     goro__lock_release(&S.lock);
+    if (r < 0)
+        return r;
     if (n > old)
         goro__wakep();
     return old;

@@ -954,6 +954,34 @@ static int child_main(const char *mode)
         goro_sleep(GORO_SECOND);
         return 3;
     }
+    if (!strcmp(mode, "procs")) {
+        /* Growing GOMAXPROCS needs new P records: when one cannot be
+         * allocated, GORO_ENOMEM and nothing changes; then it works. */
+        run_main(noop, NULL);
+        usleep(20000);   /* the runtime's threads idle: no allocation of theirs */
+        int before = goro_maxprocs(0);
+        int want = before + 3;
+        /* The first new record fails; then the second (the first is kept
+         * for good, unused); then the first still missing. */
+        for (int n = 0; n < 3; n++) {
+            goro__fault_set(GORO_FAULT_ALLOC, n == 1, true);
+            CHECK_EQ(goro_maxprocs(want), GORO_ENOMEM);
+            CHECK(goro__fault_fired() >= 1);
+            goro__fault_off();
+            CHECK_EQ(goro_maxprocs(0), before);
+        }
+        CHECK_EQ(goro_maxprocs(want), before);
+        CHECK_EQ(goro_maxprocs(0), want);
+        goro_waitgroup wg = {0};
+        atomic_store(&thr_done, 0);
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ(goro_waitgroup_go(&wg, blocking_call, NULL), 0);
+        goro_waitgroup_wait(&wg);
+        CHECK_EQ(atomic_load(&thr_done), 4);
+        CHECK_EQ(goro_maxprocs(before), want);
+        printf("ok\n");
+        return 0;
+    }
     if (!strcmp(mode, "no-guard")) {
         /* Neither MADV_GUARD_INSTALL nor mprotect works: canaries. */
         goro__fault_set(GORO_FAULT_MADVISE | GORO_FAULT_MPROTECT, 0, true);
@@ -1049,6 +1077,7 @@ int main(int argc, char **argv)
     expect_ok("sysmon");
     expect_fatal("no-stack", "cannot allocate a stack");
     expect_ok("no-guard");
+    expect_ok("procs");
     expect_ok("io-init-0");
     expect_ok("io-init-1");
     expect_ok("io-init-2");
