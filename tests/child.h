@@ -84,13 +84,21 @@ static inline bool child_read_until(child *c, const char *s, int timeout_ms)
     return true;
 }
 
-/* Reads to EOF and reaps the child; returns its wait status. */
+/* Reads to EOF and reaps the child; returns its wait status. A child
+ * still writing or silent after 120 s is killed (SIGKILL) as hung. */
 static inline int child_finish(child *c)
 {
-    ssize_t n;
-    while (c->len < sizeof c->out - 1 &&
-           (n = read(c->fd, c->out + c->len, sizeof c->out - 1 - c->len)) > 0)
-        c->len += (size_t)n;
+    ssize_t n = 1;
+    while (n > 0 && c->len < sizeof c->out - 1) {
+        struct pollfd pfd = { c->fd, POLLIN, 0 };
+        if (poll(&pfd, 1, 120000) <= 0) {
+            kill(c->pid, SIGKILL);
+            fprintf(stderr, "child hung; killed\n");
+            break;
+        }
+        if ((n = read(c->fd, c->out + c->len, sizeof c->out - 1 - c->len)) > 0)
+            c->len += (size_t)n;
+    }
     c->out[c->len] = 0;
     close(c->fd);
     int st;

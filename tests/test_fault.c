@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "testutil.h"
+#include "child.h"
 #include "internal.h"
 
 #define DEADLINE() (goro_now() + 10 * GORO_SECOND)
@@ -997,59 +997,22 @@ static int child_main(const char *mode)
     return 2;
 }
 
-/* Runs this program with `mode`; returns its wait status, its output in out. */
-static int run_child(const char *mode, char *out, size_t cap)
+/* Runs this program as "child <mode>"; returns its wait status, its
+ * output in c->out. */
+static int run_child(child *c, const char *mode)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    CHECK(n > 0);
-    self[n] = 0;
-    int p[2];
-    CHECK(pipe(p) == 0);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        dup2(p[1], 1);
-        dup2(p[1], 2);
-        close(p[0]);
-        close(p[1]);
-        execl(self, self, "child", mode, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t len = 0;
-    ssize_t r = 1;
-    int64_t dl = goro_now() + 120 * GORO_SECOND;   /* (no runtime in this process) */
-    while (r > 0) {
-        struct pollfd pf = { .fd = p[0], .events = POLLIN };
-        int64_t left = (dl - goro_now()) / GORO_MILLISECOND;
-        if (left <= 0 || poll(&pf, 1, (int)left) == 0) {
-            kill(pid, SIGKILL);
-            out[len] = 0;
-            fprintf(stderr, "child %s hung; its output:\n%s\n", mode, out);
-            exit(1);
-        }
-        if ((r = read(p[0], out + len, cap - 1 - len)) > 0)
-            len += (size_t)r;
-    }
-    out[len] = 0;
-    close(p[0]);
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid);
-    return st;
+    const char *args[] = { "child", mode, NULL };
+    child_start(c, args, NULL);
+    return child_finish(c);
 }
 
 static void expect_fatal(const char *mode, const char *msg)
 {
-    static char out[65536];
-    int st = run_child(mode, out, sizeof out);
-    if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) || !strstr(out, msg)) {
+    static child c;
+    int st = run_child(&c, mode);
+    if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) || !strstr(c.out, msg)) {
         fprintf(stderr, "child %s: status %#x, wanted abort with \"%s\"; output:\n%s\n",
-                mode, st, msg, out);
+                mode, st, msg, c.out);
         exit(1);
     }
     printf("  %-18s fatal: %s\n", mode, msg);
@@ -1057,10 +1020,10 @@ static void expect_fatal(const char *mode, const char *msg)
 
 static void expect_ok(const char *mode)
 {
-    static char out[65536];
-    int st = run_child(mode, out, sizeof out);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !strstr(out, "ok\n")) {
-        fprintf(stderr, "child %s: status %#x; output:\n%s\n", mode, st, out);
+    static child c;
+    int st = run_child(&c, mode);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !strstr(c.out, "ok\n")) {
+        fprintf(stderr, "child %s: status %#x; output:\n%s\n", mode, st, c.out);
         exit(1);
     }
     printf("  %-18s ok\n", mode);

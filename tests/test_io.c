@@ -31,21 +31,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "testutil.h"
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define GORO_TEST_HAVE_VALGRIND 1
-#endif
-#endif
-
-static int under_valgrind(void)
-{
-#if GORO_TEST_HAVE_VALGRIND
-    return RUNNING_ON_VALGRIND;
-#else
-    return 0;
-#endif
-}
 
 static uint8_t pattern(uint64_t stream, uint64_t i)
 {

@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "goro.h"
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define GORO_TEST_HAVE_VALGRIND 1
+#endif
+#endif
 
 #define CHECK(cond) do { \
     if (!(cond)) { \
@@ -36,6 +42,17 @@ static inline long scaled(long n, long slow_div)
             n = 1;
     }
     return n;
+}
+
+/* Whether the test runs under Valgrind (some system calls and glibc
+ * internals behave differently there). */
+static inline int under_valgrind(void)
+{
+#if GORO_TEST_HAVE_VALGRIND
+    return RUNNING_ON_VALGRIND;
+#else
+    return 0;
+#endif
 }
 
 /* Runs fn(arg) in a goroutine and waits for it on this (plain) thread. */
