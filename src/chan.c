@@ -296,7 +296,10 @@ int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
 int goro_chan_try_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_send(c, elem, GORO_FOREVER, false);
+    int r = chan_send(c, elem, GORO_FOREVER, false);
+    if (r == GORO_EAGAIN)
+        goro__poll_point();
+    return r;
 }
 
 int goro_chan_recv(goro_chan *c, void *out)
@@ -314,7 +317,10 @@ int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
 int goro_chan_try_recv(goro_chan *c, void *out)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_recv(c, out, GORO_FOREVER, false);
+    int r = chan_recv(c, out, GORO_FOREVER, false);
+    if (r == GORO_EAGAIN)
+        goro__poll_point();
+    return r;
 }
 
 int goro_chan_close(goro_chan *c)

@@ -243,6 +243,13 @@ void goro__sysmon_start(void);             /* sysmon.c: with each new M until it
 void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
 void goro__sysmon_init(void);              /* at runtime init: membarrier */
 int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
+/* A goroutine's call that would have blocked returns at once (a try
+ * operation that found nothing, a deadline already past): if sysmon has
+ * marked its P's slice over (p->preempt), it yields there, so a loop that
+ * polls cannot keep the P from the goroutines queued behind it (Go would
+ * preempt it; C code never is, but a call into goro is a safe point). One
+ * TLS load and one relaxed load otherwise; nothing on plain threads. */
+void goro__poll_point(void);
 
 /* ---- runtime-code brackets (sched.c, sysmon.c) ----
  * Code on a goroutine's stack that touches m->p runs between

@@ -1005,6 +1005,18 @@ void goro_yield(void)
     goro__rt_exit(m);
 }
 
+void goro__poll_point(void)
+{
+    M *m = goro__getm();
+    if (!m || !m->curg)
+        return;
+    /* m->p outside a runtime bracket: sysmon may have taken it, and then
+     * its flag (a P is never freed) costs at most a needless yield. */
+    P *p = __atomic_load_n(&m->p, __ATOMIC_RELAXED);
+    if (p && goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed)))
+        goro_yield();
+}
+
 /* ------------------------------------------------------------------ */
 /* Blocking calls: goro_syscall_begin / goro_syscall_end (Go's          */
 /* entersyscall / exitsyscall)                                         */

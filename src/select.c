@@ -165,7 +165,10 @@ int goro_select(goro_case *cases, int n)
 int goro_select_try(goro_case *cases, int n)
 {
     SAN_RUNTIME_SCOPE;
-    return do_select(cases, n, GORO_FOREVER, false);
+    int r = do_select(cases, n, GORO_FOREVER, false);
+    if (r == GORO_EAGAIN)
+        goro__poll_point();
+    return r;
 }
 
 int goro_select_until(goro_case *cases, int n, int64_t deadline)

@@ -121,6 +121,7 @@ int goro__waiter_block(goro__waiter *w, int64_t deadline, int reason, const void
         if (deadline <= goro__nanotime()) {
             if (goro__waiter_claim(w)) {
                 w->result = GORO_ETIMEDOUT;
+                goro__poll_point();
                 return GORO_ETIMEDOUT;
             }
             goro__park();   /* a source won the claim: wait for its wake */

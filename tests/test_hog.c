@@ -9,6 +9,9 @@
  *  - two hogs at once, plus the pair;
  *  - a hog that then calls into goro (channel send, yield, sleep, exit)
  *    after it lost its P carries on correctly;
+ *  - a goroutine polling with try operations or past deadlines yields
+ *    once its slice is over, so the goroutine it waits for runs (on its
+ *    thread, at GOMAXPROCS 1);
  *  - hogs that come and go among goroutines that yield: nothing is lost,
  *    and a hog wired to its thread (goro_lock_os_thread) keeps it;
  *  - with GOROMAXTHREADS=3 (in a child process) the same holds, the
@@ -166,6 +169,48 @@ static void two_hogs(void *arg)
     hogs_and_pair(2);
 }
 
+/* Pollers: a goroutine that loops on a try operation (or a deadline
+ * already past) calls into goro all the time, so it is not a hog sysmon
+ * can take the P from; it yields at the call once its slice is over, and
+ * the goroutine it waits for runs on the same thread (at GOMAXPROCS 1:
+ * the P never moved). One round per kind of poll. */
+static _Atomic(pthread_t) poller_thread, sender_thread;
+
+static void late_sender(void *arg)
+{
+    atomic_store(&sender_thread, pthread_self());
+    int v = 7;
+    CHECK_EQ(goro_chan_send(arg, &v), 0);
+}
+
+static void pollers(void *arg)
+{
+    (void)arg;
+    for (int kind = 0; kind < 3; kind++) {
+        goro_chan *c = goro_chan_make(sizeof(int), 1);
+        CHECK(c != NULL);
+        goro_waitgroup wg = {0};
+        CHECK_EQ(goro_waitgroup_go(&wg, late_sender, c), 0);   /* queued behind us */
+        atomic_store(&poller_thread, pthread_self());
+        int v = 0, r;
+        do {
+            if (kind == 0) {
+                r = goro_chan_try_recv(c, &v);
+            } else if (kind == 1) {
+                goro_case cs[] = { GORO_CASE_RECV(c, &v) };
+                r = goro_select_try(cs, 1);
+            } else {
+                r = goro_chan_recv_until(c, &v, goro_now() - 1);
+            }
+        } while (r < 0);
+        CHECK_EQ(v, 7);
+        goro_waitgroup_wait(&wg);
+        if (goro_maxprocs(0) == 1)
+            CHECK(pthread_equal(atomic_load(&poller_thread), atomic_load(&sender_thread)));
+        goro_chan_release(c);
+    }
+}
+
 /* Hogs that start and stop over and over among goroutines that yield and
  * sleep: every goroutine finishes, nothing is lost. */
 static _Atomic long work_done;
@@ -288,6 +333,7 @@ int main(void)
     run_main(one_hog, NULL);
     run_main(two_hogs, NULL);
     run_main(churn, NULL);
+    run_main(pollers, NULL);
 
     /* The thread cap, in a child (the runtime reads it once, at start):
      * re-run this program with the cap set. */
