@@ -309,20 +309,6 @@ int goro_mutex_trylock(goro_mutex *m)
     return 0;
 }
 
-/* Releases the mutex, which this caller holds: the release is its last
- * access to m. A waiter that gives up cannot lose a wakeup here: it gives
- * up under lock_ and unlock decides under lock_. */
-static void release(goro_mutex *m)
-{
-    uint32_t old = atomic_load_explicit(mu_state(m), memory_order_relaxed), new;
-    do {
-        new = old - MU_LOCKED;
-        if ((new >> MU_WSHIFT) == 0)
-            new &= ~MU_STARVING;
-    } while (!atomic_compare_exchange_weak_explicit(mu_state(m), &old, new,
-                 memory_order_release, memory_order_relaxed));
-}
-
 /* unlock with waiters and nobody on the way: still holding the mutex, take
  * the first waiter off the queue, then either hand the mutex to it
  * (starvation mode: LOCKED is never dropped) or release the mutex and mark
@@ -330,8 +316,13 @@ static void release(goro_mutex *m)
  * m comes before the waiter is woken and while the mutex cannot have been
  * taken by anyone else, so a caller that frees the mutex once it has it
  * (the last reference of a refcounted object, say) frees it only after
- * this unlock is done with it. */
-static void unlock_wake(goro_mutex *m)
+ * this unlock is done with it.
+ * Returns false, having changed nothing, when under lock_ there is nobody
+ * to wake after all (no waiter, or a woken or spinning locker on its way):
+ * the caller then releases the mutex with a CAS on the state it sees, so
+ * a woken locker that queues again meanwhile (clearing WOKEN, under lock_,
+ * while we still hold the mutex) is not left asleep. */
+static bool unlock_wake(goro_mutex *m)
 {
     goro__syncq q = mu_queue(m);
     goro__lock_acquire(mu_lock(m));
@@ -340,8 +331,7 @@ static void unlock_wake(goro_mutex *m)
         if ((old >> MU_WSHIFT) == 0 ||
             ((old & MU_WOKEN) && !(old & MU_STARVING))) {
             goro__lock_release(mu_lock(m));   /* nobody left to wake */
-            release(m);
-            return;
+            return false;
         }
         goro__syncq_node *n = goro__syncq_first(q);
         goro__syncq_remove(q, n);
@@ -383,7 +373,7 @@ static void unlock_wake(goro_mutex *m)
          * P, instead of holding the mutex for it while we go on. */
         if (handoff && goro__getg())
             goro_yield();
-        return;
+        return true;
     }
 }
 
@@ -398,11 +388,17 @@ __attribute__((noinline, cold)) static void unlock_slow(goro_mutex *m, uint32_t 
             goro__fatal(file, line, "sync: unlock of unlocked mutex");
         if ((old >> MU_WSHIFT) != 0 &&
             ((old & MU_STARVING) || !(old & MU_WOKEN))) {
-            unlock_wake(m);
-            return;
+            if (unlock_wake(m))
+                return;
+            old = atomic_load_explicit(mu_state(m), memory_order_relaxed);
+            continue;
         }
-        /* No waiters, or a woken or spinning locker will take it. */
-        if (atomic_compare_exchange_weak_explicit(mu_state(m), &old, old - MU_LOCKED,
+        /* No waiters, or a woken or spinning locker will take it: release
+         * with a CAS on the state that said so (the last access to m). */
+        uint32_t new = old - MU_LOCKED;
+        if ((new >> MU_WSHIFT) == 0)
+            new &= ~MU_STARVING;
+        if (atomic_compare_exchange_weak_explicit(mu_state(m), &old, new,
                 memory_order_release, memory_order_relaxed))
             return;
     }
