@@ -26,7 +26,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 bench bench-report install-test clean help
+        test-aarch64 test-model bench bench-report install-test clean help
 
 all: build
 
@@ -61,6 +61,12 @@ test-aarch64:
 	$(call configure_build,build/aarch64,-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake \
 	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BENCH=OFF)
 	cd build/aarch64 && $(CTEST) $(CTEST_FLAGS) -L "arch|sched"
+
+# spin model of the channel/select protocol (verify/model/; needs spin):
+# every configuration, the broken variants, the reachability probes.
+# See docs/verification.md, "Model checking".
+test-model:
+	bash verify/model/run.sh
 
 bench:
 	bash bench/run.sh
@@ -136,6 +142,7 @@ help:
 	@echo "make test-valgrind  tests under valgrind memcheck (build/valgrind)"
 	@echo "make test-ucontext  tests with the ucontext context switch (build/ucontext)"
 	@echo "make test-aarch64   cross-build for AArch64, run the arch tests in qemu"
+	@echo "make test-model     spin model check of channels and select (verify/model)"
 	@echo "make bench          benchmarks, goro against Go (bench/run.sh)"
 	@echo "make bench-report   benchmarks, then docs/bench-report.md and .svg (bench/report.sh)"
 	@echo "make fuzz-short     replay fuzz regressions, fuzz for FUZZ_SHORT_TIME s (60; CI)"
