@@ -27,8 +27,12 @@
  * dump or the deadlock check may read it at any time), reused by a later
  * thread once its thread has ended. The thread blocks on `futex`, not on
  * its waiter, so that whether it is really asleep can be read safely from
- * another thread: one thread has one waiter at a time, and a waiter's wake
- * is over before its thread inits the next one. */
+ * another thread: one thread has one waiter at a time, and a waiter's
+ * waker has done its exchange on `futex` before the thread inits the next
+ * one (every user of a claimed waiter waits for its wake). The waker's
+ * futex_wake syscall may still land in the thread's next wait, which
+ * then sees the word still 2 and treats it as spurious (the record is
+ * never freed). Checked by verify/model (docs/verification.md). */
 typedef struct goro__thr {
     /* 0 blocked-to-be, 1 woken (the waker's exchange), 2 sleeping */
     _Atomic uint32_t futex;
