@@ -9,9 +9,8 @@
  *  - two hogs at once, plus the pair;
  *  - a hog that then calls into goro (channel send, yield, sleep, exit)
  *    after it lost its P carries on correctly;
- *  - a goroutine polling with try operations or past deadlines yields
- *    once its slice is over, so the goroutine it waits for runs (on its
- *    thread, at GOMAXPROCS 1);
+ *  - a goroutine polling with try operations or past deadlines lets the
+ *    goroutine it waits for run (it yields once its slice is over);
  *  - hogs that come and go among goroutines that yield: nothing is lost,
  *    and a hog wired to its thread (goro_lock_os_thread) keeps it;
  *  - with GOROMAXTHREADS=3 (in a child process) the same holds, the
@@ -171,9 +170,10 @@ static void two_hogs(void *arg)
 
 /* Pollers: a goroutine that loops on a try operation (or a deadline
  * already past) calls into goro all the time, so it is not a hog sysmon
- * can take the P from; it yields at the call once its slice is over, and
- * the goroutine it waits for runs on the same thread (at GOMAXPROCS 1:
- * the P never moved). One round per kind of poll. */
+ * can take the P from easily; it yields at the call once its slice is
+ * over, so the goroutine it waits for runs (on the same thread, at
+ * GOMAXPROCS 1, unless sysmon had to move the P). One round per kind of
+ * poll; the check is that each round ends. */
 static _Atomic(pthread_t) poller_thread, sender_thread;
 
 static void late_sender(void *arg)
@@ -186,6 +186,7 @@ static void late_sender(void *arg)
 static void pollers(void *arg)
 {
     (void)arg;
+    int same_thread = 0;
     for (int kind = 0; kind < 3; kind++) {
         goro_chan *c = goro_chan_make(sizeof(int), 1);
         CHECK(c != NULL);
@@ -205,10 +206,15 @@ static void pollers(void *arg)
         } while (r < 0);
         CHECK_EQ(v, 7);
         goro_waitgroup_wait(&wg);
-        if (goro_maxprocs(0) == 1)
-            CHECK(pthread_equal(atomic_load(&poller_thread), atomic_load(&sender_thread)));
+        if (pthread_equal(atomic_load(&poller_thread), atomic_load(&sender_thread)))
+            same_thread++;
         goro_chan_release(c);
     }
+    /* Not asserted: if the poller's thread is descheduled for a sysmon
+     * tick (Valgrind runs one thread at a time; a loaded machine), sysmon
+     * takes the P instead, which is also correct. */
+    printf("pollers: the awaited goroutine ran on the poller's thread %d of 3 times\n",
+           same_thread);
 }
 
 /* Hogs that start and stop over and over among goroutines that yield and
