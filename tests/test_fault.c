@@ -644,6 +644,17 @@ static void blocking_call(void *arg)
     atomic_fetch_add(&thr_done, 1);
 }
 
+/* Four goroutines in blocking calls all finish (their Ps handed on). */
+static void blocking_calls_run(void)
+{
+    goro_waitgroup wg = {0};
+    atomic_store(&thr_done, 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(goro_waitgroup_go(&wg, blocking_call, NULL), 0);
+    goro_waitgroup_wait(&wg);
+    CHECK_EQ(atomic_load(&thr_done), 4);
+}
+
 static bool thr_wired = true;
 
 static int wl_threads(void)
@@ -935,12 +946,7 @@ static int child_main(const char *mode)
         CHECK_EQ(goro__fault_fired(), 1);
         goro__fault_off();
         goro_maxprocs(2);
-        goro_waitgroup wg = {0};
-        atomic_store(&thr_done, 0);
-        for (int i = 0; i < 4; i++)
-            CHECK_EQ(goro_waitgroup_go(&wg, blocking_call, NULL), 0);
-        goro_waitgroup_wait(&wg);
-        CHECK_EQ(atomic_load(&thr_done), 4);
+        blocking_calls_run();
         printf("ok\n");
         return 0;
     }
@@ -972,12 +978,7 @@ static int child_main(const char *mode)
         }
         CHECK_EQ(goro_maxprocs(want), before);
         CHECK_EQ(goro_maxprocs(0), want);
-        goro_waitgroup wg = {0};
-        atomic_store(&thr_done, 0);
-        for (int i = 0; i < 4; i++)
-            CHECK_EQ(goro_waitgroup_go(&wg, blocking_call, NULL), 0);
-        goro_waitgroup_wait(&wg);
-        CHECK_EQ(atomic_load(&thr_done), 4);
+        blocking_calls_run();
         CHECK_EQ(goro_maxprocs(before), want);
         printf("ok\n");
         return 0;

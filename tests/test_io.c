@@ -39,6 +39,28 @@ static uint8_t pattern(uint64_t stream, uint64_t i)
     return (uint8_t)(x * 0x94d049bb133111ebull >> 56);
 }
 
+/* A loopback listener with the given backlog; its port in *port. */
+static int listen_local(int backlog, int *port)
+{
+    int ls = goro_listen_tcp("127.0.0.1", 0, backlog);
+    CHECK(ls >= 0);
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
+    *port = ntohs(a.sin_port);
+    return ls;
+}
+
+/* A connection to the listener ls on port: the dialled end in *c, the
+ * accepted one in *s. */
+static void connect_pair(int ls, int port, int *c, int *s)
+{
+    *c = goro_dial_tcp("127.0.0.1", port, GORO_FOREVER);
+    CHECK(*c >= 0);
+    *s = goro_accept(ls, NULL, NULL);
+    CHECK(*s >= 0);
+}
+
 /* ---- streams: writer and reader goroutines over pipes / socketpairs ---- */
 
 struct stream {
@@ -183,14 +205,10 @@ static void deadlines(void *arg)
     goro_close(fds[0]);
     goro_close(fds[1]);
 
-    int ls = goro_listen_tcp("127.0.0.1", 0, 1);
-    CHECK(ls >= 0);
+    int port;
+    int ls = listen_local(1, &port);
     CHECK_EQ(goro_accept_until(ls, NULL, NULL, goro_now() + 10 * GORO_MILLISECOND), GORO_ETIMEDOUT);
     /* Fill the backlog (nobody accepts), then a connect cannot finish. */
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
-    int port = ntohs(a.sin_port);
     int extra[16], nextra = 0, timed_out = 0;
     for (int i = 0; i < 16 && !timed_out; i++) {
         int c = goro_dial_tcp("127.0.0.1", port, goro_now() + 50 * GORO_MILLISECOND);
@@ -276,15 +294,9 @@ static void eof_and_reset(void *arg)
 
     /* TCP: the peer resets (SO_LINGER 0), reads see -ECONNRESET and
      * writes -EPIPE or -ECONNRESET. */
-    int ls = goro_listen_tcp("127.0.0.1", 0, 16);
-    CHECK(ls >= 0);
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
-    int c = goro_dial_tcp("127.0.0.1", ntohs(a.sin_port), GORO_FOREVER);
-    CHECK(c >= 0);
-    int s = goro_accept(ls, NULL, NULL);
-    CHECK(s >= 0);
+    int port, c, s;
+    int ls = listen_local(16, &port);
+    connect_pair(ls, port, &c, &s);
     struct linger lg = { 1, 0 };
     CHECK(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
     CHECK_EQ(goro_close(s), 0);
@@ -300,7 +312,7 @@ static void eof_and_reset(void *arg)
      * goes through getaddrinfo (but not under Valgrind: glibc keeps the
      * resolver state of the M thread that called it in thread-local
      * storage Valgrind does not scan, and reports it lost). */
-    c = goro_dial_tcp(under_valgrind() ? "127.0.0.1" : "localhost", ntohs(a.sin_port),
+    c = goro_dial_tcp(under_valgrind() ? "127.0.0.1" : "localhost", port,
                       goro_now() + 5 * GORO_SECOND);
     CHECK(c >= 0);
     s = goro_accept(ls, NULL, NULL);
@@ -317,12 +329,9 @@ static void eof_and_reset(void *arg)
     goro_close(ls);
 
     /* A closed port; bad arguments. */
-    ls = goro_listen_tcp("127.0.0.1", 0, 1);
-    CHECK(ls >= 0);
-    al = sizeof a;
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
+    ls = listen_local(1, &port);
     goro_close(ls);
-    CHECK_EQ(goro_dial_tcp("127.0.0.1", ntohs(a.sin_port), GORO_FOREVER), -ECONNREFUSED);
+    CHECK_EQ(goro_dial_tcp("127.0.0.1", port, GORO_FOREVER), -ECONNREFUSED);
     CHECK_EQ(goro_dial_tcp("127.0.0.1", 70000, GORO_FOREVER), GORO_EINVAL);
     CHECK_EQ(goro_listen_tcp("127.0.0.1", -1, 1), GORO_EINVAL);
     CHECK_EQ(goro_fd_wait(0, 0, GORO_FOREVER), GORO_EINVAL);
@@ -349,15 +358,9 @@ static void read_to_eof(void *arg)
 static void tcp_short_reads(void *arg)
 {
     (void)arg;
-    int ls = goro_listen_tcp("127.0.0.1", 0, 4);
-    CHECK(ls >= 0);
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    CHECK(getsockname(ls, (struct sockaddr *)&a, &al) == 0);
-    int c = goro_dial_tcp("127.0.0.1", ntohs(a.sin_port), GORO_FOREVER);
-    CHECK(c >= 0);
-    int s = goro_accept(ls, NULL, NULL);
-    CHECK(s >= 0);
+    int port, c, s;
+    int ls = listen_local(4, &port);
+    connect_pair(ls, port, &c, &s);
     char buf[100];
     for (int round = 0; round < 20; round++) {
         CHECK_EQ(goro_send(c, "abc", 3, 0), 3);
@@ -390,10 +393,7 @@ static void tcp_short_reads(void *arg)
      * is harvested: the short read is followed by end of file, which no
      * later event announces (the hint must not park that read). */
     for (int round = 0; round < 50; round++) {
-        c = goro_dial_tcp("127.0.0.1", ntohs(a.sin_port), GORO_FOREVER);
-        CHECK(c >= 0);
-        s = goro_accept(ls, NULL, NULL);
-        CHECK(s >= 0);
+        connect_pair(ls, port, &c, &s);
         goro_waitgroup wg = {0};
         goro_waitgroup_go(&wg, read_to_eof, &s);   /* parks: nothing to read yet */
         goro_sleep(round % 2 ? GORO_MILLISECOND : 0);
