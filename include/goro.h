@@ -260,8 +260,8 @@ GORO_API void goro_cond_broadcast_at(goro_cond *c, const char *file, int line);
  * references; the last release frees it (no goroutine may still be blocked
  * on it then).
  *
- * send copies elem_size bytes from elem; recv copies into out (NULL
- * discards). Values arrive in the order sent; each is received exactly once
+ * send copies elem_size bytes from elem (NULL only for elem_size 0, else
+ * GORO_EINVAL); recv copies into out (NULL discards). Values arrive in the order sent; each is received exactly once
  * or still sits in the buffer. recv returns GORO_ECLOSED once the channel is
  * closed *and* drained, with *out zeroed (Go's v, ok := <-ch with ok false,
  * and what ends a for-range loop). A send on a closed channel, or a second
@@ -334,7 +334,9 @@ GORO_API size_t goro_chan_cap(goro_chan *ch);
  * a closed channel. goro_select_try returns GORO_EAGAIN when no case is
  * ready (Go's default:), goro_select_until GORO_ETIMEDOUT at the deadline.
  * With no cases, or only NULL ones, goro_select blocks forever (select {}).
- * Needs memory only for more than 8 cases (else GORO_ENOMEM). */
+ * A send case with a NULL val on a channel of non-empty elements, or a dir
+ * that is neither, makes the select GORO_EINVAL, doing nothing. Needs
+ * memory only for more than 8 cases (else GORO_ENOMEM). */
 enum { GORO_SEND = 1, GORO_RECV = 2 };
 
 typedef struct goro_case {
