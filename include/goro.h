@@ -374,8 +374,11 @@ GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
  * given, or 0 while not cancelled. A child's deadline later than its
  * parent's is ignored. goro_ctx_after_func(ctx, fn, arg) runs fn(arg) in
  * its own goroutine once ctx is cancelled (at once if it already is);
- * goro_ctx_after_func_stop(h) returns true if it prevented fn, and frees
- * the handle: call it exactly once. Values are looked up by key address. */
+ * goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
+ * had started or an earlier stop prevented it (Go's stop: any number of
+ * calls, from any goroutine). The caller owns h: goro_ctx_after_free(h)
+ * stops it and frees it, as the last call on it (also after fn ran or the
+ * context was released). Values are looked up by key address. */
 typedef struct goro_ctx goro_ctx;
 typedef struct goro_ctx_after goro_ctx_after;
 
@@ -401,6 +404,7 @@ GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void 
 #define goro_ctx_after_func(ctx, fn, arg) \
     goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
 GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
+GORO_API void goro_ctx_after_free(goro_ctx_after *h);
 
 /* ---- Weighted semaphore (golang.org/x/sync/semaphore) --------------------
  * goro_sema_new(size) (NULL when out of memory or size < 0). acquire(s,
