@@ -531,9 +531,13 @@ GORO_API void goro_syscall_end(void);
  *     goroutine 7 [chan receive, 3 minutes]:
  *         name: fetcher
  *         on: chan 0x55d1c0a2b2a0
+ *         func: fetch_one
  *     created by src/fetch.c:42
  * ", N minutes" appears once it has waited a minute, as in Go; "on:" names
- * the object (fd N for I/O). Plain threads blocked in goro calls follow as
+ * the object (fd N for I/O); "func:" the function the goroutine runs (the
+ * user's, also for goroutines started by goro_waitgroup_go, errgroups and
+ * after_funcs), by name where the dynamic symbol table has it, else as
+ * object+offset for addr2line. Plain threads blocked in goro calls follow as
  * "thread TID (main) [sync.WaitGroup.Wait]:".
  *
  * goro_dump_on_sigquit(true), or GORODEBUG=sigquit in the environment,
@@ -583,6 +587,8 @@ typedef struct goro_ginfo {
     int wait;                  /* GORO_WAIT_* while GORO_G_WAITING, else NONE */
     const void *wait_obj;
     int64_t wait_ns;           /* how long it has waited */
+    void (*fn)(void);          /* the user's function (goro_go's, goro_waitgroup_go's,
+                                  an errgroup task's, ...), cast */
 } goro_ginfo;
 
 GORO_API void goro_dump(FILE *f);

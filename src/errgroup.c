@@ -95,7 +95,7 @@ static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
     }
     task t = { g, fn, arg };
     goro_waitgroup_add_at(&g->wg, 1, file, line);
-    int r = goro_go_copy_at(run, &t, sizeof t, file, line);
+    int r = goro__go_task(run, &t, sizeof t, (void (*)(void))fn, file, line);
     if (r != 0) {
         goro_waitgroup_add_at(&g->wg, -1, file, line);
         if (g->sem)
