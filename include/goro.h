@@ -429,7 +429,8 @@ GORO_API void goro_sema_free(goro_sema *s);
  * goro_errgroup_ctx(g) is cancelled, with the first non-zero result as its
  * cause, when a task first fails, and when wait returns. wait returns the
  * first non-zero result (0 if none). set_limit(n): at most n active tasks,
- * n < 0 no limit; GORO_EINVAL while tasks are active. free after wait. */
+ * n < 0 no limit; GORO_EINVAL while any task is active (limited or not).
+ * free after wait. */
 typedef struct goro_errgroup goro_errgroup;
 typedef int (*goro_task_fn)(void *arg);
 
