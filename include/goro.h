@@ -258,7 +258,7 @@ GORO_API void goro_cond_broadcast_at(goro_cond *c, const char *file, int line);
  * hands its value straight to a receiver). Returns one reference, or NULL
  * when out of memory or elem_size > 64 KiB. retain/release add and drop
  * references; the last release frees it (no goroutine may still be blocked
- * on it then).
+ * on it then: that aborts).
  *
  * send copies elem_size bytes from elem (NULL only for elem_size 0, else
  * GORO_EINVAL); recv copies into out (NULL discards). Values arrive in the order sent; each is received exactly once
@@ -430,7 +430,7 @@ GORO_API void goro_sema_free(goro_sema *s);
  * cause, when a task first fails, and when wait returns. wait returns the
  * first non-zero result (0 if none). set_limit(n): at most n active tasks,
  * n < 0 no limit; GORO_EINVAL while any task is active (limited or not).
- * free after wait. */
+ * free after wait (it waits for tasks still running). */
 typedef struct goro_errgroup goro_errgroup;
 typedef int (*goro_task_fn)(void *arg);
 

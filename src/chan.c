@@ -11,7 +11,8 @@
  * with GORO_ECLOSED (receivers get a zeroed value). Wakeups happen after
  * the channel lock is dropped. A send of NULL on a channel of non-empty
  * elements is GORO_EINVAL before anything else (there is no value to copy).
- * Invariants: chan.h.
+ * Releasing the last reference while anyone is queued aborts (they would
+ * wake on freed memory). Invariants: chan.h.
  *
  * TSan: a send releases on the channel, a successful receive acquires.
  */
@@ -202,8 +203,15 @@ goro_chan *goro_chan_retain(goro_chan *c)
 void goro_chan_release(goro_chan *c)
 {
     SAN_RUNTIME_SCOPE;
-    if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
-        goro__free(c);
+    if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* Whoever is still queued would wake on freed memory. */
+    goro__lock_acquire(&c->lock);
+    bool blocked = c->recvq.first || c->sendq.first;
+    goro__lock_release(&c->lock);
+    if (blocked)
+        GORO_FATAL("chan: last reference released while goroutines are blocked on it");
+    goro__free(c);
 }
 
 static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)

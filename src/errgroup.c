@@ -16,6 +16,9 @@
  * replaces the channel under `mu` only while `active` is 0 (GORO_EINVAL
  * otherwise, as Go panics), which covers tasks started with no limit and
  * starts still blocked sending their token.
+ *
+ * A task's last access to the group is its WaitGroup done, so free, which
+ * waits for the WaitGroup first, never frees a group a task still uses.
  */
 #include <string.h>
 
@@ -167,6 +170,7 @@ void goro_errgroup_free(goro_errgroup *g)
     SAN_RUNTIME_SCOPE;
     if (!g)
         return;
+    goro_waitgroup_wait(&g->wg);   /* tasks still running use g until their done */
     goro_ctx_release(g->ctx);
     goro_chan_release(g->sem);
     goro__free(g);
