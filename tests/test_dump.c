@@ -107,6 +107,18 @@ static const char *entry(const char *dump, uint64_t id, char *buf, size_t cap)
     return buf;
 }
 
+/* goro_dump's output, malloc'd. */
+static char *dump_string(void)
+{
+    char *dump = NULL;
+    size_t dumplen = 0;
+    FILE *f = open_memstream(&dump, &dumplen);
+    CHECK(f);
+    goro_dump(f);
+    fclose(f);
+    return dump;
+}
+
 /* ---- goroutines the runtime starts for the user ---- */
 
 enum { S_WG, S_ERRGROUP, S_AFTER, S_CTX_AFTER, S_N };
@@ -161,12 +173,7 @@ static void spawned_by_runtime(void)
         for (int i = 0; i < n; i++)
             seen += gi[i].wait_obj == c_spawned;
     }
-    char *dump = NULL;
-    size_t dumplen = 0;
-    FILE *f = open_memstream(&dump, &dumplen);
-    CHECK(f);
-    goro_dump(f);
-    fclose(f);
+    char *dump = dump_string();
     for (int k = 0; k < S_N; k++) {
         int i = 0;
         while (i < n && gi[i].fn != fns[k])
@@ -248,12 +255,7 @@ int main(void)
     }
     goro_sleep(100 * GORO_MILLISECOND);   /* for wait_ns */
 
-    char *dump = NULL;
-    size_t dumplen = 0;
-    FILE *f = open_memstream(&dump, &dumplen);
-    CHECK(f);
-    goro_dump(f);
-    fclose(f);
+    char *dump = dump_string();
 
     static const char *const states[K_N] = {
         "chan receive", "chan send", "select", "sync.Mutex.Lock", "sync.RWMutex.RLock",
