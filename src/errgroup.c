@@ -83,18 +83,21 @@ int goro_errgroup_set_limit(goro_errgroup *g, int n)
     return active ? GORO_EINVAL : 0;   /* Go panics: tasks are active */
 }
 
-/* A task ends, or never started: its token back, counted out. */
-static void task_end(const task *t)
+/* A task ends (started: it holds a token and is counted in the
+ * WaitGroup), or a start fails (before its token: it holds neither). */
+static void task_end(const task *t, bool started)
 {
     goro_errgroup *g = t->g;
     if (t->sem) {
-        goro_chan_recv(t->sem, NULL);
+        if (started)
+            goro_chan_recv(t->sem, NULL);
         goro_chan_release(t->sem);
     }
     goro__lock_acquire(&g->mu);
     g->active--;
     goro__lock_release(&g->mu);
-    goro_waitgroup_add_at(&g->wg, -1, t->file, t->line);
+    if (started)
+        goro_waitgroup_add_at(&g->wg, -1, t->file, t->line);
 }
 
 static void run(void *p)
@@ -112,7 +115,7 @@ static void run(void *p)
         if (first)
             goro_ctx_cancel_cause(g->ctx, r);
     }
-    task_end(&t);
+    task_end(&t, true);
 }
 
 static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
@@ -125,16 +128,15 @@ static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
     t.sem = goro_chan_retain(g->sem);
     g->active++;
     goro__lock_release(&g->mu);
-    goro_waitgroup_add_at(&g->wg, 1, file, line);
-    int r = 0;
-    if (t.sem && (r = try ? goro_chan_try_send(t.sem, NULL) : goro_chan_send(t.sem, NULL)) != 0) {
-        goro_chan_release(t.sem);
-        t.sem = NULL;   /* no token taken */
+    int r = !t.sem ? 0 : try ? goro_chan_try_send(t.sem, NULL) : goro_chan_send(t.sem, NULL);
+    if (r != 0) {
+        task_end(&t, false);
+        return r;
     }
-    if (r == 0)
-        r = goro__go_task(run, &t, sizeof t, (void (*)(void))fn, file, line);
+    goro_waitgroup_add_at(&g->wg, 1, file, line);
+    r = goro__go_task(run, &t, sizeof t, (void (*)(void))fn, file, line);
     if (r != 0)
-        task_end(&t);
+        task_end(&t, true);
     return r;
 }
 
