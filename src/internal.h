@@ -65,8 +65,11 @@ struct goro__g {
     size_t stack_size;         /* requested size incl. guard; 0 = default */
     goro_fn fn;
     void *arg;
+    /* The user's function, shown by dumps and gdb: fn, or the function a
+     * runtime trampoline runs for the user (goro__go_task). */
+    void (*ufn)(void);
     uint64_t id;
-    const char *file;          /* creation site */
+    const char *file;          /* creation site: the user's call */
     int line;
     const char *name;
     int saved_errno;           /* errno while switched out */
@@ -233,6 +236,11 @@ void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if need
 void goro__runq_put_global(G *head, G *tail, int n);
 /* goro_go for runtime callbacks (never yields the caller). */
 int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
+/* goro_go_copy for a trampoline that runs a user's function ufn
+ * (goro_waitgroup_go, errgroup tasks): dumps and gdb show ufn, and file:line
+ * (the user's call) as the creation site. */
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 /* sysmon.c uses these scheduler internals (sched.lock held where noted). */

@@ -1542,7 +1542,8 @@ static uint64_t goid_new(P *p)
 /* may_yield: the caller is ordinary goroutine code, which may be made to
  * yield (spawn backpressure); runtime callbacks (timers) pass false. */
 static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
-                   const goro_opts *opts, const char *file, int line, bool may_yield)
+                   const goro_opts *opts, void (*ufn)(void), const char *file, int line,
+                   bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
     if (!fn)
@@ -1577,6 +1578,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     }
     g->klass = (uint16_t)k;
     g->fn = fn;
+    g->ufn = ufn ? ufn : (void (*)(void))fn;
     g->argheap = heap;
     if (copy) {
         g->arg = heap ? heap : (void *)g->argbuf;
@@ -1624,24 +1626,30 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
 
 int goro__go_internal(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, false);
+    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, false);
+}
+
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const char *file, int line)
+{
+    return newproc(tramp, NULL, arg, size, NULL, ufn, file, line, true);
 }
 
 int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, true);
+    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, true);
 }
 
 int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, int line)
 {
     if (!arg && size)
         return GORO_EINVAL;
-    return newproc(fn, NULL, arg, size, NULL, file, line, true);
+    return newproc(fn, NULL, arg, size, NULL, NULL, file, line, true);
 }
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, opts, file, line, true);
+    return newproc(fn, arg, NULL, 0, opts, NULL, file, line, true);
 }
 
 /* ------------------------------------------------------------------ */
