@@ -732,6 +732,7 @@ static void g_main(void)
  * out goroutines can never wait for each other. */
 static M *g_switch_out(M *m, G *g, int why)
 {
+    goro__fork_check(NULL, NULL, 0);   /* parks, yields and exits */
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
@@ -941,6 +942,7 @@ static inline bool ready_status(G *g)
 
 void goro__ready(G *g)
 {
+    goro__fork_check(NULL, NULL, 0);
     if (!ready_status(g))
         return;
     M *m = goro__getm();
@@ -960,6 +962,7 @@ void goro__ready(G *g)
 
 void goro__ready_list(G **gs, int n)
 {
+    goro__fork_check(NULL, NULL, 0);
     M *m = goro__getm();
     P *p = m ? goro__rt_enter(m) : NULL;
     if (p && m->exiting)
@@ -1545,6 +1548,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
                    const goro_opts *opts, const char *file, int line, bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
+    goro__fork_check("goro_go", file, line);
     if (!fn)
         return GORO_EINVAL;
     goro__init();
@@ -1720,6 +1724,7 @@ static void init_runtime(void)
     atomic_store(&S.poll_until, INT64_MAX);
     goro__coarse_tick(goro__nanotime());
     goro__diag_init();
+    goro__fork_init();
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);

@@ -1,0 +1,84 @@
+// ctest-labels: sched
+/*
+ * test_sighandler: a goro call from a signal handler that interrupted goro
+ * on the same thread aborts with a message naming the call and the
+ * handler, instead of waiting forever for the lock the interrupted code
+ * holds.
+ *
+ * The child ("child" mode) loops on try_send/try_recv on a channel of one
+ * slot while an interval timer's SIGALRM handler try_sends on the same
+ * channel: soon a signal lands while the loop holds the channel's lock. A
+ * watchdog thread ends a child that hangs (exit 3) or whose signal never
+ * hit the window (exit 4). Linked with -rdynamic so that the report can
+ * name on_alarm.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "misuse.h"
+
+static goro_chan *ch;
+static volatile sig_atomic_t in_loop = 1;
+
+void on_alarm(int sig)
+{
+    (void)sig;
+    int v = 1;
+    goro_chan_try_send(ch, &v);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    sleep(30);
+    _exit(in_loop ? 3 : 4);
+}
+
+static int child(void)
+{
+    misuse_child_begin();
+    ch = goro_chan_make(sizeof(int), 1);
+    CHECK(ch);
+    /* The watchdog never takes SIGALRM: it is for the looping thread. */
+    sigset_t alrm, old;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    CHECK(pthread_sigmask(SIG_BLOCK, &alrm, &old) == 0);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, watchdog, NULL) == 0);
+    CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+    struct itimerval it = { { 0, 100 }, { 0, 100 } };
+    CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+    for (long i = 0; i < 2000000000L; i++) {
+        int v = 0;
+        goro_chan_try_send(ch, &v);
+        goro_chan_try_recv(ch, &v);
+    }
+    in_loop = 0;
+    pause();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "child") == 0)
+        return child();
+    char out[8192];
+    int st = misuse_run(argv[0], "child", out, sizeof out);
+    const char *msg = "fatal error: goro: goro_chan_try_send called from a signal handler "
+                      "while this thread was inside goro";
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT || !strstr(out, msg) ||
+            !strstr(out, "at on_alarm+")) {
+        fprintf(stderr, "expected SIGABRT with \"%s\" at on_alarm; status %#x, stderr:\n%s\n",
+                msg, st, out);
+        return 1;
+    }
+    TEST_PASS("test_sighandler");
+}
