@@ -11,10 +11,14 @@
  * watchdog thread ends a child that hangs (exit 3) or whose signal never
  * hit the window (exit 4). Linked with -rdynamic so that the report can
  * name on_alarm.
+ *
+ * Then the guide's way to take signals: blocked before the first goro
+ * call, read from a signalfd by a goroutine.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include "misuse.h"
@@ -66,10 +70,28 @@ static int child(void)
     return 0;
 }
 
+static void sig_reader(void *arg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    CHECK(sfd >= 0);
+    struct signalfd_siginfo si;
+    CHECK_EQ(goro_read(sfd, &si, sizeof si), sizeof si);
+    int signo = (int)si.ssi_signo;
+    CHECK_EQ(goro_chan_send(arg, &signo), 0);
+    goro_close(sfd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "child") == 0)
         return child();
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    CHECK(pthread_sigmask(SIG_BLOCK, &usr1, NULL) == 0);   /* before any goro call */
     char out[8192];
     int st = misuse_run(argv[0], "child", out, sizeof out);
     const char *msg = "fatal error: goro: goro_chan_try_send called from a signal handler "
@@ -80,5 +102,15 @@ int main(int argc, char **argv)
                 msg, st, out);
         return 1;
     }
+
+    goro_chan *sigs = goro_chan_make(sizeof(int), 1);
+    CHECK(sigs);
+    CHECK(goro_go(sig_reader, sigs) == 0);
+    goro_sleep(10 * GORO_MILLISECOND);   /* most likely parked in goro_read by now */
+    CHECK(kill(getpid(), SIGUSR1) == 0);
+    int signo = 0;
+    CHECK_EQ(goro_chan_recv(sigs, &signo), 0);
+    CHECK_EQ(signo, SIGUSR1);
+    goro_chan_release(sigs);
     TEST_PASS("test_sighandler");
 }
