@@ -11,9 +11,11 @@
  * site is the signal handler's frame when there is one, else the list of
  * return addresses (module+offset, for addr2line).
  *
- * Nothing here allocates or takes a lock the runtime holds (dladdr takes
- * the dynamic loader's), and the report is written with write(2), so it
- * works from a signal handler that interrupted the runtime or malloc.
+ * Nothing here allocates or takes a lock of the runtime or of malloc, and
+ * the report is written with write(2), so it works from a signal handler
+ * that interrupted either. The only locks taken are the dynamic loader's
+ * (dladdr, and dl_iterate_phdr in the unwinder): a handler that
+ * interrupted dlopen or an exception's unwinding could still hang here.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -62,23 +64,25 @@ static void describe(char *buf, size_t sz, uintptr_t pc)
         snprintf(buf, sz, "%s+%#lx", d.dli_fname, off);
 }
 
-/* 1: a runtime frame; 0: the program's; -1: cannot tell (no name in the
- * program that libgoro is linked into). *entry: a public call's name. */
-static int runtime_frame(uintptr_t pc, const void *lib, bool lib_is_exe, const char **entry)
+/* What the frame at pc is. *entry: the name of a public call. */
+enum { FR_RUNTIME, FR_PROGRAM, FR_UNNAMED, FR_OTHER };
+static int classify(uintptr_t pc, const void *lib, bool lib_is_exe, const char **entry)
 {
     Dl_info d;
     if (!dladdr((void *)pc, &d))
-        return 0;
+        return FR_PROGRAM;
+    if (d.dli_fbase != lib)
+        /* With goro linked into the program, another module (libc) is
+         * the program's only if no unnamed frame came before it. */
+        return lib_is_exe ? FR_OTHER : FR_PROGRAM;
     if (d.dli_sname && strncmp(d.dli_sname, "goro_", 5) == 0 &&
             strncmp(d.dli_sname, "goro__", 6) != 0)
         *entry = d.dli_sname;
-    if (d.dli_fbase != lib)
-        return 0;
     if (!lib_is_exe)
-        return 1;
+        return FR_RUNTIME;
     if (!d.dli_sname)
-        return -1;
-    return strncmp(d.dli_sname, "goro", 4) == 0;
+        return FR_UNNAMED;   /* goro's internals, or a program without -rdynamic */
+    return strncmp(d.dli_sname, "goro", 4) == 0 ? FR_RUNTIME : FR_PROGRAM;
 }
 
 void goro__caller_find(goro__caller *c)
@@ -98,9 +102,16 @@ void goro__caller_find(goro__caller *c)
             break;
         }
     const char *entry = NULL;
-    for (int i = 0; i < end && site < 0; i++)
-        if (runtime_frame(w.pc[i], lib, lib_is_exe, &entry) == 0)
+    bool unnamed = false;
+    for (int i = 0; i < end && site < 0; i++) {
+        int r = classify(w.pc[i], lib, lib_is_exe, &entry);
+        if (r == FR_UNNAMED)
+            unnamed = true;
+        else if (r == FR_PROGRAM || (r == FR_OTHER && !unnamed))
             site = i;
+        else if (r == FR_OTHER)
+            break;
+    }
     c->in_handler = handler >= 0;
     if (site < 0)
         site = handler;
