@@ -1,6 +1,6 @@
 /*
  * fork.c: a child of fork() may only exec (Go's rule; docs/design.md,
- * "fork and signals").
+ * "fork and signal handlers").
  *
  * The child of a process whose runtime has started has one thread, the
  * one that called fork(); the Ms that ran other goroutines, sysmon and the
@@ -36,12 +36,12 @@ void goro__fork_init(void)
 _Noreturn void goro__fork_fatal(const char *call, const char *file, int line)
 {
     goro__caller c;
-    if (file) {
-        snprintf(c.entry, sizeof c.entry, "%s", call);
+    if (file)
         snprintf(c.site, sizeof c.site, "%s:%d", file, line);
-    } else {
+    else
         goro__caller_find(&c);
-    }
+    if (call)
+        snprintf(c.entry, sizeof c.entry, "%s", call);
     goro__fatal_site(c.site, "goro: %s called in a child of fork(); only exec is supported",
                      c.entry);
 }

@@ -393,8 +393,8 @@ _Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
 
 /* ---- fork.c: a child of fork() may only exec ----
  * goro__fork_check(call, file, line) aborts in such a child, naming call
- * and file:line, or (file NULL) the public call and site found by
- * unwinding. One relaxed load otherwise. */
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
 extern _Atomic uint32_t goro__forked;
 void goro__fork_init(void);                /* at runtime init */
 _Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
