@@ -431,6 +431,7 @@ static int newm_self_unavailable(void)
  * with the threads it has). */
 static int newm(P *p, bool spinning)
 {
+    goro__fork_check(NULL, NULL, 0);
     long backoff_ns = 100000;
     for (int tries = 1;; tries++) {
         int rc = ENOMEM;
@@ -732,7 +733,6 @@ static void g_main(void)
  * out goroutines can never wait for each other. */
 static M *g_switch_out(M *m, G *g, int why)
 {
-    goro__fork_check(NULL, NULL, 0);   /* parks, yields and exits */
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
@@ -942,7 +942,6 @@ static inline bool ready_status(G *g)
 
 void goro__ready(G *g)
 {
-    goro__fork_check(NULL, NULL, 0);
     if (!ready_status(g))
         return;
     M *m = goro__getm();
@@ -951,6 +950,7 @@ void goro__ready(G *g)
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
@@ -962,7 +962,6 @@ void goro__ready(G *g)
 
 void goro__ready_list(G **gs, int n)
 {
-    goro__fork_check(NULL, NULL, 0);
     M *m = goro__getm();
     P *p = m ? goro__rt_enter(m) : NULL;
     if (p && m->exiting)
@@ -986,6 +985,7 @@ void goro__ready_list(G **gs, int n)
         }
     }
     if (k) {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(head, tail, k);
         goro__lock_release(&S.lock);
@@ -1078,6 +1078,8 @@ void goro_syscall_end(void)
  * the P is gone (LOST): from now on this M runs without one. */
 void goro__rt_lost(M *m)
 {
+    /* A fork child's M comes here first thing: fork.c sets its pstate. */
+    goro__fork_check(NULL, NULL, 0);
     uint32_t s = PS_TAKING;
     if (atomic_compare_exchange_strong_explicit(&m->pstate, &s, PS_OWNS,
             memory_order_acq_rel, memory_order_acquire))

@@ -4,9 +4,10 @@
  *
  * - A child that calls goro after fork aborts with "goro: X called in a
  *   child of fork(); only exec is supported" naming its call site:
- *   goro_go (file:line), a blocking receive on the forking plain thread,
- *   and a sleep in a child forked by a goroutine (the calling function;
- *   X is the public call when its frame is on the stack).
+ *   goro_go (file:line), a blocking receive and a send to a waiting
+ *   goroutine on the forking plain thread, and a sleep and a yield in a
+ *   child forked by a goroutine (the calling function; X is the public
+ *   call when its frame is on the stack).
  * - fork + execve and posix_spawn of /bin/true work from main and from a
  *   goroutine while 100 others run; the exit status comes back.
  * - None of goro's fds (sockets, the poller's epoll and eventfd) leak into
@@ -111,11 +112,37 @@ void child_sleep(void)
     fprintf(stderr, "slept\n");   /* not a tail call: child_sleep's frame stays */
 }
 
+void child_yield(void)
+{
+    goro_yield();
+    fprintf(stderr, "yielded\n");
+}
+
+/* A goroutine waits to receive on it: the child's send would wake it, or
+ * block if it is not parked yet. */
+static goro_chan *waited;
+
+void child_send(void)
+{
+    int v = 1;
+    goro_chan_send(waited, &v);
+    fprintf(stderr, "sent\n");
+}
+
+static void receiver(void *arg)
+{
+    (void)arg;
+    int v;
+    goro_chan_recv(waited, &v);
+}
+
 static void fork_from_goroutine(void *arg)
 {
     (void)arg;
     expect_abort(child_sleep, "goro: goro_sleep called in a child of fork(); only exec is supported",
                  "at child_sleep+");
+    expect_abort(child_yield, "goro: goro_yield called in a child of fork(); only exec is supported",
+                 "at child_yield+");
 }
 
 /* ---- fork + exec while goroutines run ---- */
@@ -262,7 +289,15 @@ int main(int argc, char **argv)
     CHECK(empty);
     expect_abort(child_recv, "called in a child of fork(); only exec is supported",
                  "at child_recv+");
+    waited = goro_chan_make(sizeof(int), 0);
+    CHECK(waited);
+    CHECK(goro_go(receiver, NULL) == 0);
+    goro_sleep(10 * GORO_MILLISECOND);
+    expect_abort(child_send, "called in a child of fork(); only exec is supported",
+                 "at child_send+");
     run_main(fork_from_goroutine, NULL);
+    int one = 1;
+    CHECK_EQ(goro_chan_send(waited, &one), 0);   /* the receiver ends */
 
     /* fork + exec from main and from a goroutine, 100 goroutines busy */
     goro_chan *bc = goro_chan_make(sizeof(int), 1);
@@ -281,5 +316,6 @@ int main(int argc, char **argv)
     goro_close(ls);
     goro_chan_release(bc);
     goro_chan_release(empty);
+    goro_chan_release(waited);
     TEST_PASS("test_fork");
 }
