@@ -386,6 +386,32 @@ int goro__epoll_create1(int flags);
 int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
 int goro__eventfd(unsigned initval, int flags);
 
+/* ---- callsite.c: the program's call behind a fatal error found deep
+ * inside the runtime, for calls that take no call site ---- */
+typedef struct goro__caller {
+    char entry[64];            /* the public call ("goro_chan_try_send"), or "a goro function"
+                                  * (unknown, or left by a tail call) */
+    char site[512];            /* where the program made it */
+    bool in_handler;           /* made from a signal handler */
+} goro__caller;
+void goro__caller_find(goro__caller *c);
+/* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
+_Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- fork.c: a child of fork() may only exec ----
+ * goro__fork_check(call, file, line) aborts in such a child, naming call
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
+extern _Atomic uint32_t goro__forked;
+void goro__fork_init(void);                /* at runtime init */
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
+static inline void goro__fork_check(const char *call, const char *file, int line)
+{
+    if (__builtin_expect(atomic_load_explicit(&goro__forked, memory_order_relaxed) != 0, 0))
+        goro__fork_fatal(call, file, line);
+}
+
 /* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
 void *goro__malloc(size_t n);
 void goro__free(void *p);

@@ -431,6 +431,7 @@ static int newm_self_unavailable(void)
  * with the threads it has). */
 static int newm(P *p, bool spinning)
 {
+    goro__fork_check(NULL, NULL, 0);
     long backoff_ns = 100000;
     for (int tries = 1;; tries++) {
         int rc = ENOMEM;
@@ -949,6 +950,7 @@ void goro__ready(G *g)
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
@@ -983,6 +985,7 @@ void goro__ready_list(G **gs, int n)
         }
     }
     if (k) {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(head, tail, k);
         goro__lock_release(&S.lock);
@@ -1075,6 +1078,8 @@ void goro_syscall_end(void)
  * the P is gone (LOST): from now on this M runs without one. */
 void goro__rt_lost(M *m)
 {
+    /* A fork child's M comes here first thing: fork.c sets its pstate. */
+    goro__fork_check(NULL, NULL, 0);
     uint32_t s = PS_TAKING;
     if (atomic_compare_exchange_strong_explicit(&m->pstate, &s, PS_OWNS,
             memory_order_acq_rel, memory_order_acquire))
@@ -1546,6 +1551,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
                    bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
+    goro__fork_check("goro_go", file, line);
     if (!fn)
         return GORO_EINVAL;
     goro__init();
@@ -1728,6 +1734,7 @@ static void init_runtime(void)
     atomic_store(&S.poll_until, INT64_MAX);
     goro__coarse_tick(goro__nanotime());
     goro__diag_init();
+    goro__fork_init();
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);
