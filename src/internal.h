@@ -38,12 +38,13 @@ typedef struct goro__timer goro__timer;
 
 /* G status. A wakeup that arrives while the goroutine is still running
  * (between registering with a source and parking) turns RUNNING into
- * WOKEN, and the park returns at once instead of switching away. */
+ * WOKEN, and the park returns at once instead of switching away (the
+ * rule for that window is in wait.h). */
 enum {
     G_IDLE = 0,      /* in a free list, or created but not yet queued */
-    G_RUNNABLE,      /* in a run queue */
-    G_RUNNING,
-    G_WOKEN,         /* running, and a wakeup for its coming park arrived */
+    G_RUNNABLE,      /* in a run queue, readied from a park or new */
+    G_RUNNING,       /* running, or in a run queue after a yield or requeue */
+    G_WOKEN,         /* as RUNNING, and a wakeup for its coming park arrived */
     G_WAITING,       /* parked */
     G_DEAD,
 };

@@ -617,7 +617,11 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     while (atomic_load_explicit(&g->on_cpu, memory_order_acquire))
         goro__cpu_relax();
     atomic_store_explicit(&g->on_cpu, 1, memory_order_relaxed);
-    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    /* Only a RUNNABLE g (readied or new: nobody else writes its status)
+     * becomes RUNNING. One back from a yield or a requeue kept its status,
+     * RUNNING or WOKEN, which a waker may be changing now (wait.h). */
+    if (atomic_load_explicit(&g->status, memory_order_relaxed) == G_RUNNABLE)
+        atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
     if (!inherit) {
         P *p = m->p;
@@ -664,9 +668,8 @@ static inline void finish_switch(M *m)
         g_free(m->p, prev);
         break;
     case SW_REQUEUE:
-        /* It found no P (see acquire_p_slow): runnable, on the global
-         * queue, for whichever M with a P comes next. */
-        atomic_store_explicit(&prev->status, G_RUNNABLE, memory_order_relaxed);
+        /* It found no P (see acquire_p_slow): on the global queue, for
+         * whichever M with a P comes next, its status kept as a yield's. */
         atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(prev, prev, 1);
