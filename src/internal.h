@@ -226,6 +226,12 @@ void goro__park(void);                     /* current G: wait for goro__ready */
  * once off-CPU (Go's gopark with an unlock function). */
 void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
+/* goro__ready for a G handed something nobody else can use until it runs
+ * (a mutex in starvation mode): called by a goroutine, g runs next on its
+ * M and the caller goes to the back of its run queue (Go's semrelease
+ * with handoff), so no later wakeup or queue can put g behind others;
+ * from a plain thread (or without a P) g goes to the global queue's head. */
+void goro__ready_handoff(G *g);
 /* goro__ready for n goroutines at once (netpoller): to the caller's P's
  * queue if it holds one, else the global queue; one wakep. */
 void goro__ready_list(G **gs, int n);

@@ -92,6 +92,10 @@ static inline bool goro__waiter_claim(goro__waiter *w)
 
 /* After a successful claim: wake the blocked party. Last access to w. */
 void goro__waiter_wake(goro__waiter *w);
+/* goro__waiter_wake for a party handed something nobody else can use
+ * until it runs (a mutex in starvation mode): a goroutine woken by a
+ * goroutine runs at once, in the waker's place (goro__ready_handoff). */
+void goro__waiter_wake_handoff(goro__waiter *w);
 
 /* Blocks until a source wakes w (returns w->result), or until `deadline`
  * (GORO_FOREVER: none) passes and w's own timeout wins the claim (returns
