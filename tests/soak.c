@@ -269,6 +269,22 @@ typedef struct {
     goro_waitgroup wg;
 } round_sync;
 
+/* Locks mu with lock_until and random deadlines up to `max` ns away; a
+ * timeout is counted (and may not come late), and the retry yields. */
+static void lock_until_loop(goro_mutex *mu, uint64_t *r, int64_t max)
+{
+    for (;;) {
+        int64_t dl = goro_now() + (int64_t)(rnd(r) % (uint64_t)max);
+        int e = goro_mutex_lock_until(mu, dl);
+        if (e == 0)
+            return;
+        CHECK(e == GORO_ETIMEDOUT);
+        check_late(dl);
+        done_op(&n_timeouts);
+        goro_yield();
+    }
+}
+
 static void sync_worker(void *arg)
 {
     role *ro = arg;
@@ -284,15 +300,7 @@ static void sync_worker(void *arg)
                 goro_yield();
             break;
         default:
-            for (;;) {
-                int64_t dl = rand_deadline(&r);
-                int e = goro_mutex_lock_until(&rs->mu, dl);
-                if (e == 0)
-                    break;
-                CHECK(e == GORO_ETIMEDOUT);
-                check_late(dl);
-                done_op(&n_timeouts);
-            }
+            lock_until_loop(&rs->mu, &r, 2 * GORO_MILLISECOND);
         }
         long c = rs->counter;
         maybe_yield(&r);
@@ -427,16 +435,7 @@ static void crowd_locker(void *arg)
     round_crowd *rc = ro->rc;
     uint64_t r = mix(rc->rseed, (uint64_t)ro->id);
     for (int i = 0; i < rc->k; i++) {
-        for (;;) {
-            int64_t dl = goro_now() + (int64_t)(rnd(&r) % 1000) * GORO_MILLISECOND;
-            int e = goro_mutex_lock_until(&rc->mu, dl);
-            if (e == 0)
-                break;
-            CHECK(e == GORO_ETIMEDOUT);
-            check_late(dl);
-            done_op(&n_timeouts);
-            goro_yield();
-        }
+        lock_until_loop(&rc->mu, &r, GORO_SECOND);
         rc->counter++;
         goro_mutex_unlock(&rc->mu);
         atomic_fetch_add_explicit(&rc->acquired, 1, memory_order_relaxed);
