@@ -26,9 +26,10 @@
  *    stopped timer delivers nothing, a reset one fires once;
  *  - context trees cancelled at random: every waiter wakes exactly once.
  *
- * No lost wakeup: every wait has a deadline (a deadline that passes long
- * after it was due is a failure), and a watchdog thread aborts with a
- * goroutine dump when no operation completed for 20 s. The seed is printed
+ * No lost wakeup: the waits have deadlines (a deadline that passes long
+ * after it was due is a failure) or must end within a bound, and a
+ * watchdog thread aborts with a goroutine dump when no operation
+ * completed for 20 s. The seed is printed
  * first, so a failing run can be repeated (scheduling itself is not
  * reproducible, the workload sizes and random choices are).
  */
