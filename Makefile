@@ -26,7 +26,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 test-model bench bench-report install-test clean help
+        test-aarch64 test-model bench bench-report install-test header-test clean help
 
 all: build
 
@@ -130,6 +130,11 @@ install-test: build
 	$(INSTALL_TEST)/consumer/hello
 	@echo "install-test: ok"
 
+# goro.h at full warnings as C99/C11/C17 (gcc, clang) and C++11/17/20
+# (g++, clang++): tests/header-test.sh.
+header-test: build
+	bash tests/header-test.sh
+
 clean:
 	rm -rf build
 
@@ -150,4 +155,5 @@ help:
 	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
 	@echo "make install-test   install to a scratch prefix, build against it"
+	@echo "make header-test    goro.h warning-free as C99/11/17 and C++11/17/20 (gcc, clang)"
 	@echo "make clean          remove build/"

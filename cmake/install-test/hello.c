@@ -14,7 +14,7 @@ static void work(void *arg)
 
 int main(void)
 {
-    goro_waitgroup wg = {0};
+    goro_waitgroup wg = GORO_WAITGROUP_INIT;
     int vals[8];
     for (int i = 0; i < 8; i++) {
         vals[i] = i + 1;
