@@ -1,6 +1,6 @@
-/* hello.c: the program `make install-test` builds against an installed goro,
- * once with pkg-config and once with find_package(goro): eight goroutines
- * add into one counter under a WaitGroup. */
+/* hello.c: the program tests/consumer/run.sh builds against goro every way
+ * a user can (pkg-config, find_package, add_subdirectory, the Debian
+ * packages): eight goroutines add into one counter under a WaitGroup. */
 #include <goro.h>
 #include <stdatomic.h>
 #include <stdio.h>
