@@ -25,7 +25,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 test-model bench bench-report install-test consumer-test header-test clean help
+        test-aarch64 test-model bench bench-report install-test consumer-test package-test header-test clean help
 
 all: build
 
@@ -115,6 +115,12 @@ consumer-test:
 	$(CONSUMER_ENV) bash tests/consumer/run.sh subdirectory
 	@echo "consumer-test: ok"
 
+# Debian packages libgoro0 and libgoro-dev (debian/): build, lintian,
+# install, build against /usr, remove (tests/package-test.sh; needs root
+# or sudo).
+package-test:
+	SAN_CC=$(SAN_CC) JOBS=$(JOBS) bash tests/package-test.sh
+
 # goro.h at full warnings as C99/C11/C17 (gcc, clang) and C++11/17/20
 # (g++, clang++): tests/header-test.sh.
 header-test: build
@@ -141,5 +147,6 @@ help:
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
 	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake)"
 	@echo "make consumer-test  a CMake project with goro as a subdirectory builds none of goro's tests"
+	@echo "make package-test   build the Debian packages, lintian, install, build against them, remove"
 	@echo "make header-test    goro.h warning-free as C99/11/17 and C++11/17/20 (gcc, clang)"
 	@echo "make clean          remove build/"
