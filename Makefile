@@ -49,16 +49,17 @@ test-tsan:
 
 test-valgrind:
 	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" \
-	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BUILD_BENCH=OFF)
+	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/valgrind && $(CTEST) $(CTEST_FLAGS)
 
 test-ucontext:
-	$(call configure_build,build/ucontext,-DGORO_UCONTEXT=ON -DGORO_BUILD_BENCH=OFF)
+	$(call configure_build,build/ucontext,-DGORO_UCONTEXT=ON -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/ucontext && $(CTEST) $(CTEST_FLAGS)
 
 test-aarch64:
 	$(call configure_build,build/aarch64,-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake \
-	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BUILD_BENCH=OFF)
+	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BUILD_BENCH=OFF \
+	    -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/aarch64 && $(CTEST) $(CTEST_FLAGS) -L "arch|sched"
 
 # spin model of the channel/select protocol (verify/model/; needs spin):
