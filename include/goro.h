@@ -388,20 +388,27 @@ typedef struct goro_case {
     int result;     /* out: 0 or GORO_ECLOSED */
 } goro_case;
 
-GORO_INLINE_ goro_case goro_case_make_(goro_chan *ch, const void *val, int dir)
+/* The case builders are functions, not compound literals, so that C++
+ * compiles them too. A receive's destination is a void * (the compiler
+ * then knows select may write it); a send's value may be const. */
+GORO_INLINE_ goro_case goro_case_make_(goro_chan *ch, void *val, int dir)
 {
     goro_case c;
     c.ch = ch;
-#ifdef __cplusplus
-    c.val = const_cast<void *>(val);
-#else
-    c.val = (void *)val;
-#endif
+    c.val = val;
     c.dir = dir;
     c.result = 0;
     return c;
 }
-#define GORO_CASE_SEND(c, v) goro_case_make_((c), (v), GORO_SEND)
+GORO_INLINE_ goro_case goro_case_send_(goro_chan *ch, const void *val)
+{
+#ifdef __cplusplus
+    return goro_case_make_(ch, const_cast<void *>(val), GORO_SEND);
+#else
+    return goro_case_make_(ch, (void *)val, GORO_SEND);
+#endif
+}
+#define GORO_CASE_SEND(c, v) goro_case_send_((c), (v))
 #define GORO_CASE_RECV(c, v) goro_case_make_((c), (v), GORO_RECV)
 
 GORO_API int goro_select(goro_case *cases, int n);
