@@ -308,10 +308,10 @@ GORO_API void goro_cond_broadcast_at(goro_cond *c, const char *file, int line);
  * hands its value straight to a receiver). Returns one reference, or NULL
  * when out of memory or elem_size > 64 KiB. retain/release add and drop
  * references; the last release frees it (no goroutine may still be blocked
- * on it then).
+ * on it then: that aborts).
  *
- * send copies elem_size bytes from elem; recv copies into out (NULL
- * discards). Values arrive in the order sent; each is received exactly once
+ * send copies elem_size bytes from elem (NULL only for elem_size 0, else
+ * GORO_EINVAL); recv copies into out (NULL discards). Values arrive in the order sent; each is received exactly once
  * or still sits in the buffer. recv returns GORO_ECLOSED once the channel is
  * closed *and* drained, with *out zeroed (Go's v, ok := <-ch with ok false,
  * and what ends a for-range loop). A send on a closed channel, or a second
@@ -378,7 +378,9 @@ GORO_API size_t goro_chan_cap(goro_chan *ch);
  * a closed channel. goro_select_try returns GORO_EAGAIN when no case is
  * ready (Go's default:), goro_select_until GORO_ETIMEDOUT at the deadline.
  * With no cases, or only NULL ones, goro_select blocks forever (select {}).
- * Needs memory only for more than 8 cases (else GORO_ENOMEM). */
+ * A send case with a NULL val on a channel of non-empty elements, or a dir
+ * that is neither, makes the select GORO_EINVAL, doing nothing. Needs
+ * memory only for more than 8 cases (else GORO_ENOMEM). */
 enum { GORO_SEND = 1, GORO_RECV = 2 };
 
 typedef struct goro_case {
@@ -436,8 +438,11 @@ GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
  * given, or 0 while not cancelled. A child's deadline later than its
  * parent's is ignored. goro_ctx_after_func(ctx, fn, arg) runs fn(arg) in
  * its own goroutine once ctx is cancelled (at once if it already is);
- * goro_ctx_after_func_stop(h) returns true if it prevented fn, and frees
- * the handle: call it exactly once. Values are looked up by key address. */
+ * goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
+ * had started or an earlier stop prevented it (Go's stop: any number of
+ * calls, from any goroutine). The caller owns h: goro_ctx_after_free(h)
+ * stops it and frees it, as the last call on it (also after fn ran or the
+ * context was released). Values are looked up by key address. */
 typedef struct goro_ctx goro_ctx;
 typedef struct goro_ctx_after goro_ctx_after;
 
@@ -463,6 +468,7 @@ GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void 
 #define goro_ctx_after_func(ctx, fn, arg) \
     goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
 GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
+GORO_API void goro_ctx_after_free(goro_ctx_after *h);
 
 /* ---- Weighted semaphore (golang.org/x/sync/semaphore) --------------------
  * goro_sema_new(size) (NULL when out of memory or size < 0). acquire(s,
@@ -487,7 +493,8 @@ GORO_API void goro_sema_free(goro_sema *s);
  * goro_errgroup_ctx(g) is cancelled, with the first non-zero result as its
  * cause, when a task first fails, and when wait returns. wait returns the
  * first non-zero result (0 if none). set_limit(n): at most n active tasks,
- * n < 0 no limit; GORO_EINVAL while tasks are active. free after wait. */
+ * n < 0 no limit; GORO_EINVAL while any task is active (limited or not).
+ * free after wait (it waits for tasks still running). */
 typedef struct goro_errgroup goro_errgroup;
 typedef int (*goro_task_fn)(void *arg);
 
@@ -589,9 +596,13 @@ GORO_API void goro_syscall_end(void);
  *     goroutine 7 [chan receive, 3 minutes]:
  *         name: fetcher
  *         on: chan 0x55d1c0a2b2a0
+ *         func: fetch_one
  *     created by src/fetch.c:42
  * ", N minutes" appears once it has waited a minute, as in Go; "on:" names
- * the object (fd N for I/O). Plain threads blocked in goro calls follow as
+ * the object (fd N for I/O); "func:" the function the goroutine runs (the
+ * user's, also for goroutines started by goro_waitgroup_go, errgroups and
+ * after_funcs), by name where the dynamic symbol table has it, else as
+ * object+offset for addr2line. Plain threads blocked in goro calls follow as
  * "thread TID (main) [sync.WaitGroup.Wait]:".
  *
  * goro_dump_on_sigquit(true), or GORODEBUG=sigquit in the environment,
@@ -641,6 +652,8 @@ typedef struct goro_ginfo {
     int wait;                  /* GORO_WAIT_* while GORO_G_WAITING, else NONE */
     const void *wait_obj;
     int64_t wait_ns;           /* how long it has waited */
+    void (*fn)(void);          /* the user's function (goro_go's, goro_waitgroup_go's,
+                                  an errgroup task's, ...), cast */
 } goro_ginfo;
 
 GORO_API void goro_dump(FILE *f);

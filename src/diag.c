@@ -2,7 +2,9 @@
  * diag.c: goroutine records and what is built on them: goro_dump (also on
  * SIGQUIT), the deadlock check, the leak check and goro_stats.
  *
- * Records. A G carries its id, name, creation site and status, and, once
+ * Records. A G carries its id, name, creation site, the user's function
+ * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
+ * runs, never the trampoline) and status, and, once
  * parked, what on and since when (wait.c writes those with relaxed stores,
  * the time from goro__coarse_ns). Every G struct ever allocated is on the
  * registry (allg: append-only, never freed, like Go's allgs), so walkers
@@ -41,6 +43,7 @@
  * thread asleep or the thread sees the M idle).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,6 +244,7 @@ static bool g_read(G *g, int64_t now, goro_ginfo *gi)
     gi->name = __atomic_load_n(&g->name, __ATOMIC_RELAXED);
     gi->file = __atomic_load_n(&g->file, __ATOMIC_RELAXED);
     gi->line = __atomic_load_n(&g->line, __ATOMIC_RELAXED);
+    gi->fn = __atomic_load_n(&g->ufn, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -312,6 +316,28 @@ static void out_wait(out *o, int wait, const void *obj, int64_t wait_ns)
         outf(o, "\twaiting: %.1f s\n", (double)wait_ns / 1e9);
 }
 
+/* The "func:" line: the symbol when the dynamic symbol table has fn
+ * exactly, else the object and offset (for addr2line -f -e), else the
+ * address. A signal handler (no FILE) prints the address only: dladdr
+ * takes the loader's lock. */
+static void out_fn(out *o, void (*fn)(void))
+{
+    void *addr;
+    memcpy(&addr, &fn, sizeof addr);
+    Dl_info di;
+    if (!addr)
+        return;
+    if (!o->f || !dladdr(addr, &di) || !di.dli_fname) {
+        outf(o, "\tfunc: %p\n", addr);
+    } else if (di.dli_sname && di.dli_saddr == addr) {
+        outf(o, "\tfunc: %s\n", di.dli_sname);
+    } else {
+        const char *base = strrchr(di.dli_fname, '/');
+        outf(o, "\tfunc: %s+%#lx\n", base ? base + 1 : di.dli_fname,
+             (unsigned long)((char *)addr - (char *)di.dli_fbase));
+    }
+}
+
 static void out_g(out *o, const goro_ginfo *gi)
 {
     char mins[32] = "";
@@ -323,6 +349,7 @@ static void out_g(out *o, const goro_ginfo *gi)
         outf(o, "\tname: %s\n", gi->name);
     if (gi->state == GORO_G_WAITING)
         out_wait(o, gi->wait, gi->wait_obj, gi->wait_ns);
+    out_fn(o, gi->fn);
     outf(o, "created by %s:%d\n\n", gi->file ? gi->file : "?", gi->line);
 }
 

@@ -65,8 +65,11 @@ struct goro__g {
     size_t stack_size;         /* requested size incl. guard; 0 = default */
     goro_fn fn;
     void *arg;
+    /* The user's function, shown by dumps and gdb: fn, or the function a
+     * runtime trampoline runs for the user (goro__go_task). */
+    void (*ufn)(void);
     uint64_t id;
-    const char *file;          /* creation site */
+    const char *file;          /* creation site: the user's call */
     int line;
     const char *name;
     int saved_errno;           /* errno while switched out */
@@ -233,6 +236,11 @@ void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if need
 void goro__runq_put_global(G *head, G *tail, int n);
 /* goro_go for runtime callbacks (never yields the caller). */
 int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
+/* goro_go_copy for a trampoline that runs a user's function ufn
+ * (goro_waitgroup_go, errgroup tasks): dumps and gdb show ufn, and file:line
+ * (the user's call) as the creation site. */
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 /* sysmon.c uses these scheduler internals (sched.lock held where noted). */
@@ -377,6 +385,32 @@ int goro__thread_create(pthread_t *t, const pthread_attr_t *attr,
 int goro__epoll_create1(int flags);
 int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
 int goro__eventfd(unsigned initval, int flags);
+
+/* ---- callsite.c: the program's call behind a fatal error found deep
+ * inside the runtime, for calls that take no call site ---- */
+typedef struct goro__caller {
+    char entry[64];            /* the public call ("goro_chan_try_send"), or "a goro function"
+                                  * (unknown, or left by a tail call) */
+    char site[512];            /* where the program made it */
+    bool in_handler;           /* made from a signal handler */
+} goro__caller;
+void goro__caller_find(goro__caller *c);
+/* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
+_Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- fork.c: a child of fork() may only exec ----
+ * goro__fork_check(call, file, line) aborts in such a child, naming call
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
+extern _Atomic uint32_t goro__forked;
+void goro__fork_init(void);                /* at runtime init */
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
+static inline void goro__fork_check(const char *call, const char *file, int line)
+{
+    if (__builtin_expect(atomic_load_explicit(&goro__forked, memory_order_relaxed) != 0, 0))
+        goro__fork_fatal(call, file, line);
+}
 
 /* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
 void *goro__malloc(size_t n);

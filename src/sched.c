@@ -431,6 +431,7 @@ static int newm_self_unavailable(void)
  * with the threads it has). */
 static int newm(P *p, bool spinning)
 {
+    goro__fork_check(NULL, NULL, 0);
     long backoff_ns = 100000;
     for (int tries = 1;; tries++) {
         int rc = ENOMEM;
@@ -949,6 +950,7 @@ void goro__ready(G *g)
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
@@ -983,6 +985,7 @@ void goro__ready_list(G **gs, int n)
         }
     }
     if (k) {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(head, tail, k);
         goro__lock_release(&S.lock);
@@ -1075,6 +1078,8 @@ void goro_syscall_end(void)
  * the P is gone (LOST): from now on this M runs without one. */
 void goro__rt_lost(M *m)
 {
+    /* A fork child's M comes here first thing: fork.c sets its pstate. */
+    goro__fork_check(NULL, NULL, 0);
     uint32_t s = PS_TAKING;
     if (atomic_compare_exchange_strong_explicit(&m->pstate, &s, PS_OWNS,
             memory_order_acq_rel, memory_order_acquire))
@@ -1542,9 +1547,11 @@ static uint64_t goid_new(P *p)
 /* may_yield: the caller is ordinary goroutine code, which may be made to
  * yield (spawn backpressure); runtime callbacks (timers) pass false. */
 static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
-                   const goro_opts *opts, const char *file, int line, bool may_yield)
+                   const goro_opts *opts, void (*ufn)(void), const char *file, int line,
+                   bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
+    goro__fork_check("goro_go", file, line);
     if (!fn)
         return GORO_EINVAL;
     goro__init();
@@ -1577,6 +1584,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     }
     g->klass = (uint16_t)k;
     g->fn = fn;
+    g->ufn = ufn ? ufn : (void (*)(void))fn;
     g->argheap = heap;
     if (copy) {
         g->arg = heap ? heap : (void *)g->argbuf;
@@ -1624,24 +1632,30 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
 
 int goro__go_internal(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, false);
+    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, false);
+}
+
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const char *file, int line)
+{
+    return newproc(tramp, NULL, arg, size, NULL, ufn, file, line, true);
 }
 
 int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, true);
+    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, true);
 }
 
 int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, int line)
 {
     if (!arg && size)
         return GORO_EINVAL;
-    return newproc(fn, NULL, arg, size, NULL, file, line, true);
+    return newproc(fn, NULL, arg, size, NULL, NULL, file, line, true);
 }
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, opts, file, line, true);
+    return newproc(fn, arg, NULL, 0, opts, NULL, file, line, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1720,6 +1734,7 @@ static void init_runtime(void)
     atomic_store(&S.poll_until, INT64_MAX);
     goro__coarse_tick(goro__nanotime());
     goro__diag_init();
+    goro__fork_init();
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);
