@@ -1641,6 +1641,8 @@ int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, 
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
+    if (opts && opts->stack_size > GORO_STACK_MAX)
+        return GORO_EINVAL;
     return newproc(fn, arg, NULL, 0, opts, file, line, true);
 }
 

@@ -189,6 +189,7 @@ int goro__stack_attach(P *p, G *g)
         g->stack_flags = flags;
         return 0;
     }
+    /* goro_go_opts caps the size (GORO_STACK_MAX): no overflow here */
     size_t usable = (g->stack_size + page_size - 1) & ~(page_size - 1);
     size_t total = GUARD_BYTES + usable;
     void *s = goro__mmap(NULL, total, PROT_READ | PROT_WRITE,

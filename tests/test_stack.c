@@ -2,7 +2,8 @@
  * test_stack.c: goroutine stacks.
  *  - lazy: a queued goroutine that has not run holds no stack;
  *  - a goroutine given a 1 MiB stack (goro_go_opts) can use most of it;
- *  - stacks are reused: many sequential goroutines do not grow RSS.
+ *  - stacks are reused: many sequential goroutines do not grow RSS;
+ *  - stack sizes above GORO_STACK_MAX are GORO_EINVAL.
  * Overflow reports are test_crash's.
  */
 // ctest-labels: sched
@@ -53,6 +54,21 @@ static void use_big_stack(void *arg)
     goro_waitgroup_done(&wg);
 }
 
+/* Sizes above GORO_STACK_MAX, some of whose rounding to pages overflows,
+ * are refused; the cap itself works. */
+static void stack_limits(void)
+{
+    const size_t bad[] = { SIZE_MAX, SIZE_MAX - 100, GORO_STACK_MAX + 1 };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        goro_opts o = { .name = "too big", .stack_size = bad[i] };
+        CHECK_EQ(goro_go_opts(&o, noop, NULL), GORO_EINVAL);
+    }
+    goro_opts o = { .name = "biggest", .stack_size = GORO_STACK_MAX };
+    goro_waitgroup_add(&wg, 1);
+    CHECK(goro_go_opts(&o, noop, NULL) == 0);
+    goro_waitgroup_wait(&wg);
+}
+
 static long rss_kb(void)
 {
     long pages = 0, rss = 0;
@@ -87,5 +103,6 @@ int main(void)
     if (!getenv("GORO_TEST_SLOW"))   /* sanitizers keep shadow memory per use */
         CHECK(rss_kb() - before < 4096);
 
+    stack_limits();
     TEST_PASS("test_stack");
 }
