@@ -8,7 +8,7 @@
 // ctest-labels: sched
 #include <stdatomic.h>
 #include "testutil.h"
-#include "internal.h"
+#include "sched/runtime.h"
 
 static _Atomic int ran;
 static goro_waitgroup wg;

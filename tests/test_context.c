@@ -11,7 +11,7 @@
 // ctest-labels: context
 #include <stdatomic.h>
 #include "testutil.h"
-#include "internal.h"
+#include "sched/runtime.h"
 
 #define MS GORO_MILLISECOND
 

@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "child.h"
-#include "internal.h"
+#include "sched/runtime.h"
 
 #define DEADLINE() (goro_now() + 10 * GORO_SECOND)
 

@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "internal.h"
+#include "sched/runtime.h"
 
 static goro_waitgroup wg;
 static _Atomic int ran;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "arch/arch.h"
+#include "sched/arch/arch.h"
 
 /* ---- Sanitizer and Valgrind annotations, as the runtime does them ------- */
 #if defined(__has_feature)

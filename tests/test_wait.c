@@ -12,7 +12,7 @@
 // ctest-labels: sched
 #include <stdatomic.h>
 #include "testutil.h"
-#include "wait.h"
+#include "wait/wait.h"
 
 static goro__waiter *_Atomic target;
 static goro_waitgroup wg;

@@ -8,7 +8,7 @@
 #                            variable holding one), or `all`
 #
 # A parked (or runnable) goroutine's registers are those its last context
-# switch saved (g->ctx, layout in src/arch/*/switch.S): the command runs
+# switch saved (g->ctx, layout in src/sched/arch/*/switch.S): the command runs
 # with $sp/$pc/$fp and the callee-saved registers set from them in frame 0
 # of the selected thread, which are put back afterwards. A running
 # goroutine's command runs on the thread that runs it.
@@ -19,10 +19,10 @@
 #   (gdb) source /path/to/goro/tools/goro-gdb.py
 # It needs libgoro's debug info (the default builds have it: -O2 -g).
 #
-# Reads: the G registry (allg_head and g->alllink, src/diag.c), struct
+# Reads: the G registry (allg_head and g->alllink, src/diag/diag.c), struct
 # goro__g (the function shown is ufn, the user's) and goro__m
-# (src/internal.h), the wait-reason names (wait_names in src/diag.c), the
-# current M (tls_m in src/sched.c, a __thread variable; without thread
+# (src/sched/runtime.h), the wait-reason names (wait_names in src/diag/diag.c), the
+# current M (tls_m in src/sched/proc.c, a __thread variable; without thread
 # debugging, each P's M and its kernel tid).
 # x86-64 and AArch64 assembly switches and the ucontext switch
 # (GORO_UCONTEXT) on either; AArch64 is untested.
@@ -32,11 +32,11 @@ import time
 
 import gdb
 
-# G status (src/internal.h), used when the debug info lacks the enumerators.
+# G status (src/sched/runtime.h), used when the debug info lacks the enumerators.
 _G_STATUS = {"G_IDLE": 0, "G_RUNNABLE": 1, "G_RUNNING": 2, "G_WOKEN": 3,
              "G_WAITING": 4, "G_DEAD": 5}
 
-# src/diag.c's wait_names and obj_names, if they cannot be read.
+# src/diag/diag.c's wait_names and obj_names, if they cannot be read.
 _WAIT_NAMES = ["waiting", "chan receive", "chan send", "select", "sync.Mutex.Lock",
                "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
                "sync.Cond.Wait", "semaphore acquire", "sleep", "IO wait"]
@@ -125,7 +125,7 @@ def _fn_name(v):
 
 
 def _user_fn(g):
-    """The user's function of G g: ufn (src/internal.h), which is what a
+    """The user's function of G g: ufn (src/sched/runtime.h), which is what a
     trampoline (goro_waitgroup_go, errgroup tasks) runs; fn where ufn is
     unset or absent (older libgoro)."""
     try:
@@ -206,7 +206,7 @@ def running_threads():
     inf = gdb.selected_inferior()
     threads = {t.ptid[1]: t for t in inf.threads() if t.is_valid()}
     result = {}
-    tls = _static_symbol("tls_m", "sched.c")
+    tls = _static_symbol("tls_m", "sched/proc.c")
     if tls is not None:
         cur = gdb.selected_thread()
         try:
@@ -256,7 +256,7 @@ def running_threads():
 
 def current_goroutine_addr():
     """The G running on the selected thread, or 0."""
-    tls = _static_symbol("tls_m", "sched.c")
+    tls = _static_symbol("tls_m", "sched/proc.c")
     if tls is None:
         return 0
     try:
@@ -290,7 +290,7 @@ def _addr_of(sym):
 
 
 def _switch_kind():
-    """'asm' (src/arch/<arch>/switch.S) or 'ucontext' (GORO_UCONTEXT)."""
+    """'asm' (src/sched/arch/<arch>/switch.S) or 'ucontext' (GORO_UCONTEXT)."""
     a = _addr_of("goro__ctx_switch")
     if a:
         sal = gdb.find_pc_line(a)

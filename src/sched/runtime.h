@@ -1,0 +1,477 @@
+/*
+ * internal.h: the runtime's shared types (G, M, P, the scheduler) and the
+ * goro__ prototypes the modules use to talk to each other.
+ *
+ * G: a goroutine. M: an OS thread that runs goroutines. P: the right to run
+ * goroutines (GOMAXPROCS of them), with its own run queue, stack pool, dead-G
+ * cache and timer heap. An M runs goroutines only while it holds a P.
+ *
+ * Ownership rules (who may touch what) are written on each field. "owner"
+ * of a P means the M holding it; "owner" of a G means the M running it, or
+ * whoever dequeued it from a run queue.
+ */
+#ifndef GORO_INTERNAL_H
+#define GORO_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "goro.h"
+#include "base/config.h"
+#include "base/lock.h"
+
+typedef struct goro__g G;
+typedef struct goro__m M;
+typedef struct goro__p P;
+typedef struct goro__timer goro__timer;
+
+#define GORO_RUNQ_SIZE 256u        /* per-P ring, a power of two */
+#define GORO_MAX_PROCS 256         /* Ps ever allocated */
+#define GORO_GLOBAL_EVERY 61u      /* schedule ticks between global-queue checks */
+#define GORO_G_SMALL_ARG 48        /* inline argument bytes of a pooled small G */
+#define GORO_STACK_POOL 64         /* stacks a P keeps before spilling half */
+#define GORO_GFREE_MAX 64          /* dead Gs a P keeps before spilling half */
+
+/* G status. A wakeup that arrives while the goroutine is still running
+ * (between registering with a source and parking) turns RUNNING into
+ * WOKEN, and the park returns at once instead of switching away (the
+ * rule for that window is in wait.h). */
+enum {
+    G_IDLE = 0,      /* in a free list, or created but not yet queued */
+    G_RUNNABLE,      /* in a run queue, readied from a park or new */
+    G_RUNNING,       /* running, or in a run queue after a yield or requeue */
+    G_WOKEN,         /* as RUNNING, and a wakeup for its coming park arrived */
+    G_WAITING,       /* parked */
+    G_DEAD,
+};
+
+/* What the M does for the goroutine it just switched away from, once it is
+ * off that goroutine's stack (see goro__finish_switch). */
+enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT,
+       SW_REQUEUE    /* found no P: to the global queue (goro_syscall_end, lost P) */ };
+
+struct goro__g {
+    void *ctx;                 /* saved context while switched out (owner) */
+    _Atomic uint32_t status;   /* G_*; CAS by owner and wakers */
+    /* 1 while an M is still on this goroutine's stack. Cleared with release
+     * by the M after it has switched away; an M about to resume the G waits
+     * for 0 with acquire, so the stack is never run by two threads. */
+    _Atomic uint32_t on_cpu;
+    G *schedlink;              /* global queue / free list link (their locks) */
+    char *stack_lo;            /* stack mapping incl. guard page; NULL until first run */
+    size_t stack_size;         /* requested size incl. guard; 0 = default */
+    goro_fn fn;
+    void *arg;
+    /* The user's function, shown by dumps and gdb: fn, or the function a
+     * runtime trampoline runs for the user (goro__go_task). */
+    void (*ufn)(void);
+    uint64_t id;
+    const char *file;          /* creation site: the user's call */
+    int line;
+    const char *name;
+    int saved_errno;           /* errno while switched out */
+    uint32_t lock_count;       /* goro_lock_os_thread nesting (owner) */
+    uint32_t syscall_depth;    /* goro_syscall_begin nesting (owner) */
+    M *lockedm;                /* M this G is wired to, or NULL (owner) */
+    void *argheap;             /* goro_go_copy storage past GORO_COPY_INLINE (owner) */
+    uint16_t klass;            /* G_CLASS_*: which free list it returns to */
+    uint16_t stack_flags;      /* STACK_* flags of the attached stack */
+    uint32_t vg_stack_id;      /* Valgrind stack id (non-default stacks) */
+    /* Diagnostics (diag.c): what the goroutine last parked on. Written by
+     * the owner (relaxed) before it parks; read racily by dumps, which
+     * trust them only while status is G_WAITING. */
+    _Atomic uint8_t wait_reason;   /* GORO_WAIT_* */
+    const void *_Atomic wait_obj;  /* the object, or the fd (GORO_WAIT_IO) */
+    _Atomic int64_t wait_since;    /* goro__coarse_ns at the park */
+    _Atomic uint64_t nwaits;       /* blocks so far, of every goroutine this G ran (goro_stats) */
+    G *_Atomic alllink;        /* registry of every G (diag.c): set once */
+#if GORO_ASAN
+    void *asan_fake;           /* ASan fake stack while switched out */
+#endif
+#if GORO_TSAN
+    void *tsan_fiber;
+#endif
+    _Alignas(16) unsigned char argbuf[]; /* goro_go_copy storage */
+};
+
+enum { G_CLASS_SMALL = 0, G_CLASS_BIG };
+
+struct goro__p {
+    int id;
+    _Atomic int status;        /* P_*; changed under sched.lock */
+    M *m;                      /* holder, or NULL (sched.lock / holder) */
+    P *link;                   /* idle list (sched.lock) */
+    /* Slices started here: written by the owner (relaxed), sampled by
+     * sysmon to spot a goroutine that keeps the P past its time slice. */
+    _Atomic uint32_t schedtick;
+    /* goro_syscall_begin calls made here (owner, relaxed; sysmon bumps it
+     * when it retakes the P): sysmon retakes a P only when it has stayed
+     * in the same syscall across one of its ticks. */
+    _Atomic uint32_t syscalltick;
+    /* Set by sysmon when the current slice is over (10 ms without a
+     * schedule): the owner's next schedule runs the run queue's head
+     * instead of runnext, so a chain of goroutines waking each other
+     * cannot keep the P from the others. Cleared by the owner. */
+    _Atomic uint32_t preempt;
+    /* Run queue: single producer (owner), many consumers (owner and
+     * thieves). tail is written only by the owner (release); head is
+     * advanced by CAS (release) by whoever takes entries. */
+    _Atomic uint32_t runq_head;
+    _Atomic uint32_t runq_tail;
+    G *_Atomic runq[GORO_RUNQ_SIZE];
+    G *_Atomic runnext;        /* set by owner only; taken by CAS */
+    G *gfree[2];               /* dead Gs by class (owner) */
+    int ngfree[2];
+    char *stacks[GORO_STACK_POOL]; /* default-size stacks (owner) */
+    int nstacks;
+    uint64_t goid_next, goid_end;  /* id batch (owner) */
+    /* Goroutine counters for goro_num_goroutine: written by the owner only,
+     * read racily (relaxed) by anyone. */
+    _Atomic int64_t ncreated, nexited;
+    /* goro_stats: steals by this P's Ms; written by the owner only (relaxed
+     * load + store, no RMW), read racily. */
+    _Atomic uint64_t nsteals;
+    uint64_t rng;              /* owner */
+    /* Timers: a 4-ary min-heap by `when`, protected by timers_lock. */
+    goro__lock timers_lock;
+    goro__timer **timers;
+    int ntimers, ctimers;
+    _Atomic int64_t timer0;    /* earliest `when`, 0 = none; written under timers_lock */
+};
+
+/* P_SYSCALL: its M is in a blocking call (goro_syscall_begin) and holds
+ * no P; the M takes it back with a CAS to P_RUNNING, or sysmon retakes it
+ * with a CAS to P_IDLE and hands it to another M (sysmon.c). */
+enum { P_IDLE = 0, P_RUNNING, P_DEAD, P_SYSCALL };
+
+/* m->pstate: sysmon's claim on the P of an M whose goroutine hogs it
+ * (see the protocol in sysmon.c). */
+enum { PS_OWNS = 0, PS_TAKING, PS_LOST };
+
+struct goro__m {
+    P *p;                      /* held P, or NULL (this M) */
+    G *curg;                   /* running goroutine; NULL on the scheduler context */
+    void *g0ctx;               /* scheduler context while a goroutine runs */
+    G *prev;                   /* goroutine just switched away from, and ... */
+    int prev_action;           /* ... what to do with it (SW_*) */
+    _Atomic uint32_t park;     /* futex note: 1 = wakeup posted */
+    P *nextp;                  /* P handed over with a wakeup (sched.lock) */
+    bool spinning;             /* counted in sched.nmspinning (this M) */
+    bool exiting;              /* locked goroutine ended: the thread goes away */
+    M *schedlink;              /* idle M list (sched.lock) */
+    G *lockedg;                /* goroutine wired to this M (this M / its G) */
+    G *nextg;                  /* goroutine g0 runs next, dequeued already (this M) */
+    P *oldp;                   /* P left in P_SYSCALL by goro_syscall_begin (this M) */
+    /* Depth of runtime code on this M (written by this M only, read by
+     * sysmon): 0 while a goroutine runs its own code, >= 1 while the M
+     * runs runtime code that may touch m->p (always >= 1 on g0). */
+    _Atomic uint32_t in_rt;
+    _Atomic uint32_t pstate;   /* PS_*: sysmon's hog claim (CAS by sysmon and this M) */
+    goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
+    uint64_t rng;
+    int id;
+    pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
+    pthread_t thread;
+    void *altstack;            /* signal stack for fatal signal reports (crash.c) */
+#if GORO_ASAN
+    const void *g0_stack_lo;   /* bounds of the thread's own stack */
+    size_t g0_stack_size;
+    void *asan_fake;
+#endif
+#if GORO_TSAN
+    void *tsan_fiber;          /* the thread's own (scheduler) fiber */
+#endif
+};
+
+/* Global scheduler state. */
+typedef struct goro__sched {
+    goro__lock lock;
+    _Atomic int nprocs;        /* GOMAXPROCS; written under lock */
+    P *_Atomic allp[GORO_MAX_PROCS];
+    P *pidle;                  /* idle Ps (lock) */
+    _Atomic int npidle;        /* written under lock */
+    M *midle;                  /* idle Ms (lock) */
+    int nmidle;                /* (lock; read racily by diag.c) */
+    int mcount;                /* Ms created (lock) */
+    _Atomic int nmspinning;
+    _Atomic int needspinning;
+    G *runq_head, *runq_tail;  /* global queue (lock) */
+    _Atomic int runq_size;     /* written under lock */
+    _Atomic int64_t timer_sleep_until; /* earliest timed sleep of an idle M, 0 = none */
+    _Atomic int64_t nthread_created;   /* goroutines created from plain threads */
+    _Atomic uint64_t goid_gen; /* id batches */
+    int maxthreads;            /* cap on Ms (GOROMAXTHREADS); set at init */
+    /* Netpoller: at most one M blocks in it (poll_blocked, CAS 0 -> 1),
+     * until poll_until (INT64_MAX: no timer); poll_nb admits one
+     * non-blocking poller at a time. lastpoll: when it last ran. */
+    _Atomic uint32_t poll_blocked;
+    _Atomic int64_t poll_until;
+    _Atomic uint32_t poll_nb;
+    _Atomic int64_t lastpoll;
+    /* sysmon sleeps on sysmon_note while every P is idle (sysmon_wait set
+     * under lock; whoever takes an idle P posts the note). */
+    bool sysmon_wait;          /* (lock) */
+    _Atomic uint32_t sysmon_note;
+} goro__sched;
+
+extern goro__sched goro__S;
+
+/* ---- sched.c ---- */
+void goro__init(void);                     /* idempotent; first public call */
+M *goro__getm(void);                       /* never cached across a park */
+G *goro__getg(void);                       /* NULL on a plain thread */
+void goro__park(void);                     /* current G: wait for goro__ready */
+/* Current G, holding l, which every waker must take: parks and releases l
+ * once off-CPU (Go's gopark with an unlock function). */
+void goro__park_unlock(goro__lock *l);
+void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
+/* goro__ready for a G handed something nobody else can use until it runs
+ * (a mutex in starvation mode): called by a goroutine, g runs next on its
+ * M and the caller goes to the back of its run queue (Go's semrelease
+ * with handoff), so no later wakeup or queue can put g behind others;
+ * from a plain thread (or without a P) g goes to the global queue's head. */
+void goro__ready_handoff(G *g);
+/* goro__ready for n goroutines at once (netpoller): to the caller's P's
+ * queue if it holds one, else the global queue; one wakep. */
+void goro__ready_list(G **gs, int n);
+void goro__wakep(void);
+void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
+void goro__runq_put_global(G *head, G *tail, int n);
+/* goro_go for runtime callbacks (never yields the caller). */
+int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
+/* goro_go_copy for a trampoline that runs a user's function ufn
+ * (goro_waitgroup_go, errgroup tasks): dumps and gdb show ufn, and file:line
+ * (the user's call) as the creation site. */
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const char *file, int line);
+uint64_t goro__fastrand(void);
+_Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
+/* sysmon.c uses these scheduler internals (sched.lock held where noted). */
+void goro__handoffp(P *p);                 /* give p to an M with work, or idle */
+bool goro__m_available(void);              /* an idle M exists or one may be created */
+bool goro__runq_empty(P *p);
+void goro__sysmon_start(void);             /* sysmon.c: with each new M until it runs */
+void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
+void goro__sysmon_init(void);              /* at runtime init: membarrier */
+int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
+/* A goroutine's call that would have blocked returns at once (a try
+ * operation that found nothing, a deadline already past): if sysmon has
+ * marked its P's slice over (p->preempt), it yields there, so a loop that
+ * polls cannot keep the P from the goroutines queued behind it (Go would
+ * preempt it; C code never is, but a call into goro is a safe point). One
+ * TLS load and one relaxed load otherwise; nothing on plain threads. */
+void goro__poll_point(void);
+
+/* ---- the scheduler's own files (src/sched/) call each other through
+ * these; sched.lock is held where noted ---- */
+static inline uint64_t goro__rng_next(uint64_t *s)
+{
+    /* wyrand */
+    *s += 0xa0761d6478bd642full;
+    __uint128_t t = (__uint128_t)*s * (*s ^ 0xe7037ed1a0b428dbull);
+    return (uint64_t)(t >> 64) ^ (uint64_t)t;
+}
+/* runq.c */
+G *goro__runq_steal(P *p, P *victim, bool steal_next);  /* one G to run now, or NULL */
+void goro__runq_kick_runnext(P *p);        /* owner: runnext to the tail (slice over) */
+void goro__globrunq_push_head(G *g);       /* (lock) before everything queued */
+G *goro__globrunq_get(P *p, int max);      /* (lock) one G, up to max more to p's ring */
+G *goro__globrunq_take(P *p, int max);     /* takes sched.lock if the queue looks non-empty */
+/* proc.c */
+void goro__pidle_put(P *p);                /* (lock) */
+P *goro__pidle_get(void);                  /* (lock) */
+P *goro__p_new(int id);
+void goro__p_retire(P *p);                 /* (lock) */
+bool goro__p_retired(P *p);
+void goro__stopm(M *m, int64_t until);     /* (lock) park the M until woken or until */
+void goro__stoplockedm(M *m);
+void goro__startlockedm(M *m, G *g);
+/* switch.c */
+M *goro__acquire_p_slow(M *m, G *g);
+void goro__m_schedule(M *m);               /* the g0 loop; returns when the M exits */
+/* findrun.c */
+G *goro__find_runnable(M *m, bool *inherit);
+/* spawn.c */
+void goro__g_free(P *p, G *g);
+
+/* ---- runtime-code brackets (sched.c, sysmon.c) ----
+ * Code on a goroutine's stack that touches m->p runs between
+ * goro__rt_enter and goro__rt_exit. Entering from goroutine code (depth
+ * 0 -> 1) publishes in_rt, then checks whether sysmon is taking the P
+ * (asymmetric Dekker: sysmon pairs this with membarrier(); without it,
+ * goro__hog_fence makes this side fence). On return m->p is the P this M
+ * still owns, or NULL (none, in a syscall, or lost to sysmon). */
+extern bool goro__hog_fence;
+void goro__rt_lost(M *m);
+
+static inline P *goro__rt_enter(M *m)
+{
+    uint32_t d = atomic_load_explicit(&m->in_rt, memory_order_relaxed);
+    atomic_store_explicit(&m->in_rt, d + 1, memory_order_relaxed);
+    if (d == 0) {
+        if (__builtin_expect(goro__hog_fence, 0))
+            atomic_thread_fence(memory_order_seq_cst);
+        else
+            atomic_signal_fence(memory_order_seq_cst);
+        if (__builtin_expect(atomic_load_explicit(&m->pstate, memory_order_relaxed) != PS_OWNS, 0))
+            goro__rt_lost(m);
+    }
+    return m->p;
+}
+
+static inline void goro__rt_exit(M *m)
+{
+    uint32_t d = atomic_load_explicit(&m->in_rt, memory_order_relaxed);
+    /* release: sysmon reads in_rt == 0 with acquire before taking m->p */
+    atomic_store_explicit(&m->in_rt, d - 1, memory_order_release);
+}
+
+/* ---- diag.c: goroutine records, dumps, deadlock check, stats ----
+ * goro__coarse_ns: a clock good to about 10 ms for "waiting since",
+ * refreshed where the scheduler reads the clock anyway (find_runnable,
+ * sysmon), written only when it moved by 1 ms so Ms rarely share the line. */
+extern _Atomic int64_t goro__coarse_ns;
+static inline void goro__coarse_tick(int64_t now)
+{
+    if (now - atomic_load_explicit(&goro__coarse_ns, memory_order_relaxed) > 1000000)
+        atomic_store_explicit(&goro__coarse_ns, now, memory_order_relaxed);
+}
+void goro__diag_init(void);                /* at runtime init: GORODEBUG */
+void goro__allg_add(G *g);                 /* a G struct was allocated (never removed) */
+/* (sched.lock held) The calling M has just gone idle, or a plain thread is
+ * about to sleep in a goro wait: if nothing can ever run again, report the
+ * deadlock and abort (conditions in diag.c). */
+void goro__checkdead_locked(void);
+extern _Atomic pid_t goro__sysmon_tid;
+/* The dump for fatal signal reports, to fd, without allocating: first's
+ * record (if not NULL), then the other goroutines and blocked threads. */
+void goro__dump_fd(int fd, const G *first);
+
+/* ---- crash.c: fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) ---- */
+void goro__crash_install(void);            /* at runtime init */
+
+/* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
+bool goro__netpoll_pending(void);          /* goroutines wait on fds */
+int goro__netpoll_waiters(void);           /* queued fd waits (goro_stats) */
+/* Harvests fd events until `until` (0: don't block, INT64_MAX: no
+ * deadline) or a break; wakes plain-thread waiters and returns the
+ * goroutines to make runnable in gs (at most max), already claimed. */
+int goro__netpoll(int64_t until, G **gs, int max);
+void goro__netpoll_break(void);            /* wake the M blocked in goro__netpoll */
+#define GORO_POLL_BATCH 128
+
+/* ---- stack.c ---- */
+int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */
+void goro__stack_release(P *p, G *g);
+size_t goro__stack_default(void);
+void goro__stack_init(void);
+void goro__stack_thread_init(M *m);       /* alternate signal stack */
+bool goro__stack_canary_ok(const G *g);
+bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */
+_Noreturn void goro__stack_overflow(const G *g);           /* report, abort */
+void goro__stack_usable(const G *g, char **lo, size_t *size);
+/* Tests (quiescent runtime): default stacks handed out and not back in a
+ * pool, and other-size stacks mapped. */
+void goro__stack_counts(long *default_in_use, long *other_mapped);
+
+/* ---- time.c ---- */
+int64_t goro__nanotime(void);
+void goro__timers_run(P *p, int64_t now);           /* due timers of p */
+int64_t goro__timers_earliest(void);                /* over all Ps, 0 = none */
+void goro__timers_move(P *from, P *to);
+int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
+
+#define goro_likely(x)   __builtin_expect(!!(x), 1)
+#define goro_unlikely(x) __builtin_expect(!!(x), 0)
+#define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- fault.c: fault injection (tests make the Nth fallible call fail) ----
+ * Every allocation, mmap, mprotect, madvise, thread creation, epoll and
+ * eventfd call of the runtime goes through goro__fault(kind): one relaxed
+ * load when nothing is armed. The wrappers keep the wrapped call's
+ * contract (goro__thread_create returns an error number like
+ * pthread_create; the others -1 or MAP_FAILED with errno set). What each
+ * failure yields: docs/verification.md, "Fault injection". */
+enum {
+    GORO_FAULT_ALLOC    = 1u << 0,   /* alloc.c entry points: NULL */
+    GORO_FAULT_MMAP     = 1u << 1,   /* ENOMEM */
+    GORO_FAULT_MPROTECT = 1u << 2,   /* ENOMEM */
+    GORO_FAULT_MADVISE  = 1u << 3,   /* EAGAIN */
+    GORO_FAULT_THREAD   = 1u << 4,   /* EAGAIN */
+    GORO_FAULT_EPOLL    = 1u << 5,   /* epoll_create1 EMFILE, epoll_ctl ENOMEM */
+    GORO_FAULT_EVENTFD  = 1u << 6,   /* EMFILE */
+    GORO_FAULT_POLLWAIT = 1u << 7,   /* epoll_wait: EINTR (no events this time) */
+    GORO_FAULT_ALL      = (1u << 8) - 1,
+};
+extern _Atomic unsigned goro__fault_armed;  /* armed kinds; 0: off */
+bool goro__fault_hit(unsigned kind);
+static inline bool goro__fault(unsigned kind)
+{
+    return goro_unlikely(atomic_load_explicit(&goro__fault_armed, memory_order_relaxed) != 0) &&
+           goro__fault_hit(kind);
+}
+/* Tests: let n calls of the given kinds succeed and fail the next one
+ * (sticky: and every later one); n < 0 counts calls without failing any. */
+void goro__fault_set(unsigned kinds, long n, bool sticky);
+void goro__fault_off(void);
+long goro__fault_calls(void);             /* matching calls since set */
+long goro__fault_fired(void);             /* failures injected since set */
+void goro__alloc_fail_after(long n);      /* = goro__fault_set(ALLOC, n, sticky); -1: off */
+struct epoll_event;
+void *goro__mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int goro__mprotect(void *addr, size_t len, int prot);
+int goro__madvise(void *addr, size_t len, int advice);
+int goro__thread_create(pthread_t *t, const pthread_attr_t *attr,
+                        void *(*fn)(void *), void *arg);
+int goro__epoll_create1(int flags);
+int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
+int goro__eventfd(unsigned initval, int flags);
+
+/* ---- callsite.c: the program's call behind a fatal error found deep
+ * inside the runtime, for calls that take no call site ---- */
+typedef struct goro__caller {
+    char entry[64];            /* the public call ("goro_chan_try_send"), or "a goro function"
+                                  * (unknown, or left by a tail call) */
+    char site[512];            /* where the program made it */
+    bool in_handler;           /* made from a signal handler */
+} goro__caller;
+void goro__caller_find(goro__caller *c);
+/* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
+_Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- fork.c: a child of fork() may only exec ----
+ * goro__fork_check(call, file, line) aborts in such a child, naming call
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
+extern _Atomic uint32_t goro__forked;
+void goro__fork_init(void);                /* at runtime init */
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
+static inline void goro__fork_check(const char *call, const char *file, int line)
+{
+    if (__builtin_expect(atomic_load_explicit(&goro__forked, memory_order_relaxed) != 0, 0))
+        goro__fork_fatal(call, file, line);
+}
+
+/* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
+void *goro__malloc(size_t n);
+void goro__free(void *p);
+void *goro__malloc_pool(size_t n);        /* uncounted; release with free() */
+void *goro__calloc_pool(size_t n, size_t size);
+void *goro__realloc_pool(void *p, size_t n);
+long goro__alloc_live(void);              /* tests: goro__malloc blocks not freed */
+
+static inline void goro__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+#endif
