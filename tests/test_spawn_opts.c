@@ -399,32 +399,38 @@ static void default_size(void)
 
 /* ---- child processes ---- */
 
-static void child_prints_default(const char *value, size_t expect)
+/* Runs this program's "default" mode with GOROSTACKSIZE=value: c holds
+ * its output; returns its wait status. */
+static int child_with_size(child *c, const char *value)
 {
-    char env[128], line[64];
+    char env[128];
     snprintf(env, sizeof env, "GOROSTACKSIZE=%s", value);
     const char *args[] = { "default", NULL }, *envs[] = { env, NULL };
+    child_start(c, args, envs);
+    return child_finish(c);
+}
+
+static void child_prints_default(const char *value, size_t expect)
+{
     child c;
-    child_start(&c, args, envs);
-    int st = child_finish(&c);
+    char line[64];
+    int st = child_with_size(&c, value);
     snprintf(line, sizeof line, "default %zu\n", expect);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !strstr(c.out, line)) {
-        fprintf(stderr, "%s: status %#x, expected \"%s\", output:\n%s\n", env, st, line, c.out);
+        fprintf(stderr, "GOROSTACKSIZE=%s: status %#x, expected \"%s\", output:\n%s\n",
+                value, st, line, c.out);
         CHECK(0);
     }
 }
 
 static void child_rejects(const char *value)
 {
-    char env[128], echo[256];
-    snprintf(env, sizeof env, "GOROSTACKSIZE=%s", value);
-    const char *args[] = { "default", NULL }, *envs[] = { env, NULL };
     child c;
-    child_start(&c, args, envs);
-    int st = child_finish(&c);
-    snprintf(echo, sizeof echo, "%s\nfatal error: malformed GOROSTACKSIZE", env);
+    char echo[256];
+    int st = child_with_size(&c, value);
+    snprintf(echo, sizeof echo, "GOROSTACKSIZE=%s\nfatal error: malformed GOROSTACKSIZE", value);
     if (!WIFSIGNALED(st) || strstr(c.out, "default ") || !strstr(c.out, echo)) {
-        fprintf(stderr, "%s: status %#x, output:\n%s\n", env, st, c.out);
+        fprintf(stderr, "GOROSTACKSIZE=%s: status %#x, output:\n%s\n", value, st, c.out);
         CHECK(0);
     }
 }
