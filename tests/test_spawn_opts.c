@@ -36,7 +36,7 @@
 #define BIG_STACK (1024 * KIB)   /* what the _opts forms ask for */
 #define USE_KIB 512              /* what their tasks use */
 
-static volatile int sink;
+static _Atomic int sink;   /* keeps use_stack's result (written by many goroutines) */
 
 /* Uses about kib KiB of stack: one frame of just under a page per 4 KiB
  * (not inlined into one another: a frame of several pages would skip the
