@@ -32,6 +32,43 @@ extern "C" {
 #define GORO_API
 #endif
 
+/* Internal: the header's casts, static_cast in C++ (so that -Wold-style-cast
+ * stays quiet), and a marker for its inline functions (unused ones draw
+ * no warning). goro.h compiles without warnings as C99 and later and as
+ * C++11 and later. */
+#ifdef __cplusplus
+#define GORO_CAST_(T, x) (static_cast<T>(x))
+#else
+#define GORO_CAST_(T, x) ((T)(x))
+#endif
+#if defined(__GNUC__)
+#define GORO_INLINE_ static inline __attribute__((unused))
+#else
+#define GORO_INLINE_ static inline
+#endif
+/* Internal: the zero initializer every GORO_*_INIT expands to; {0} in C
+ * and {} in C++ are the forms no compiler warns about. */
+#ifdef __cplusplus
+#define GORO_ZERO_INIT_ {}
+#else
+#define GORO_ZERO_INIT_ {0}
+#endif
+
+/* ---- Version ------------------------------------------------------------
+ * Semantic versioning: MAJOR changes with every incompatible change to the
+ * API or ABI (and with it the soname, libgoro.so.MAJOR), MINOR with
+ * compatible additions, PATCH with fixes. GORO_VERSION is the header's
+ * version as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH;
+ * goro_version() returns the library's own, so a program can check that
+ * it runs with the library it was built for. */
+#define GORO_VERSION_MAJOR 0
+#define GORO_VERSION_MINOR 1
+#define GORO_VERSION_PATCH 0
+#define GORO_VERSION \
+    (GORO_VERSION_MAJOR * 1000000 + GORO_VERSION_MINOR * 1000 + GORO_VERSION_PATCH)
+
+GORO_API int goro_version(void);
+
 /* ---- Error codes --------------------------------------------------------
  * The codes that have a POSIX twin share its value (negated); GORO_ECLOSED
  * has none. Kernel failures come back as -errno. */
@@ -46,11 +83,11 @@ extern "C" {
 GORO_API const char *goro_strerror(int code);
 
 /* ---- Time ---------------------------------------------------------------*/
-#define GORO_NANOSECOND  ((int64_t)1)
-#define GORO_MICROSECOND ((int64_t)1000)
-#define GORO_MILLISECOND ((int64_t)1000000)
-#define GORO_SECOND      ((int64_t)1000000000)
-#define GORO_MINUTE      ((int64_t)60000000000)
+#define GORO_NANOSECOND  GORO_CAST_(int64_t, 1)
+#define GORO_MICROSECOND GORO_CAST_(int64_t, 1000)
+#define GORO_MILLISECOND GORO_CAST_(int64_t, 1000000)
+#define GORO_SECOND      GORO_CAST_(int64_t, 1000000000)
+#define GORO_MINUTE      GORO_CAST_(int64_t, 60000000000)
 #define GORO_FOREVER     INT64_MAX
 
 /* Nanoseconds on the monotonic clock (CLOCK_MONOTONIC). */
@@ -141,8 +178,8 @@ GORO_API void goro_unlock_os_thread(void);
  * goro_default_stack_size() returns it, rounded up to pages. */
 typedef void (*goro_fn)(void *arg);
 
-#define GORO_STACK_DEFAULT ((size_t)64 * 1024)
-#define GORO_STACK_MAX     ((size_t)1 << 30)
+#define GORO_STACK_DEFAULT (GORO_CAST_(size_t, 64) * 1024)
+#define GORO_STACK_MAX     (GORO_CAST_(size_t, 1) << 30)
 #define GORO_COPY_INLINE   256
 
 typedef struct goro_opts {
@@ -164,9 +201,11 @@ GORO_API int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg,
 #define goro_go_opts(opts, fn, arg) goro_go_opts_at((opts), (fn), (arg), __FILE__, __LINE__)
 
 /* ---- WaitGroup (Go: sync.WaitGroup) ------------------------------------
- * Zero value ready. add(n) with a negative total aborts with the call site,
- * as Go panics. wait returns once the counter is zero; wait_until returns 0
- * or GORO_ETIMEDOUT. goro_waitgroup_go(&wg, fn, arg) is Go 1.25's wg.Go:
+ * Zero value ready: static, or `goro_waitgroup wg = GORO_WAITGROUP_INIT;`
+ * (each sync type's INIT macro is its zero value in a form neither C nor
+ * C++ compilers warn about). add(n) with a negative total aborts with the
+ * call site, as Go panics. wait returns once the counter is zero;
+ * wait_until returns 0 or GORO_ETIMEDOUT. goro_waitgroup_go(&wg, fn, arg) is Go 1.25's wg.Go:
  * add(1), then start fn(arg) as a goroutine that calls done when fn
  * returns (GORO_ENOMEM leaves the counter unchanged);
  * goro_waitgroup_go_opts(&wg, &opts, fn, arg) with goro_go_opts' options. */
@@ -175,6 +214,8 @@ typedef struct goro_waitgroup {
     uint32_t lock_;         /* internal */
     void *waiters_;         /* internal */
 } goro_waitgroup;
+
+#define GORO_WAITGROUP_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta,
                                     const char *file, int line);
@@ -193,7 +234,8 @@ GORO_API int goro_waitgroup_go_opts_at(goro_waitgroup *wg, const goro_opts *opts
     goro_waitgroup_go_opts_at((wg), (opts), (fn), (arg), __FILE__, __LINE__)
 
 /* ---- Mutex, RWMutex, Once, Cond (Go: sync) -----------------------------
- * Zero values are ready (static, or = {0}); none needs destroying, and none
+ * Zero values are ready (static, or = GORO_MUTEX_INIT, GORO_RWMUTEX_INIT,
+ * GORO_ONCE_INIT, GORO_COND_INIT); none needs destroying, and none
  * may be copied once used. All work from goroutines and plain threads
  * alike, and a lock taken on one may be released on the other.
  *
@@ -226,6 +268,8 @@ typedef struct goro_mutex {
     void *head_, *tail_;    /* internal: wait queue */
 } goro_mutex;
 
+#define GORO_MUTEX_INIT GORO_ZERO_INIT_
+
 GORO_API void goro_mutex_lock(goro_mutex *mu);
 GORO_API int goro_mutex_lock_until(goro_mutex *mu, int64_t deadline);
 GORO_API int goro_mutex_trylock(goro_mutex *mu);
@@ -239,6 +283,8 @@ typedef struct goro_rwmutex {
     void *rhead_, *rtail_;  /* internal: waiting readers */
     void *whead_, *wtail_;  /* internal: waiting writers */
 } goro_rwmutex;
+
+#define GORO_RWMUTEX_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_rwmutex_rlock(goro_rwmutex *rw);
 GORO_API int goro_rwmutex_rlock_until(goro_rwmutex *rw, int64_t deadline);
@@ -257,6 +303,8 @@ typedef struct goro_once {
     goro_mutex mu_;         /* internal */
 } goro_once;
 
+#define GORO_ONCE_INIT GORO_ZERO_INIT_
+
 GORO_API void goro_once_do(goro_once *once, goro_fn fn, void *arg);
 
 typedef struct goro_cond {
@@ -265,6 +313,8 @@ typedef struct goro_cond {
     void *head_, *tail_;    /* internal: wait queue */
     void *self_;            /* internal: address at first use (copy check) */
 } goro_cond;
+
+#define GORO_COND_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_cond_wait_at(goro_cond *c, goro_mutex *mu, const char *file, int line);
 GORO_API int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
@@ -324,29 +374,23 @@ GORO_API size_t goro_chan_cap(goro_chan *ch);
  * cannot define another macro, hence goro_chan_of rather than intch_chan. */
 #define goro_chan_of(x) ((x).c_)
 
-#if defined(__GNUC__)
-#define GORO_CHAN_FN_ static inline __attribute__((unused))
-#else
-#define GORO_CHAN_FN_ static inline
-#endif
-
 #define GORO_CHAN_DEFINE(name, T)                                               \
     typedef struct name##_tx { goro_chan *c_; } name##_tx;                     \
     typedef struct name##_rx { goro_chan *c_; } name##_rx;                     \
     typedef union name { goro_chan *c_; name##_tx tx; name##_rx rx; } name;    \
-    GORO_CHAN_FN_ name name##_make(size_t cap)                                 \
+    GORO_INLINE_ name name##_make(size_t cap)                                 \
     { name ch; ch.c_ = goro_chan_make(sizeof(T), cap); return ch; }           \
-    GORO_CHAN_FN_ void name##_release(name ch) { goro_chan_release(ch.c_); }  \
-    GORO_CHAN_FN_ int name##_send(name##_tx ch, T v)                           \
+    GORO_INLINE_ void name##_release(name ch) { goro_chan_release(ch.c_); }  \
+    GORO_INLINE_ int name##_send(name##_tx ch, T v)                           \
     { return goro_chan_send(ch.c_, &v); }                                      \
-    GORO_CHAN_FN_ int name##_try_send(name##_tx ch, T v)                       \
+    GORO_INLINE_ int name##_try_send(name##_tx ch, T v)                       \
     { return goro_chan_try_send(ch.c_, &v); }                                  \
-    GORO_CHAN_FN_ int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
-    GORO_CHAN_FN_ int name##_recv(name##_rx ch, T *out)                        \
+    GORO_INLINE_ int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
+    GORO_INLINE_ int name##_recv(name##_rx ch, T *out)                        \
     { return goro_chan_recv(ch.c_, out); }                                     \
-    GORO_CHAN_FN_ int name##_try_recv(name##_rx ch, T *out)                    \
+    GORO_INLINE_ int name##_try_recv(name##_rx ch, T *out)                    \
     { return goro_chan_try_recv(ch.c_, out); }                                 \
-    GORO_CHAN_FN_ size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
+    GORO_INLINE_ size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
 
 /* ---- Select (Go: select) ------------------------------------------------
  * A select is an array of goro_case built with GORO_CASE_SEND(ch, &v) and
@@ -371,8 +415,28 @@ typedef struct goro_case {
     int result;     /* out: 0 or GORO_ECLOSED */
 } goro_case;
 
-#define GORO_CASE_SEND(c, v) ((goro_case){ (c), (void *)(v), GORO_SEND, 0 })
-#define GORO_CASE_RECV(c, v) ((goro_case){ (c), (void *)(v), GORO_RECV, 0 })
+/* The case builders are functions, not compound literals, so that C++
+ * compiles them too. A receive's destination is a void * (the compiler
+ * then knows select may write it); a send's value may be const. */
+GORO_INLINE_ goro_case goro_case_make_(goro_chan *ch, void *val, int dir)
+{
+    goro_case c;
+    c.ch = ch;
+    c.val = val;
+    c.dir = dir;
+    c.result = 0;
+    return c;
+}
+GORO_INLINE_ goro_case goro_case_send_(goro_chan *ch, const void *val)
+{
+#ifdef __cplusplus
+    return goro_case_make_(ch, const_cast<void *>(val), GORO_SEND);
+#else
+    return goro_case_make_(ch, (void *)val, GORO_SEND);
+#endif
+}
+#define GORO_CASE_SEND(c, v) goro_case_send_((c), (v))
+#define GORO_CASE_RECV(c, v) goro_case_make_((c), (v), GORO_RECV)
 
 GORO_API int goro_select(goro_case *cases, int n);
 GORO_API int goro_select_try(goro_case *cases, int n);

@@ -38,12 +38,13 @@ typedef struct goro__timer goro__timer;
 
 /* G status. A wakeup that arrives while the goroutine is still running
  * (between registering with a source and parking) turns RUNNING into
- * WOKEN, and the park returns at once instead of switching away. */
+ * WOKEN, and the park returns at once instead of switching away (the
+ * rule for that window is in wait.h). */
 enum {
     G_IDLE = 0,      /* in a free list, or created but not yet queued */
-    G_RUNNABLE,      /* in a run queue */
-    G_RUNNING,
-    G_WOKEN,         /* running, and a wakeup for its coming park arrived */
+    G_RUNNABLE,      /* in a run queue, readied from a park or new */
+    G_RUNNING,       /* running, or in a run queue after a yield or requeue */
+    G_WOKEN,         /* as RUNNING, and a wakeup for its coming park arrived */
     G_WAITING,       /* parked */
     G_DEAD,
 };
@@ -231,6 +232,12 @@ void goro__park(void);                     /* current G: wait for goro__ready */
  * once off-CPU (Go's gopark with an unlock function). */
 void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
+/* goro__ready for a G handed something nobody else can use until it runs
+ * (a mutex in starvation mode): called by a goroutine, g runs next on its
+ * M and the caller goes to the back of its run queue (Go's semrelease
+ * with handoff), so no later wakeup or queue can put g behind others;
+ * from a plain thread (or without a P) g goes to the global queue's head. */
+void goro__ready_handoff(G *g);
 /* goro__ready for n goroutines at once (netpoller): to the caller's P's
  * queue if it holds one, else the global queue; one wakep. */
 void goro__ready_list(G **gs, int n);

@@ -285,6 +285,16 @@ void goro__runq_put_global(G *head, G *tail, int n)
     atomic_store_explicit(&S.runq_size, S.runq_size + n, memory_order_relaxed);
 }
 
+/* g goes before everything queued: it holds what the others wait for. */
+static void globrunq_push_head(G *g)
+{
+    g->schedlink = S.runq_head;
+    S.runq_head = g;
+    if (!S.runq_tail)
+        S.runq_tail = g;
+    atomic_store_explicit(&S.runq_size, S.runq_size + 1, memory_order_relaxed);
+}
+
 /* Takes a batch for p: returns one G, moves up to `max` more to p's ring. */
 static G *globrunq_get(P *p, int max)
 {
@@ -618,7 +628,11 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     while (atomic_load_explicit(&g->on_cpu, memory_order_acquire))
         goro__cpu_relax();
     atomic_store_explicit(&g->on_cpu, 1, memory_order_relaxed);
-    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    /* Only a RUNNABLE g (readied or new: nobody else writes its status)
+     * becomes RUNNING. One back from a yield or a requeue kept its status,
+     * RUNNING or WOKEN, which a waker may be changing now (wait.h). */
+    if (atomic_load_explicit(&g->status, memory_order_relaxed) == G_RUNNABLE)
+        atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
     if (!inherit) {
         P *p = m->p;
@@ -665,9 +679,8 @@ static inline void finish_switch(M *m)
         g_free(m->p, prev);
         break;
     case SW_REQUEUE:
-        /* It found no P (see acquire_p_slow): runnable, on the global
-         * queue, for whichever M with a P comes next. */
-        atomic_store_explicit(&prev->status, G_RUNNABLE, memory_order_relaxed);
+        /* It found no P (see acquire_p_slow): on the global queue, for
+         * whichever M with a P comes next, its status kept as a yield's. */
         atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(prev, prev, 1);
@@ -678,6 +691,7 @@ static inline void finish_switch(M *m)
 }
 
 static G *next_runnable_fast(M *m, P *p, bool *inherit);
+static G *next_handoff(M *m, P *p, G *to, bool *inherit);
 static void g_exit(M *m, G *g);
 static M *acquire_p_slow(M *m, G *g);
 
@@ -720,9 +734,10 @@ static void g_main(void)
 }
 
 /* The goroutine g stops running on m for reason `why`. Picks the next
- * goroutine and switches to it directly when it can, else to g0. Returns
- * (for YIELD and PARK) when g is resumed, possibly on another thread: the
- * M it resumed on.
+ * goroutine (`to` if not NULL: a hand-off, see goro__ready_handoff; the
+ * caller checked that g can yield to it here) and switches to it directly
+ * when it can, else to g0. Returns (for YIELD and PARK) when g is
+ * resumed, possibly on another thread: the M it resumed on.
  *
  * Called inside a runtime bracket (goro__rt_enter, depth 1); the bracket
  * travels with the switch: whoever resumes g hands it an M at depth 1,
@@ -731,7 +746,7 @@ static void g_main(void)
  * Only g0 ever waits for a goroutine's on_cpu to clear: a successor still
  * being switched out elsewhere goes to g0 (m->nextg), so two Ms switching
  * out goroutines can never wait for each other. */
-static M *g_switch_out(M *m, G *g, int why)
+static M *g_switch_out(M *m, G *g, int why, G *to)
 {
     P *p = m->p;
     G *next = NULL;
@@ -764,7 +779,7 @@ static M *g_switch_out(M *m, G *g, int why)
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
     if (goro_likely(p && !g->lockedm && !m->exiting && !p_retired(p))) {
-        next = next_runnable_fast(m, p, &inherit);
+        next = to ? next_handoff(m, p, to, &inherit) : next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */
             atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
@@ -835,7 +850,7 @@ static void g_exit(M *m, G *g)
         g = m->curg;
     }
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
-    g_switch_out(m, g, SW_EXIT);
+    g_switch_out(m, g, SW_EXIT, NULL);
     __builtin_unreachable();
 }
 
@@ -851,22 +866,31 @@ static void runq_kick_runnext(P *p)
         runq_put(p, g, false);
 }
 
+/* Runs p's due timers on the stopping goroutine's stack. Returns false,
+ * running none, when some are due but must wait for g0: timer callbacks
+ * may take channel locks, not while a parking goroutine still holds one
+ * (m->unlock_after). g0 runs them once the lock is released (else a pair
+ * of goroutines parking on channels in turn would hold this P's timers
+ * back for good). */
+static bool run_due_timers_fast(M *m, P *p)
+{
+    if (goro_likely(atomic_load_explicit(&p->timer0, memory_order_relaxed) == 0))
+        return true;
+    int64_t now = goro__nanotime();
+    if (now < atomic_load_explicit(&p->timer0, memory_order_relaxed))
+        return true;
+    if (m->unlock_after)
+        return false;
+    goro__timers_run(p, now);
+    return true;
+}
+
 /* The fast path of scheduling, run on the stopping goroutine's stack. */
 static G *next_runnable_fast(M *m, P *p, bool *inherit)
 {
-    /* Timer callbacks may take channel locks: not while a parking
-     * goroutine still holds one (m->unlock_after). Then g0 runs them,
-     * once the lock is released (else a pair of goroutines parking on
-     * channels in turn would hold this P's timers back for good). */
-    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)) {
-        int64_t now = goro__nanotime();
-        if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed)) {
-            if (m->unlock_after) {
-                *inherit = false;
-                return NULL;
-            }
-            goro__timers_run(p, now);
-        }
+    if (!run_due_timers_fast(m, p)) {
+        *inherit = false;
+        return NULL;
     }
     bool slice_over = false;
     if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed))) {
@@ -889,6 +913,19 @@ static G *next_runnable_fast(M *m, P *p, bool *inherit)
     return globrunq_get_locked_maybe(p, 0);
 }
 
+/* A hand-off: `to` runs next, sharing the current slice, or on a slice of
+ * its own if sysmon has ended this one (the runnext goroutine then goes
+ * to the tail, as in next_runnable_fast). Due timers run first, as at
+ * every schedule; their wakeups cannot displace `to`. */
+static G *next_handoff(M *m, P *p, G *to, bool *inherit)
+{
+    run_due_timers_fast(m, p);   /* not parking: nothing can defer them */
+    *inherit = !atomic_load_explicit(&p->preempt, memory_order_relaxed);
+    if (!*inherit)
+        runq_kick_runnext(p);
+    return to;
+}
+
 void goro__park(void)
 {
     M *m = goro__getm();
@@ -903,7 +940,7 @@ void goro__park(void)
         return;
     }
     goro__rt_enter(m);
-    m = g_switch_out(m, g, SW_PARK);
+    m = g_switch_out(m, g, SW_PARK, NULL);
     goro__rt_exit(m);
 }
 
@@ -916,7 +953,7 @@ void goro__park_unlock(goro__lock *l)
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     m->unlock_after = l;
     goro__rt_enter(m);
-    m = g_switch_out(m, g, SW_PARK);
+    m = g_switch_out(m, g, SW_PARK, NULL);
     goro__rt_exit(m);
 }
 
@@ -940,10 +977,10 @@ static inline bool ready_status(G *g)
     }
 }
 
-void goro__ready(G *g)
+/* Queues g, readied by ready_status: as runnext on the caller's P, else
+ * on the global queue (at its head if `first`). */
+static void ready_queue(G *g, bool first)
 {
-    if (!ready_status(g))
-        return;
     M *m = goro__getm();
     bool fenced = false;
     P *p = m ? goro__rt_enter(m) : NULL;
@@ -952,12 +989,45 @@ void goro__ready(G *g)
     } else {
         goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
-        goro__runq_put_global(g, g, 1);
+        if (first)
+            globrunq_push_head(g);
+        else
+            goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
     if (m)
         goro__rt_exit(m);
     wake_after(fenced);
+}
+
+void goro__ready(G *g)
+{
+    if (ready_status(g))
+        ready_queue(g, false);
+}
+
+void goro__ready_handoff(G *g)
+{
+    if (!ready_status(g))
+        return;   /* not parked yet: it runs, and its park returns at once */
+    M *m = goro__getm();
+    /* Only from a goroutine's own code (bracket depth 0): runtime code,
+     * a timer callback say, must not switch. */
+    bool own = m && m->curg && atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 0;
+    bool yield = false;
+    if (own) {
+        P *p = goro__rt_enter(m);
+        if (p && !m->curg->lockedm && !m->exiting && !p_retired(p)) {
+            m = g_switch_out(m, m->curg, SW_YIELD, g);
+            goro__rt_exit(m);
+            return;
+        }
+        yield = p != NULL;   /* wired: our P goes to an M that runs g first */
+        goro__rt_exit(m);
+    }
+    ready_queue(g, true);
+    if (yield)
+        goro_yield();
 }
 
 void goro__ready_list(G **gs, int n)
@@ -1004,7 +1074,7 @@ void goro_yield(void)
         return;
     }
     goro__rt_enter(m);
-    m = g_switch_out(m, m->curg, SW_YIELD);
+    m = g_switch_out(m, m->curg, SW_YIELD, NULL);
     goro__rt_exit(m);
 }
 
