@@ -167,8 +167,8 @@ GORO_API void goro_unlock_os_thread(void);
  *
  * goro_go_opts(&opts, fn, arg) takes options: a name shown in dumps and a
  * stack size (0 = the default; rounded up to pages; at most GORO_STACK_MAX,
- * else GORO_EINVAL; one guard page below it catches overflow). The calls
- * that start goroutines for the user have _opts forms too.
+ * else GORO_EINVAL; a 1 MiB guard region below it catches overflow). The
+ * calls that start goroutines for the user have _opts forms too.
  *
  * The default stack size is GORO_STACK_DEFAULT, or the GOROSTACKSIZE
  * environment variable (bytes, or with a k, m or g suffix; read when the

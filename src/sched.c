@@ -1815,7 +1815,7 @@ static void init_runtime(void)
     if (set_nprocs_locked(n) < 0)   /* no caller to report to */
         GORO_FATAL("out of memory allocating %d Ps at start-up", n);
     goro__lock_release(&S.lock);
-    goro__stack_overflow_handler_install();
+    goro__crash_install();
 }
 
 void goro__init(void)

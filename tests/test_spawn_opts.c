@@ -36,21 +36,7 @@
 #define BIG_STACK (1024 * KIB)   /* what the _opts forms ask for */
 #define USE_KIB 512              /* what their tasks use */
 
-static _Atomic int sink;   /* keeps use_stack's result (written by many goroutines) */
-
-/* Uses about kib KiB of stack: one frame of just under a page per 4 KiB
- * (not inlined into one another: a frame of several pages would skip the
- * guard page), each touched at both ends, so no page is skipped and an
- * overflow hits the guard page. */
-__attribute__((noinline)) static int use_stack(int kib)
-{
-    volatile char page[4000];
-    page[0] = (char)kib;
-    page[sizeof page - 1] = (char)kib;
-    if (kib <= 4)
-        return page[0];
-    return use_stack(kib - 4) + page[sizeof page - 1] - (char)kib;
-}
+static _Atomic int sink;   /* keeps deep_frames' result (written by many goroutines) */
 
 /* The calling goroutine's usable stack size. */
 static size_t my_stack(void)
@@ -78,7 +64,7 @@ static goro_chan *hold;   /* closed once the dump is checked */
 static void big_task(void)
 {
     CHECK_EQ(my_stack(), BIG_STACK);
-    sink = use_stack(USE_KIB);
+    sink = (int)deep_frames(USE_KIB, NULL);
     goro_chan_recv(hold, NULL);
 }
 
@@ -258,7 +244,7 @@ static void sized(void *arg)
     (void)arg;
     size_t got = my_stack();
     CHECK_EQ(got, atomic_load(&want));
-    sink = use_stack((int)(got / KIB * 3 / 4));
+    sink = (int)deep_frames((int)(got / KIB * 3 / 4), NULL);
 }
 
 static void sized_go(void *arg)
@@ -286,7 +272,7 @@ static void spanning(void *arg)
     (void)arg;
     CHECK_EQ(my_stack(), GORO_STACK_DEFAULT);
     goro_chan_recv(span_hold, NULL);
-    sink = use_stack((int)(GORO_STACK_DEFAULT / KIB * 3 / 4));
+    sink = (int)deep_frames((int)(GORO_STACK_DEFAULT / KIB * 3 / 4), NULL);
 }
 
 static void change_under_goroutines(void *arg)
@@ -325,7 +311,7 @@ static void flipped(void *arg)
     (void)arg;
     size_t got = my_stack();
     CHECK(got == flip_sizes[0] || got == flip_sizes[1] || got == flip_sizes[2]);
-    sink = use_stack((int)(got / KIB * 3 / 4));
+    sink = (int)deep_frames((int)(got / KIB * 3 / 4), NULL);
 }
 
 static void spawn_flipped(void *arg)
@@ -451,7 +437,7 @@ static void child_overflows(void)
 static void overflow_fn(void *arg)
 {
     (void)arg;
-    sink = use_stack(USE_KIB);
+    sink = (int)deep_frames(USE_KIB, NULL);
 }
 
 int main(int argc, char **argv)
