@@ -103,13 +103,16 @@ GORO_API void goro_sleep(int64_t d);
  * value not yet received, which they drain: no stale value is received
  * after they return. goro_timer_free stops, then frees. d <= 0 fires at
  * once. goro_after_func(d, fn, arg) runs fn(arg) in its own goroutine when
- * it fires (its chan is NULL; stop returns false once fn has started).
+ * it fires (its chan is NULL; stop returns false once fn has started);
+ * goro_after_func_opts(d, &opts, fn, arg) gives that goroutine goro_go_opts'
+ * options (read at the call; NULL for a bad stack size).
  * Tickers send every period and drop ticks a slow reader misses; period
  * <= 0 is GORO_EINVAL (NULL from new). Pending timers cost memory, not CPU.
  * NULL is returned only when out of memory (or for bad arguments). */
 typedef struct goro_timer goro_timer;
 typedef struct goro_ticker goro_ticker;
 struct goro_chan;
+struct goro_opts;
 
 GORO_API struct goro_chan *goro_after(int64_t d);
 GORO_API goro_timer *goro_timer_new(int64_t d);
@@ -119,7 +122,12 @@ GORO_API bool goro_timer_reset(goro_timer *t, int64_t d);
 GORO_API void goro_timer_free(goro_timer *t);
 GORO_API goro_timer *goro_after_func_at(int64_t d, void (*fn)(void *), void *arg,
                                         const char *file, int line);
+GORO_API goro_timer *goro_after_func_opts_at(int64_t d, const struct goro_opts *opts,
+                                             void (*fn)(void *), void *arg,
+                                             const char *file, int line);
 #define goro_after_func(d, fn, arg) goro_after_func_at((d), (fn), (arg), __FILE__, __LINE__)
+#define goro_after_func_opts(d, opts, fn, arg) \
+    goro_after_func_opts_at((d), (opts), (fn), (arg), __FILE__, __LINE__)
 GORO_API goro_ticker *goro_ticker_new(int64_t period);
 GORO_API struct goro_chan *goro_ticker_chan(goro_ticker *t);
 GORO_API int goro_ticker_reset(goro_ticker *t, int64_t period);
@@ -158,9 +166,16 @@ GORO_API void goro_unlock_os_thread(void);
  * loop-variable capture pitfall.
  *
  * goro_go_opts(&opts, fn, arg) takes options: a name shown in dumps and a
- * stack size (0 = the default, GORO_STACK_DEFAULT; rounded up to pages; at
- * most GORO_STACK_MAX, else GORO_EINVAL; a 1 MiB guard region below it
- * catches overflow). */
+ * stack size (0 = the default; rounded up to pages; at most GORO_STACK_MAX,
+ * else GORO_EINVAL; a 1 MiB guard region below it catches overflow). The
+ * calls that start goroutines for the user have _opts forms too.
+ *
+ * The default stack size is GORO_STACK_DEFAULT, or the GOROSTACKSIZE
+ * environment variable (bytes, or with a k, m or g suffix; read when the
+ * runtime starts; a malformed value aborts then).
+ * goro_set_default_stack_size(size) changes it for goroutines started
+ * afterwards (0 = GORO_STACK_DEFAULT; GORO_EINVAL above GORO_STACK_MAX);
+ * goro_default_stack_size() returns it, rounded up to pages. */
 typedef void (*goro_fn)(void *arg);
 
 #define GORO_STACK_DEFAULT (GORO_CAST_(size_t, 64) * 1024)
@@ -169,8 +184,11 @@ typedef void (*goro_fn)(void *arg);
 
 typedef struct goro_opts {
     const char *name;       /* shown in dumps; the string must outlive the goroutine */
-    size_t stack_size;      /* bytes; 0 = GORO_STACK_DEFAULT */
+    size_t stack_size;      /* bytes; 0 = the default (goro_default_stack_size) */
 } goro_opts;
+
+GORO_API int goro_set_default_stack_size(size_t size);
+GORO_API size_t goro_default_stack_size(void);
 
 GORO_API int goro_go_at(goro_fn fn, void *arg, const char *file, int line);
 GORO_API int goro_go_copy_at(goro_fn fn, const void *arg, size_t size,
@@ -189,7 +207,8 @@ GORO_API int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg,
  * call site, as Go panics. wait returns once the counter is zero;
  * wait_until returns 0 or GORO_ETIMEDOUT. goro_waitgroup_go(&wg, fn, arg) is Go 1.25's wg.Go:
  * add(1), then start fn(arg) as a goroutine that calls done when fn
- * returns (GORO_ENOMEM leaves the counter unchanged). */
+ * returns (GORO_ENOMEM leaves the counter unchanged);
+ * goro_waitgroup_go_opts(&wg, &opts, fn, arg) with goro_go_opts' options. */
 typedef struct goro_waitgroup {
     uint64_t state_;        /* internal: counter << 32 | waiters */
     uint32_t lock_;         /* internal */
@@ -204,11 +223,15 @@ GORO_API void goro_waitgroup_wait(goro_waitgroup *wg);
 GORO_API int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline);
 GORO_API int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg,
                                   const char *file, int line);
+GORO_API int goro_waitgroup_go_opts_at(goro_waitgroup *wg, const goro_opts *opts,
+                                       goro_fn fn, void *arg, const char *file, int line);
 
 #define goro_waitgroup_add(wg, n)   goro_waitgroup_add_at((wg), (n), __FILE__, __LINE__)
 #define goro_waitgroup_done(wg)     goro_waitgroup_add_at((wg), -1, __FILE__, __LINE__)
 #define goro_waitgroup_go(wg, fn, arg) \
     goro_waitgroup_go_at((wg), (fn), (arg), __FILE__, __LINE__)
+#define goro_waitgroup_go_opts(wg, opts, fn, arg) \
+    goro_waitgroup_go_opts_at((wg), (opts), (fn), (arg), __FILE__, __LINE__)
 
 /* ---- Mutex, RWMutex, Once, Cond (Go: sync) -----------------------------
  * Zero values are ready (static, or = GORO_MUTEX_INIT, GORO_RWMUTEX_INIT,
@@ -440,7 +463,8 @@ GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
  * given, or 0 while not cancelled. A child's deadline later than its
  * parent's is ignored. goro_ctx_after_func(ctx, fn, arg) runs fn(arg) in
  * its own goroutine once ctx is cancelled (at once if it already is);
- * goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
+ * goro_ctx_after_func_opts(ctx, &opts, fn, arg) gives it goro_go_opts'
+ * options, as goro_after_func_opts does. goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
  * had started or an earlier stop prevented it (Go's stop: any number of
  * calls, from any goroutine). The caller owns h: goro_ctx_after_free(h)
  * stops it and frees it, as the last call on it (also after fn ran or the
@@ -467,8 +491,13 @@ GORO_API bool goro_ctx_deadline(goro_ctx *ctx, int64_t *deadline);
 GORO_API void *goro_ctx_value(goro_ctx *ctx, const void *key);
 GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
                                                 const char *file, int line);
+GORO_API goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts,
+                                                     goro_fn fn, void *arg,
+                                                     const char *file, int line);
 #define goro_ctx_after_func(ctx, fn, arg) \
     goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
+#define goro_ctx_after_func_opts(ctx, opts, fn, arg) \
+    goro_ctx_after_func_opts_at((ctx), (opts), (fn), (arg), __FILE__, __LINE__)
 GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
 GORO_API void goro_ctx_after_free(goro_ctx_after *h);
 
@@ -491,7 +520,9 @@ GORO_API void goro_sema_free(goro_sema *s);
 /* ---- Error groups (golang.org/x/sync/errgroup) -----------------------------
  * goro_errgroup_new(parent) (parent NULL: background). Tasks are
  * int fn(void *arg); goro_errgroup_go starts one (blocking while the limit
- * is reached), goro_errgroup_try_go returns GORO_EAGAIN instead.
+ * is reached), goro_errgroup_try_go returns GORO_EAGAIN instead; their
+ * _opts forms take goro_go_opts' options, goro_errgroup_go_copy copies the
+ * argument as goro_go_copy does.
  * goro_errgroup_ctx(g) is cancelled, with the first non-zero result as its
  * cause, when a task first fails, and when wait returns. wait returns the
  * first non-zero result (0 if none). set_limit(n): at most n active tasks,
@@ -506,9 +537,22 @@ GORO_API int goro_errgroup_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
                                  const char *file, int line);
 GORO_API int goro_errgroup_try_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
                                      const char *file, int line);
+GORO_API int goro_errgroup_go_opts_at(goro_errgroup *g, const goro_opts *opts,
+                                      goro_task_fn fn, void *arg, const char *file, int line);
+GORO_API int goro_errgroup_try_go_opts_at(goro_errgroup *g, const goro_opts *opts,
+                                          goro_task_fn fn, void *arg,
+                                          const char *file, int line);
+GORO_API int goro_errgroup_go_copy_at(goro_errgroup *g, goro_task_fn fn, const void *arg,
+                                      size_t size, const char *file, int line);
 #define goro_errgroup_go(g, fn, arg) goro_errgroup_go_at((g), (fn), (arg), __FILE__, __LINE__)
 #define goro_errgroup_try_go(g, fn, arg) \
     goro_errgroup_try_go_at((g), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_go_opts(g, opts, fn, arg) \
+    goro_errgroup_go_opts_at((g), (opts), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_try_go_opts(g, opts, fn, arg) \
+    goro_errgroup_try_go_opts_at((g), (opts), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_go_copy(g, fn, arg, size) \
+    goro_errgroup_go_copy_at((g), (fn), (arg), (size), __FILE__, __LINE__)
 GORO_API int goro_errgroup_set_limit(goro_errgroup *g, int n);
 GORO_API int goro_errgroup_wait(goro_errgroup *g);
 GORO_API void goro_errgroup_free(goro_errgroup *g);
