@@ -1,7 +1,8 @@
 /*
  * goro.pml: a Promela model of goro's channel and select protocol, as
- * implemented in src/wait.[ch], src/chan.[ch], src/select.c, the park/ready
- * part of src/sched.c and the deadline timers of src/time.c.
+ * implemented in src/wait/wait.[ch], src/chan/chan.[ch], src/chan/select.c,
+ * the park/ready part of src/sched/switch.c and the deadline timers of
+ * src/sched/timerheap.c.
  *
  * This file holds the shared state and the operations (inlines). A scenario
  * (fanin.pml, fanout.pml, pipeline.pml, timeout.pml) defines NPROC, NCLIENT
@@ -90,7 +91,7 @@
 #define R_CLOSED   1            /* GORO_ECLOSED */
 #define R_TIMEDOUT 2            /* GORO_ETIMEDOUT */
 
-/* G status (internal.h) */
+/* G status (sched/runtime.h) */
 #define G_RUNNABLE 1
 #define G_RUNNING  2
 #define G_WOKEN    3
@@ -301,7 +302,7 @@ inline waiter_init()
 
 /* wait.c:wake:36 (goro__waiter_wake, _wake_handoff) after a successful
  * claim of p's waiter at epoch e. One step for a goroutine
- * (sched.c:goro__ready:1001 or goro__ready_handoff -> ready_status:960;
+ * (switch.c:goro__ready:419 or goro__ready_handoff -> ready_status:377;
  * the run queue, and the hand-off's switch, are abstracted: RUNNABLE
  * means some M will run it); the exchange and the futex_wake for a
  * thread. */
@@ -316,9 +317,9 @@ inline waiter_wake(p, e)
         if
         :: !is_thread[p] ->                     /* :39-45 goro__ready(g) */
             if
-            :: g_status[p] == G_RUNNING -> REACH(1) g_status[p] = G_WOKEN      /* sched.c:963-967 */
-            :: g_status[p] == G_WAITING -> REACH(2) g_status[p] = G_RUNNABLE   /* sched.c:970-975 */
-            :: else -> assert(false)            /* sched.c:971 GORO_FATAL */
+            :: g_status[p] == G_RUNNING -> REACH(1) g_status[p] = G_WOKEN      /* switch.c:381-385 */
+            :: g_status[p] == G_WAITING -> REACH(2) g_status[p] = G_RUNNABLE   /* switch.c:387-392 */
+            :: else -> assert(false)            /* switch.c:388 GORO_FATAL */
             fi
         :: else ->
 #ifdef BROKEN_FUTEX
@@ -350,8 +351,8 @@ inline waiter_wake(p, e)
     fi
 }
 
-/* sched.c:goro__park:928, from G_RUNNING: the CAS to G_WAITING (:932-933),
- * or a wakeup that came first (G_WOKEN, :934-940); then wait to be run. */
+/* switch.c:goro__park:345, from G_RUNNING: the CAS to G_WAITING (:349-351),
+ * or a wakeup that came first (G_WOKEN, :352-356); then wait to be run. */
 inline park()
 {
     atomic {
@@ -437,7 +438,7 @@ inline waiter_block(timed)
             ok = 0; ep = 0
         :: tm_armed[me] = 1;                    /* :139-140 goro__timer_start */
             park();                             /* :128 */
-            /* :129 time.c:goro__timer_stop:130: unqueues a pending timer, or
+            /* :129 timerheap.c:goro__timer_stop:131: unqueues a pending timer, or
              * waits until a firing callback has returned */
             tm_armed[me] = 0;
             (tm_firing[me] == 0)
@@ -446,8 +447,8 @@ inline waiter_block(timed)
 }
 
 /* After wait.c:goro__waiter_block_unlock:151 released the lock (a thread
- * at :155; a goroutine in sched.c:finish_switch:659 (:673), after park_unlock
- * (sched.c:goro__park_unlock:946) stored G_WAITING in the same step as the
+ * at :155; a goroutine in switch.c:finish_switch:89 (:102), after park_unlock
+ * (switch.c:goro__park_unlock:363) stored G_WAITING in the same step as the
  * rest of its critical section, the store needing no CAS:
  * nobody can see the G until the lock is free): the blocking half. */
 inline block_unlocked()
@@ -458,14 +459,14 @@ inline block_unlocked()
     fi
 }
 
-/* time.c:goro__timers_run:153 running wait.c:deadline_fire:62 for waiter p. */
+/* timerheap.c:goro__timers_run:154 running wait.c:deadline_fire:62 for waiter p. */
 proctype timer(byte p)
 {
     byte me = NONE;
     bit ok; byte ep, wk_old, pend;
 end:
     do
-    :: atomic { tm_armed[p] -> tm_armed[p] = 0; tm_firing[p] = 1 }   /* time.c:161-163 */
+    :: atomic { tm_armed[p] -> tm_armed[p] = 0; tm_firing[p] = 1 }   /* timerheap.c:161-163 */
         atomic { claim(p, ok, ep) } FLUSH_CLAIM;            /* wait.c:65 */
         if
         :: ok ->
@@ -477,7 +478,7 @@ end:
             waiter_wake(p, ep)                  /* :55 */
         :: else -> REACH(10) skip               /* a source won */
         fi;
-        atomic { tm_firing[p] = 0; ok = 0; ep = 0 }   /* time.c:176 T_IDLE */
+        atomic { tm_firing[p] = 0; ok = 0; ep = 0 }   /* timerheap.c:177 T_IDLE */
     od
 }
 
