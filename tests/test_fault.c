@@ -1,5 +1,5 @@
 /*
- * test_fault.c: fault injection (src/fault.c). For each workload (spawn
+ * test_fault.c: fault injection (src/base/fault.c). For each workload (spawn
  * and join; channels and select; timers; context; sync; I/O on a pipe and
  * a loopback socket; thread creation; stack mappings) the sweep first
  * counts the fallible calls of the kinds under test, then runs the

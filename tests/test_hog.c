@@ -2,7 +2,7 @@
  * test_hog.c: CPU hogs (goroutines that compute without calling into
  * goro) do not starve the others, even at GOMAXPROCS 1 (Go's
  * TestPingPongHog / TestPreemption spirit; goro moves the hog's P to
- * another thread instead of preempting it, see src/sysmon.c).
+ * another thread instead of preempting it, see src/sched/sysmon.c).
  *  - a ping-pong pair keeps going while a goroutine busy-loops: it makes
  *    thousands of round trips while the hog is still spinning;
  *  - so do timers: a goroutine that sleeps 20 ms wakes while the hog spins;

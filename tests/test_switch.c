@@ -1,5 +1,5 @@
 /*
- * test_switch.c: the context-switch contract of src/arch/arch.h on its own,
+ * test_switch.c: the context-switch contract of src/sched/arch/arch.h on its own,
  * with no runtime: a ping-pong of a million switches with a counter check,
  * callee-saved registers (C values kept live at -O2, and every register
  * checked directly from assembly), per-context floating-point control words

@@ -1,5 +1,5 @@
 /*
- * test_wait.c: the blocking primitive (src/wait.h).
+ * test_wait.c: the blocking primitive (src/wait/wait.h).
  *  - a plain thread blocked in goro__waiter_block is woken by a goroutine,
  *    and receives the result the waker wrote;
  *  - a wakeup that arrives before the block is not lost (thread and

@@ -5,7 +5,7 @@
  * netpoll.c (portable): a poll descriptor (goro__pd) per fd number, found in
  * a table indexed by the fd: its generation, per-direction event counts,
  * the goroutines waiting on it, and goro__netpoll, which the scheduler
- * calls (internal.h) to turn OS readiness events into runnable goroutines.
+ * calls (sched/runtime.h) to turn OS readiness events into runnable goroutines.
  * io.c builds the public fd calls on goro__pd_wait.
  *
  * netpoll_<backend>.c: the OS's readiness API, behind this contract (Linux:

@@ -12,7 +12,7 @@
  * making a goroutine ready, waiting for a runtime lock. The check (one
  * relaxed load of a flag that is 0 unless the process forked) sits on
  * slow paths only. A goroutine that forked enters the runtime through
- * the bracket of internal.h, whose fast path already tests m->pstate: the
+ * the bracket of sched/runtime.h, whose fast path already tests m->pstate: the
  * handler sets that to PS_TAKING, so the child's first runtime entry
  * (park, yield, ready, spawn) takes the slow path, goro__rt_lost, which
  * checks. A process forked before the runtime started has no handler and

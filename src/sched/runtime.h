@@ -1,5 +1,5 @@
 /*
- * internal.h: the runtime's shared types (G, M, P, the scheduler) and the
+ * runtime.h: the runtime's shared types (G, M, P, the scheduler) and the
  * goro__ prototypes the modules use to talk to each other.
  *
  * G: a goroutine. M: an OS thread that runs goroutines. P: the right to run
@@ -223,7 +223,7 @@ typedef struct goro__sched {
 
 extern goro__sched goro__S;
 
-/* ---- sched.c ---- */
+/* ---- src/sched/ (switch.c, spawn.c, proc.c, sched.c) ---- */
 void goro__init(void);                     /* idempotent; first public call */
 M *goro__getm(void);                       /* never cached across a park */
 G *goro__getg(void);                       /* NULL on a plain thread */
@@ -304,7 +304,7 @@ G *goro__find_runnable(M *m, bool *inherit);
 /* spawn.c */
 void goro__g_free(P *p, G *g);
 
-/* ---- runtime-code brackets (sched.c, sysmon.c) ----
+/* ---- runtime-code brackets (switch.c, syscall.c, sysmon.c) ----
  * Code on a goroutine's stack that touches m->p runs between
  * goro__rt_enter and goro__rt_exit. Entering from goroutine code (depth
  * 0 -> 1) publishes in_rt, then checks whether sysmon is taking the P
@@ -391,7 +391,7 @@ void goro__stack_usable(const G *g, char **lo, size_t *size);
  * pool, and other-size stacks mapped. */
 void goro__stack_counts(long *default_in_use, long *other_mapped);
 
-/* ---- time.c ---- */
+/* ---- timerheap.c ---- */
 int64_t goro__nanotime(void);
 void goro__timers_run(P *p, int64_t now);           /* due timers of p */
 int64_t goro__timers_earliest(void);                /* over all Ps, 0 = none */

@@ -40,7 +40,7 @@
  * The hard part is that the M and sysmon must never both believe they own
  * the P. Runtime code that touches m->p on a goroutine's stack (ready,
  * newproc, park/yield/exit, syscall begin/end) runs between
- * goro__rt_enter and goro__rt_exit (internal.h); m->in_rt is non-zero
+ * goro__rt_enter and goro__rt_exit (sched/runtime.h); m->in_rt is non-zero
  * exactly while the M runs such code (always on g0). The handshake is a
  * Dekker pair with the expensive fence on sysmon's side only:
  *

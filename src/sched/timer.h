@@ -1,5 +1,5 @@
 /*
- * timer.h: runtime timers, kept in per-P 4-ary heaps (time.c).
+ * timer.h: runtime timers, kept in per-P 4-ary heaps (timerheap.c).
  *
  * A timer fires fn(t) once, at or after `when`, on whichever M runs its
  * P's timers (from the scheduler, between goroutines). fn must be short

@@ -1,6 +1,6 @@
 /*
  * timers.c: goro_after, timers, tickers and goro_after_func (Go's time
- * package), on the per-P timer heaps of time.c.
+ * package), on the per-P timer heaps of sched/timerheap.c.
  *
  * A goro_timer owns a heap node and (except after_func timers) a channel of
  * int64_t with one slot, into which a firing sends the fire time without

@@ -1,5 +1,5 @@
 /*
- * AArch64 (AAPCS64) context switch (contract: src/arch/arch.h).
+ * AArch64 (AAPCS64) context switch (contract: src/sched/arch/arch.h).
  *
  * Saved frame, from the saved stack pointer upwards (176 bytes, so the
  * stack stays 16-byte aligned):

@@ -1,6 +1,6 @@
 /*
  * Portable context switch on getcontext/makecontext/swapcontext (contract:
- * src/arch/arch.h), built with -DGORO_UCONTEXT=ON on any architecture.
+ * src/sched/arch/arch.h), built with -DGORO_UCONTEXT=ON on any architecture.
  *
  * A context is a ucontext_t*. A parked context's ucontext_t lives in the
  * frame of the goro__ctx_switch call that parked it; a fresh one sits at the

@@ -1,5 +1,5 @@
 /*
- * x86-64 System V context switch (contract: src/arch/arch.h).
+ * x86-64 System V context switch (contract: src/sched/arch/arch.h).
  *
  * Saved frame, from the saved stack pointer upwards:
  *   [0] MXCSR (4 bytes) | x87 control word (2 bytes) | pad
