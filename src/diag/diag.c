@@ -1,7 +1,8 @@
 /*
  * diag.c: goroutine records and what is built on them: goro_dump (also on
- * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the
- * deadlock check, the leak check and goro_stats.
+ * SIGQUIT, and in the fatal signal reports of crash.c and stack.c),
+ * goro_goroutines, the deadlock check and goro_stats. The leak check
+ * (leak.c) reads the same records.
  *
  * Records. A G carries its id, name, creation site, the user's function
  * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
@@ -55,6 +56,7 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 #include "wait/wait.h"
+#include "diag/diag.h"
 
 #define S goro__S
 
@@ -256,7 +258,7 @@ static int gi_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int collect(goro_ginfo **out)
+int goro__diag_collect(goro_ginfo **out)
 {
     long cap = atomic_load_explicit(&allg_count, memory_order_relaxed);
     goro_ginfo *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
@@ -354,6 +356,13 @@ static void out_g(out *o, const goro_ginfo *gi)
     outf(o, "created by %s:%d\n\n", gi->file ? gi->file : "?", gi->line);
 }
 
+void goro__diag_print(FILE *f, const goro_ginfo *v, int n)
+{
+    out o = { f, -1 };
+    for (int i = 0; i < n; i++)
+        out_g(&o, &v[i]);
+}
+
 static void out_threads(out *o, int64_t now)
 {
     FOR_EACH_THR(t) {
@@ -387,7 +396,7 @@ static void dump(out *o, bool sorted)
     int64_t now = goro__nanotime();
     goro_ginfo *v;
     int n;
-    if (sorted && (n = collect(&v)) >= 0) {
+    if (sorted && (n = goro__diag_collect(&v)) >= 0) {
         for (int i = 0; i < n; i++)
             out_g(o, &v[i]);
         goro__free(v);
@@ -417,7 +426,7 @@ int goro_goroutines(goro_ginfo *outv, int max)
     SAN_RUNTIME_SCOPE;
     goro__init();
     goro_ginfo *v;
-    int n = collect(&v);
+    int n = goro__diag_collect(&v);
     if (n < 0)
         return GORO_ENOMEM;
     if (outv && max > 0)
@@ -552,101 +561,6 @@ void goro__thread_sleeps(void)
     goro__lock_acquire(&S.lock);
     goro__checkdead_locked();
     goro__lock_release(&S.lock);
-}
-
-/* ---- leak check ---- */
-
-struct goro_leak_snapshot {
-    int n;
-    uint64_t ids[];            /* live goroutines at the snapshot, sorted */
-};
-
-goro_leak_snapshot *goro_leakcheck_begin(void)
-{
-    SAN_RUNTIME_SCOPE;
-    goro__init();
-    goro_ginfo *v;
-    int n = collect(&v);
-    if (n < 0)
-        return NULL;
-    goro_leak_snapshot *s = goro__malloc(sizeof *s + (size_t)n * sizeof s->ids[0]);
-    if (s) {
-        s->n = n;
-        for (int i = 0; i < n; i++)
-            s->ids[i] = v[i].id;
-    }
-    goro__free(v);
-    return s;
-}
-
-static bool snap_has(const goro_leak_snapshot *s, uint64_t id)
-{
-    int lo = 0, hi = s->n;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (s->ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n && s->ids[lo] == id;
-}
-
-/* Moves the goroutines started since s (not self) to the front of v. */
-static int leaked(const goro_leak_snapshot *s, goro_ginfo *v, int n, uint64_t self)
-{
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (v[i].id != self && !snap_has(s, v[i].id))
-            v[k++] = v[i];
-    return k;
-}
-
-int goro_leakcheck_verify(const goro_leak_snapshot *s, int64_t grace, FILE *report)
-{
-    SAN_RUNTIME_SCOPE;
-    if (!s)
-        return GORO_EINVAL;
-    uint64_t self = goro_id();
-    int64_t start = goro_now(), nap = 100 * GORO_MICROSECOND;
-    for (;;) {
-        goro_ginfo *v;
-        int n = collect(&v);
-        if (n < 0)
-            return GORO_ENOMEM;
-        int k = leaked(s, v, n, self);
-        int64_t waited = goro_now() - start;
-        if (k == 0 || waited >= grace) {
-            if (k && report) {
-                out o = { report, -1 };
-                outf(&o, "goro: %d goroutine%s leaked (still alive after a %lld ms grace period):\n\n",
-                     k, k == 1 ? "" : "s", (long long)(grace / GORO_MILLISECOND));
-                for (int i = 0; i < k; i++)
-                    out_g(&o, &v[i]);
-                fflush(report);
-            }
-            goro__free(v);
-            return k;
-        }
-        goro__free(v);
-        if (nap > grace - waited)
-            nap = grace - waited;
-        goro_sleep(nap);
-        if (nap < 20 * GORO_MILLISECOND)
-            nap *= 2;
-    }
-}
-
-void goro_leakcheck_free(goro_leak_snapshot *s)
-{
-    goro__free(s);
-}
-
-int goro_leakcheck_end(goro_leak_snapshot *s, int64_t grace, FILE *report)
-{
-    int k = goro_leakcheck_verify(s, grace, report);
-    goro_leakcheck_free(s);
-    return k;
 }
 
 /* ---- goro_stats ---- */
