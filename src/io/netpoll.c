@@ -314,7 +314,7 @@ int goro__netpoll(int64_t until, G **gs, int max)
         return 0;
     goro__pollev ev[GORO_POLL_BATCH];
     int n = goro__pollb_wait(ev, GORO_POLL_BATCH, until);
-    atomic_store_explicit(&goro__S.lastpoll, goro__nanotime(), memory_order_relaxed);
+    goro__sched_note_poll();
     int k = 0;
     for (int i = 0; i < n; i++) {
         int fd = (int)(uint32_t)ev[i].tag;

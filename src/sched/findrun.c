@@ -250,3 +250,10 @@ found:
         reset_spinning(m);
     return g;
 }
+
+/* The netpoller has just harvested events: sysmon polls only when nobody
+ * has for a while. */
+void goro__sched_note_poll(void)
+{
+    atomic_store_explicit(&goro__S.lastpoll, goro__nanotime(), memory_order_relaxed);
+}

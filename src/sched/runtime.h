@@ -264,6 +264,9 @@ void goro__sysmon_start(void);             /* sysmon.c: with each new M until it
 void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
 void goro__sysmon_init(void);              /* at runtime init: membarrier */
 int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
+/* Narrow views of the scheduler for the layers above it: */
+bool goro__should_spin(void);              /* sync: may a lock's waiter spin? */
+void goro__sched_note_poll(void);          /* io: the netpoller just ran */
 /* A goroutine's call that would have blocked returns at once (a try
  * operation that found nothing, a deadline already past): if sysmon has
  * marked its P's slice over (p->preempt), it yields there, so a loop that

@@ -215,3 +215,22 @@ void goro_unlock_os_thread(void)
         m->lockedg = NULL;
     }
 }
+
+/* The scheduler's half of a lock's decision to spin (Go's canSpin): a
+ * goroutine spins only while some other P is running (the holder may be
+ * on it) and no runnable goroutine waits on its own P; a plain thread (no
+ * P) always may. */
+bool goro__should_spin(void)
+{
+    M *m = goro__getm();
+    P *p = m ? m->p : NULL;
+    if (!p || !m->curg)
+        return true;
+    int np = atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
+    if (np <= 1 || np <= atomic_load_explicit(&goro__S.npidle, memory_order_relaxed) +
+                         atomic_load_explicit(&goro__S.nmspinning, memory_order_relaxed) + 1)
+        return false;
+    return atomic_load_explicit(&p->runq_head, memory_order_relaxed) ==
+               atomic_load_explicit(&p->runq_tail, memory_order_relaxed) &&
+           atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL;
+}

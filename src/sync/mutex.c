@@ -89,17 +89,7 @@ static bool can_spin(int iter)
 {
     if (iter >= SPIN_ITERS || ncpu_cached() <= 1)
         return false;
-    M *m = goro__getm();
-    P *p = m ? m->p : NULL;
-    if (!p || !m->curg)
-        return true;
-    int np = atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
-    if (np <= 1 || np <= atomic_load_explicit(&goro__S.npidle, memory_order_relaxed) +
-                         atomic_load_explicit(&goro__S.nmspinning, memory_order_relaxed) + 1)
-        return false;
-    return atomic_load_explicit(&p->runq_head, memory_order_relaxed) ==
-               atomic_load_explicit(&p->runq_tail, memory_order_relaxed) &&
-           atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL;
+    return goro__should_spin();
 }
 
 static void spin(void)
