@@ -4,8 +4,9 @@
  *
  * Each P has a 256-slot single-producer/multi-consumer ring plus a runnext
  * slot; the global queue (sched.lock) is checked 1 schedule in 61; Ms
- * without local work steal half of a victim's ring. Functions named
- * goro__globrunq_* other than goro__globrunq_take need sched.lock held.
+ * without local work steal half of a victim's ring. goro__globrunq_get,
+ * goro__globrunq_push_head and goro__runq_put_global need sched.lock held;
+ * goro__globrunq_take takes it itself.
  */
 #include <errno.h>
 #include <pthread.h>

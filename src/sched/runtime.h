@@ -50,7 +50,7 @@ enum {
 };
 
 /* What the M does for the goroutine it just switched away from, once it is
- * off that goroutine's stack (see goro__finish_switch). */
+ * off that goroutine's stack (see finish_switch in switch.c). */
 enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT,
        SW_REQUEUE    /* found no P: to the global queue (goro_syscall_end, lost P) */ };
 

@@ -1,0 +1,33 @@
+#!/bin/sh
+# docs-names.sh ROOT: fails when the docs, the tools, the model or a
+# comment in src/ name a goro__ function or variable that the code does
+# not define, or a `src/...` file (in backquotes) that does not exist.
+# Names in code are found with the comments stripped (cc -fpreprocessed),
+# so a comment cannot keep a stale name alive.
+set -u
+root=${1:?usage: docs-names.sh ROOT}
+cc=${CC:-cc}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$root" || exit 1
+for f in $(find src include -name '*.[ch]'); do
+  "$cc" -fpreprocessed -dD -E -P "$f" 2>/dev/null >> "$tmp/code" || { echo "cannot read $f"; exit 1; }
+done
+grep -ohE '\bgoro__[A-Za-z0-9_]+' "$tmp/code" | sort -u > "$tmp/defined"
+bad=0
+for n in $(grep -ohE '\bgoro__[A-Za-z0-9_]+' docs/*.md README.md tools/*.py verify/model/*.pml \
+             $(find src include -name '*.[ch]') | sort -u); do
+  if ! grep -qx "$n" "$tmp/defined"; then
+    echo "named but not in the code: $n ($(grep -lw "$n" docs/*.md README.md tools/*.py verify/model/*.pml \
+          $(find src include -name '*.[ch]') | tr '\n' ' '))"
+    bad=1
+  fi
+done
+for p in $(grep -ohE '`src/[A-Za-z0-9_./*-]+`' docs/*.md README.md | tr -d '`' | sort -u); do
+  # shellcheck disable=SC2086
+  if ! ls -d $p >/dev/null 2>&1; then
+    echo "no such file: $p ($(grep -l "\`$p\`" docs/*.md README.md | tr '\n' ' '))"
+    bad=1
+  fi
+done
+exit $bad
