@@ -10,8 +10,8 @@
  * of a P means the M holding it; "owner" of a G means the M running it, or
  * whoever dequeued it from a run queue.
  */
-#ifndef GORO_INTERNAL_H
-#define GORO_INTERNAL_H
+#ifndef GORO_SCHED_RUNTIME_H
+#define GORO_SCHED_RUNTIME_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
