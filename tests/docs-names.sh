@@ -2,16 +2,15 @@
 # docs-names.sh ROOT: fails when the docs, the tools, the model or a
 # comment in src/ name a goro__ function or variable that the code does
 # not define, or a `src/...` file (in backquotes) that does not exist.
-# Names in code are found with the comments stripped (cc -fpreprocessed),
-# so a comment cannot keep a stale name alive.
+# Names in code are found with the comments stripped, so a comment cannot
+# keep a stale name alive.
 set -u
 root=${1:?usage: docs-names.sh ROOT}
-cc=${CC:-cc}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cd "$root" || exit 1
 for f in $(find src include -name '*.[ch]'); do
-  "$cc" -fpreprocessed -dD -E -P "$f" 2>/dev/null >> "$tmp/code" || { echo "cannot read $f"; exit 1; }
+  perl -0777 -pe 's{/\*.*?\*/}{ }gs; s{//[^\n]*}{}g' "$f" >> "$tmp/code" || { echo "cannot read $f"; exit 1; }
 done
 grep -ohE '\bgoro__[A-Za-z0-9_]+' "$tmp/code" | sort -u > "$tmp/defined"
 bad=0
