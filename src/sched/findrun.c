@@ -99,13 +99,7 @@ static bool poll_blocking(M *m)
         atomic_compare_exchange_strong(&goro__S.timer_sleep_until, &expect, 0);
     }
     if (n) {
-        goro__lock_acquire(&goro__S.lock);
-        P *p = goro__pidle_get();
-        goro__lock_release(&goro__S.lock);
-        if (p) {
-            m->p = p;
-            p->m = m;
-        }
+        goro__acquirep_idle(m);
         goro__ready_list(gs, n);
     }
     return true;
@@ -117,10 +111,7 @@ G *goro__find_runnable(M *m, bool *inherit)
 top:
     *inherit = false;
     if (!m->p) {
-        goro__lock_acquire(&goro__S.lock);
-        P *p = goro__pidle_get();
-        goro__lock_release(&goro__S.lock);
-        if (!p) {
+        if (!goro__acquirep_idle(m)) {
             /* Never sleep counted as spinning (a retired P's spinner lands
              * here): goro__wakep would think someone still looks for work. */
             if (m->spinning) {
@@ -133,8 +124,6 @@ top:
             goro__stopm(m, 0);
             goto top;
         }
-        m->p = p;
-        p->m = m;
     }
     P *p = m->p;
     if (goro__p_retired(p)) {
@@ -210,12 +199,7 @@ top:
         atomic_fetch_sub(&goro__S.nmspinning, 1);
         atomic_thread_fence(memory_order_seq_cst);
         if (any_work()) {
-            goro__lock_acquire(&goro__S.lock);
-            P *q = goro__pidle_get();
-            goro__lock_release(&goro__S.lock);
-            if (q) {
-                m->p = q;
-                q->m = m;
+            if (goro__acquirep_idle(m)) {
                 m->spinning = true;
                 atomic_fetch_add(&goro__S.nmspinning, 1);
                 goto top;

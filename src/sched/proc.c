@@ -66,6 +66,20 @@ P *goro__pidle_get(void)
     return p;
 }
 
+/* Takes an idle P (and sched.lock to do so) and binds it to m, which
+ * holds none; NULL when no P is idle. */
+P *goro__acquirep_idle(M *m)
+{
+    goro__lock_acquire(&goro__S.lock);
+    P *p = goro__pidle_get();
+    goro__lock_release(&goro__S.lock);
+    if (p) {
+        m->p = p;
+        p->m = m;
+    }
+    return p;
+}
+
 /* A new P record (kept for good, reused if GOMAXPROCS shrinks and grows
  * again), or NULL when out of memory. */
 P *goro__p_new(int id)

@@ -249,14 +249,8 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
  * the M g runs on now, holding a P. errno survives. Go's exitsyscall0. */
 M *goro__acquire_p_slow(M *m, G *g)
 {
-    goro__lock_acquire(&goro__S.lock);
-    P *p = goro__pidle_get();
-    goro__lock_release(&goro__S.lock);
-    if (p) {
-        m->p = p;
-        p->m = m;
+    if (goro__acquirep_idle(m))
         return m;
-    }
     errno_save(g);
     m->prev = g;
     m->prev_action = SW_REQUEUE;
