@@ -58,8 +58,6 @@
 #include "wait/wait.h"
 #include "diag/diag.h"
 
-#define S goro__S
-
 _Atomic int64_t goro__coarse_ns;
 _Atomic pid_t goro__sysmon_tid;
 
@@ -157,7 +155,7 @@ static bool thr_plain(const goro__thr *t, pid_t *tid)
     *tid = atomic_load_explicit(&t->tid, memory_order_acquire);
     if (*tid == 0 || *tid == atomic_load_explicit(&goro__sysmon_tid, memory_order_relaxed))
         return false;
-    for (M *m = S.midle; m; m = m->schedlink)
+    for (M *m = goro__S.midle; m; m = m->schedlink)
         if (m->tid == *tid)
             return false;
     return true;
@@ -490,7 +488,7 @@ static bool threads_all_known(uint32_t gen)
             continue;
         pid_t tid = (pid_t)atoi(e->d_name);
         bool known = tid == sysmon;
-        for (M *m = S.midle; m && !known; m = m->schedlink)
+        for (M *m = goro__S.midle; m && !known; m = m->schedlink)
             known = m->tid == tid;
         FOR_EACH_THR(t) {
             if (known)
@@ -516,10 +514,10 @@ void goro__checkdead_locked(void)
 {
     static uint32_t gen;   /* (sched.lock) */
     atomic_thread_fence(memory_order_seq_cst);   /* pairs with goro__thread_sleeps */
-    if (deadlock_off || S.nmidle != S.mcount)
+    if (deadlock_off || goro__S.nmidle != goro__S.mcount)
         return;
     if (goro__netpoll_pending() || goro__timers_earliest() != 0 ||
-        atomic_load_explicit(&S.runq_size, memory_order_relaxed) != 0)
+        atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) != 0)
         return;
     gen++;
     int asleep = 0;
@@ -556,11 +554,11 @@ void goro__thread_sleeps(void)
     if (deadlock_off)
         return;
     /* seq_cst, after the caller's seq_cst futex CAS: see the file comment */
-    if (__atomic_load_n(&S.nmidle, __ATOMIC_SEQ_CST) != __atomic_load_n(&S.mcount, __ATOMIC_SEQ_CST))
+    if (__atomic_load_n(&goro__S.nmidle, __ATOMIC_SEQ_CST) != __atomic_load_n(&goro__S.mcount, __ATOMIC_SEQ_CST))
         return;
-    goro__lock_acquire(&S.lock);
+    goro__lock_acquire(&goro__S.lock);
     goro__checkdead_locked();
-    goro__lock_release(&S.lock);
+    goro__lock_release(&goro__S.lock);
 }
 
 /* ---- goro_stats ---- */
@@ -590,13 +588,13 @@ void goro_stats(goro_stats_t *st)
         if (atomic_load_explicit(&t->tid, memory_order_relaxed) &&
             atomic_load_explicit(&t->reason, memory_order_relaxed) != GORO_WAIT_NONE)
             st->threads_blocked++;
-    st->threads = __atomic_load_n(&S.mcount, __ATOMIC_RELAXED);
-    st->threads_idle = __atomic_load_n(&S.nmidle, __ATOMIC_RELAXED);
-    st->procs = atomic_load_explicit(&S.nprocs, memory_order_relaxed);
-    st->procs_idle = atomic_load_explicit(&S.npidle, memory_order_relaxed);
-    st->created = (uint64_t)atomic_load_explicit(&S.nthread_created, memory_order_relaxed);
+    st->threads = __atomic_load_n(&goro__S.mcount, __ATOMIC_RELAXED);
+    st->threads_idle = __atomic_load_n(&goro__S.nmidle, __ATOMIC_RELAXED);
+    st->procs = atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
+    st->procs_idle = atomic_load_explicit(&goro__S.npidle, memory_order_relaxed);
+    st->created = (uint64_t)atomic_load_explicit(&goro__S.nthread_created, memory_order_relaxed);
     for (int i = 0; i < GORO_MAX_PROCS; i++) {
-        P *p = atomic_load_explicit(&S.allp[i], memory_order_acquire);
+        P *p = atomic_load_explicit(&goro__S.allp[i], memory_order_acquire);
         if (!p)
             break;
         st->created += (uint64_t)atomic_load_explicit(&p->ncreated, memory_order_relaxed);

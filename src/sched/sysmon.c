@@ -89,8 +89,6 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 
-#define S goro__S
-
 #define SYSMON_MIN_NS   (20 * 1000)          /* 20 us */
 #define SYSMON_MAX_NS   (10 * 1000 * 1000)   /* 10 ms */
 #define SLICE_NS        (10 * 1000 * 1000)   /* Go's forcePreemptNS */
@@ -141,9 +139,9 @@ static bool barrier_all(void)
 /* (sched.lock held) A P leaves the idle list: wake a sleeping sysmon. */
 void goro__sysmon_wake(void)
 {
-    S.sysmon_wait = false;
-    atomic_store_explicit(&S.sysmon_note, 1, memory_order_release);
-    goro__futex_wake(&S.sysmon_note, 1);
+    goro__S.sysmon_wait = false;
+    atomic_store_explicit(&goro__S.sysmon_note, 1, memory_order_release);
+    goro__futex_wake(&goro__S.sysmon_note, 1);
 }
 
 /* Work queued while a P is idle and no M spins to look for it. That
@@ -152,13 +150,13 @@ void goro__sysmon_wake(void)
  * would wake an M for them. */
 static bool stranded_work(void)
 {
-    if (atomic_load(&S.npidle) == 0 || atomic_load(&S.nmspinning) != 0)
+    if (atomic_load(&goro__S.npidle) == 0 || atomic_load(&goro__S.nmspinning) != 0)
         return false;
-    if (atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0)
+    if (atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0)
         return true;
-    int np = atomic_load(&S.nprocs);
+    int np = atomic_load(&goro__S.nprocs);
     for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&S.allp[i]);
+        P *p = atomic_load(&goro__S.allp[i]);
         if (p && atomic_load_explicit(&p->status, memory_order_relaxed) == P_IDLE &&
             !goro__runq_empty(p))
             return true;
@@ -170,18 +168,18 @@ static bool stranded_work(void)
  * no work is stranded: startm_failed wakes it). */
 static bool sleep_if_idle(void)
 {
-    if (atomic_load(&S.npidle) != atomic_load(&S.nprocs))
+    if (atomic_load(&goro__S.npidle) != atomic_load(&goro__S.nprocs))
         return false;
-    goro__lock_acquire(&S.lock);
-    if (S.npidle != S.nprocs || stranded_work()) {
-        goro__lock_release(&S.lock);
+    goro__lock_acquire(&goro__S.lock);
+    if (goro__S.npidle != goro__S.nprocs || stranded_work()) {
+        goro__lock_release(&goro__S.lock);
         return false;
     }
-    atomic_store_explicit(&S.sysmon_note, 0, memory_order_relaxed);
-    S.sysmon_wait = true;
-    goro__lock_release(&S.lock);
-    while (atomic_load_explicit(&S.sysmon_note, memory_order_acquire) == 0)
-        goro__futex_wait(&S.sysmon_note, 0, INT64_MAX);
+    atomic_store_explicit(&goro__S.sysmon_note, 0, memory_order_relaxed);
+    goro__S.sysmon_wait = true;
+    goro__lock_release(&goro__S.lock);
+    while (atomic_load_explicit(&goro__S.sysmon_note, memory_order_acquire) == 0)
+        goro__futex_wait(&goro__S.sysmon_note, 0, INT64_MAX);
     return true;
 }
 
@@ -193,15 +191,15 @@ static bool has_work(P *p, int64_t now)
     int64_t t0 = atomic_load_explicit(&p->timer0, memory_order_acquire);
     if (t0 != 0 && t0 <= now)
         return true;
-    return atomic_load_explicit(&S.runq_size, memory_order_relaxed) > 0;
+    return atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0;
 }
 
 /* The handshake of the file comment: takes p from the M running a hog. */
 static bool take_hog(P *p)
 {
-    goro__lock_acquire(&S.lock);
+    goro__lock_acquire(&goro__S.lock);
     M *m = atomic_load_explicit(&p->status, memory_order_relaxed) == P_RUNNING ? p->m : NULL;
-    goro__lock_release(&S.lock);
+    goro__lock_release(&goro__S.lock);
     if (!m)
         return false;
     uint32_t s = PS_OWNS;
@@ -229,9 +227,9 @@ static bool take_hog(P *p)
 static bool retake(int64_t now)
 {
     int n = 0;
-    int np = atomic_load(&S.nprocs);
+    int np = atomic_load(&goro__S.nprocs);
     for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&S.allp[i]);
+        P *p = atomic_load(&goro__S.allp[i]);
         if (!p)
             continue;
         struct pmon *pd = &mon[i];
@@ -257,7 +255,7 @@ static bool retake(int64_t now)
              * and someone else to run new work: leave it for up to 10 ms
              * (an M handed the P would only go idle again). */
             if (goro__runq_empty(p) &&
-                atomic_load(&S.nmspinning) + atomic_load(&S.npidle) > 0 &&
+                atomic_load(&goro__S.nmspinning) + atomic_load(&goro__S.npidle) > 0 &&
                 now - pd->syscallwhen < SYSCALL_IDLE_NS)
                 continue;
             if (!goro__m_available())
@@ -288,7 +286,7 @@ static bool retake(int64_t now)
             }
             if (!has_work(p, now))
                 continue;
-            if (atomic_load(&S.npidle) > 0) {
+            if (atomic_load(&goro__S.npidle) > 0) {
                 goro__wakep();   /* an idle P's M steals the work instead */
                 continue;
             }
@@ -312,9 +310,9 @@ static void *sysmon_main(void *arg)
     atomic_store(&goro__sysmon_tid, gettid());
     /* A deadlock check that ran before the line above saw this thread as
      * unknown and gave up: look again. */
-    goro__lock_acquire(&S.lock);
+    goro__lock_acquire(&goro__S.lock);
     goro__checkdead_locked();
-    goro__lock_release(&S.lock);
+    goro__lock_release(&goro__S.lock);
     san_ignore_begin();   /* runtime code only, for good */
     int idle = 0;
     int64_t delay = SYSMON_MIN_NS;
@@ -336,7 +334,7 @@ static void *sysmon_main(void *arg)
         int64_t now = goro__nanotime();
         goro__coarse_tick(now);
         if (goro__netpoll_pending() &&
-            now - atomic_load_explicit(&S.lastpoll, memory_order_relaxed) > POLL_EVERY_NS)
+            now - atomic_load_explicit(&goro__S.lastpoll, memory_order_relaxed) > POLL_EVERY_NS)
             goro__sched_poll();
         if (retake(now))
             idle = 0;
