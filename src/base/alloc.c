@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "sched/runtime.h"
+#include "base/base.h"
 
 static _Atomic long live;
 

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <unwind.h>
 
-#include "sched/runtime.h"
+#include "base/base.h"
 
 enum { MAX_FRAMES = 64 };
 
@@ -149,4 +149,32 @@ _Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
         off += (int)k;
     }
     abort();
+}
+
+_Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    char buf[512];
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
+    fflush(stderr);
+    abort();
+}
+
+/* Set in a child of fork() (sched/fork.c's atfork handler). */
+_Atomic uint32_t goro__forked;
+
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line)
+{
+    goro__caller c;
+    if (file)
+        snprintf(c.site, sizeof c.site, "%s:%d", file, line);
+    else
+        goro__caller_find(&c);
+    if (call)
+        snprintf(c.entry, sizeof c.entry, "%s", call);
+    goro__fatal_site(c.site, "goro: %s called in a child of fork(); only exec is supported",
+                     c.entry);
 }

@@ -36,7 +36,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
-#include "sched/runtime.h"
+#include "base/base.h"
 
 _Atomic unsigned goro__fault_armed;
 static _Atomic long countdown = -1;   /* matching calls left to succeed */

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sched/runtime.h"
+#include "base/base.h"
 
 __thread uint32_t goro__lock_me __attribute__((tls_model("initial-exec")));
 

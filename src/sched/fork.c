@@ -23,8 +23,6 @@
 
 #include "sched/runtime.h"
 
-_Atomic uint32_t goro__forked;
-
 static void child(void)
 {
     atomic_store_explicit(&goro__forked, 1, memory_order_relaxed);
@@ -38,17 +36,4 @@ void goro__fork_init(void)
 {
     if (pthread_atfork(NULL, NULL, child) != 0)
         GORO_FATAL("pthread_atfork failed");
-}
-
-_Noreturn void goro__fork_fatal(const char *call, const char *file, int line)
-{
-    goro__caller c;
-    if (file)
-        snprintf(c.site, sizeof c.site, "%s:%d", file, line);
-    else
-        goro__caller_find(&c);
-    if (call)
-        snprintf(c.entry, sizeof c.entry, "%s", call);
-    goro__fatal_site(c.site, "goro: %s called in a child of fork(); only exec is supported",
-                     c.entry);
 }

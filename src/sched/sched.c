@@ -1,7 +1,7 @@
 /*
  * sched.c: the scheduler's start-up and runtime calls (goro_maxprocs,
  * goro_num_goroutine, goro_lock_os_thread, ...), the scheduler state
- * goro__S, and the helpers every layer uses (goro__fatal, goro__fastrand).
+ * goro__S, and goro__fastrand.
  *
  * The scheduler is Go's G/M/P design (docs/design.md); its parts live in
  * this folder, one concern per file (docs/hacking.md): run queues
@@ -31,18 +31,6 @@ static int ncpu;
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
-
-_Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    char buf[512];
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
-    fflush(stderr);
-    abort();
-}
 
 uint64_t goro__fastrand(void)
 {

@@ -1,0 +1,114 @@
+/*
+ * base.h: what every layer of the runtime uses and nothing else provides:
+ * fatal errors (goro__fatal, the call site behind one, the fork check),
+ * fault injection and the wrappers of the fallible system calls,
+ * allocation, cpu_relax. Nothing here knows of goroutines or threads: the
+ * files of src/base/ include this (with config.h and lock.h) and no
+ * header of another layer.
+ */
+#ifndef GORO_BASE_BASE_H
+#define GORO_BASE_BASE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "goro.h"
+#include "base/config.h"
+#include "base/lock.h"
+
+/* callsite.c: "fatal error: <message>\n\tat file:line", then abort. */
+_Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
+#define goro_likely(x)   __builtin_expect(!!(x), 1)
+#define goro_unlikely(x) __builtin_expect(!!(x), 0)
+#define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- fault.c: fault injection (tests make the Nth fallible call fail) ----
+ * Every allocation, mmap, mprotect, madvise, thread creation, epoll and
+ * eventfd call of the runtime goes through goro__fault(kind): one relaxed
+ * load when nothing is armed. The wrappers keep the wrapped call's
+ * contract (goro__thread_create returns an error number like
+ * pthread_create; the others -1 or MAP_FAILED with errno set). What each
+ * failure yields: docs/verification.md, "Fault injection". */
+enum {
+    GORO_FAULT_ALLOC    = 1u << 0,   /* alloc.c entry points: NULL */
+    GORO_FAULT_MMAP     = 1u << 1,   /* ENOMEM */
+    GORO_FAULT_MPROTECT = 1u << 2,   /* ENOMEM */
+    GORO_FAULT_MADVISE  = 1u << 3,   /* EAGAIN */
+    GORO_FAULT_THREAD   = 1u << 4,   /* EAGAIN */
+    GORO_FAULT_EPOLL    = 1u << 5,   /* epoll_create1 EMFILE, epoll_ctl ENOMEM */
+    GORO_FAULT_EVENTFD  = 1u << 6,   /* EMFILE */
+    GORO_FAULT_POLLWAIT = 1u << 7,   /* epoll_wait: EINTR (no events this time) */
+    GORO_FAULT_ALL      = (1u << 8) - 1,
+};
+extern _Atomic unsigned goro__fault_armed;  /* armed kinds; 0: off */
+bool goro__fault_hit(unsigned kind);
+static inline bool goro__fault(unsigned kind)
+{
+    return goro_unlikely(atomic_load_explicit(&goro__fault_armed, memory_order_relaxed) != 0) &&
+           goro__fault_hit(kind);
+}
+/* Tests: let n calls of the given kinds succeed and fail the next one
+ * (sticky: and every later one); n < 0 counts calls without failing any. */
+void goro__fault_set(unsigned kinds, long n, bool sticky);
+void goro__fault_off(void);
+long goro__fault_calls(void);             /* matching calls since set */
+long goro__fault_fired(void);             /* failures injected since set */
+void goro__alloc_fail_after(long n);      /* = goro__fault_set(ALLOC, n, sticky); -1: off */
+struct epoll_event;
+void *goro__mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int goro__mprotect(void *addr, size_t len, int prot);
+int goro__madvise(void *addr, size_t len, int advice);
+int goro__thread_create(pthread_t *t, const pthread_attr_t *attr,
+                        void *(*fn)(void *), void *arg);
+int goro__epoll_create1(int flags);
+int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
+int goro__eventfd(unsigned initval, int flags);
+
+/* ---- callsite.c: the program's call behind a fatal error found deep
+ * inside the runtime, for calls that take no call site ---- */
+typedef struct goro__caller {
+    char entry[64];            /* the public call ("goro_chan_try_send"), or "a goro function"
+                                  * (unknown, or left by a tail call) */
+    char site[512];            /* where the program made it */
+    bool in_handler;           /* made from a signal handler */
+} goro__caller;
+void goro__caller_find(goro__caller *c);
+/* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
+_Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
+void *goro__malloc(size_t n);
+void goro__free(void *p);
+void *goro__malloc_pool(size_t n);        /* uncounted; release with free() */
+void *goro__calloc_pool(size_t n, size_t size);
+void *goro__realloc_pool(void *p, size_t n);
+long goro__alloc_live(void);              /* tests: goro__malloc blocks not freed */
+
+static inline void goro__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/* ---- a child of fork() may only exec (the flag and the abort: callsite.c;
+ * the atfork handler that sets the flag: sched/fork.c) ----
+ * goro__fork_check(call, file, line) aborts in such a child, naming call
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
+extern _Atomic uint32_t goro__forked;
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
+static inline void goro__fork_check(const char *call, const char *file, int line)
+{
+    if (__builtin_expect(atomic_load_explicit(&goro__forked, memory_order_relaxed) != 0, 0))
+        goro__fork_fatal(call, file, line);
+}
+
+#endif
