@@ -8,6 +8,7 @@ CTEST       ?= ctest
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 GORO_WERROR ?= OFF
 SAN_CC      ?= clang
+SAN_CXX     ?= clang++
 CTEST_FLAGS ?= --output-on-failure -j2
 INSTALL_TEST = $(CURDIR)/build/install-test
 
@@ -26,7 +27,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 test-model bench bench-report install-test clean help
+        test-aarch64 test-model bench bench-cpp bench-report install-test clean help
 
 all: build
 
@@ -40,12 +41,12 @@ test: build
 	cd build/release && $(CTEST) $(CTEST_FLAGS)
 
 test-asan:
-	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=address -DGORO_BENCH=OFF)
+	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) -DGORO_SANITIZE=address -DGORO_BENCH=OFF)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) $(CTEST_FLAGS)
 
 test-tsan:
-	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=thread -DGORO_BENCH=OFF)
+	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) -DGORO_SANITIZE=thread -DGORO_BENCH=OFF)
 	cd build/tsan && $(TSAN_WRAP) $(CTEST) $(CTEST_FLAGS)
 
 test-valgrind:
@@ -70,6 +71,11 @@ test-model:
 
 bench:
 	bash bench/run.sh
+
+# goro.hpp's overhead: the C++ twins in bench/cpp/ against their C
+# programs, alternating, RUNS processes each (bench/cpp/compare.sh).
+bench-cpp: build
+	bash bench/cpp/compare.sh
 
 # Runs bench/run.sh and writes docs/bench-report.md and docs/bench-report.svg
 # (slow, like bench; not part of CI).
@@ -102,7 +108,8 @@ soak-short: build
 	build/release/soak $(SOAK_SHORT_TIME) $(SOAK_SEED)
 
 # Installs into a scratch prefix, then builds and runs one program against
-# it three ways: pkg-config (shared), pkg-config --static, find_package.
+# it three ways: pkg-config (shared), pkg-config --static, find_package
+# (which also builds hello.cpp against goro.hpp when C++ is available).
 install-test: build
 	rm -rf $(INSTALL_TEST)
 	$(CMAKE) --install build/release --prefix $(INSTALL_TEST)/prefix
@@ -128,6 +135,7 @@ install-test: build
 	$(CMAKE) -S cmake/install-test -B $(INSTALL_TEST)/consumer -DCMAKE_PREFIX_PATH=$(INSTALL_TEST)/prefix
 	$(CMAKE) --build $(INSTALL_TEST)/consumer
 	$(INSTALL_TEST)/consumer/hello
+	if [ -x $(INSTALL_TEST)/consumer/hello_cpp ]; then $(INSTALL_TEST)/consumer/hello_cpp; fi
 	@echo "install-test: ok"
 
 clean:
@@ -144,6 +152,7 @@ help:
 	@echo "make test-aarch64   cross-build for AArch64, run the arch tests in qemu"
 	@echo "make test-model     spin model check of channels and select (verify/model)"
 	@echo "make bench          benchmarks, goro against Go (bench/run.sh)"
+	@echo "make bench-cpp      goro.hpp against the C API: C++ twins of pingpong, buffered, spawn_join"
 	@echo "make bench-report   benchmarks, then docs/bench-report.md and .svg (bench/report.sh)"
 	@echo "make fuzz-short     replay fuzz regressions, fuzz for FUZZ_SHORT_TIME s (60; CI)"
 	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"

@@ -1,0 +1,160 @@
+// ctest-labels: sched
+/*
+ * test_go.cpp: goro::go (goro.hpp): capturing lambdas, functions with
+ * arguments, move-only callables and arguments, callables too large or
+ * not trivially copyable to be copied inline, options (name), the call
+ * site recorded for the goroutine, waitgroup::go; and an exception that
+ * escapes a goroutine ends the program as a Go panic does: a message with
+ * what(), the goroutine's id, name and creation site, the dump, abort.
+ */
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "testutil.hpp"
+#include "../misuse.h"
+
+namespace {
+
+void add_to(std::atomic<long> *sum, long v, std::string s, goro::waitgroup *wg)
+{
+    *sum += v + static_cast<long>(s.size());
+    wg->done();
+}
+
+// The record of the goroutine with this id (CHECKs that it exists).
+goro_ginfo record_of(uint64_t id)
+{
+    goro_ginfo all[256];
+    int n = goro_goroutines(all, 256);
+    for (int i = 0; i < n && i < 256; i++)
+        if (all[i].id == id)
+            return all[i];
+    CHECK(!"goroutine not found");
+    return {};
+}
+
+void forms()
+{
+    std::atomic<long> sum{0};
+    goro::waitgroup wg;
+
+    // capturing lambdas, by reference and by value
+    for (int i = 0; i < 100; i++) {
+        wg.add(1);
+        goro::go([&sum, &wg, i] {
+            sum += i;
+            wg.done();
+        });
+    }
+    wg.wait();
+    CHECK_EQ(sum.load(), 4950);
+
+    // a function and its arguments (copied: the string outlives the caller's)
+    sum = 0;
+    for (int i = 0; i < 10; i++) {
+        wg.add(1);
+        std::string s(static_cast<size_t>(i), 'x');
+        goro::go(add_to, &sum, 100L, s, &wg);
+    }
+    wg.wait();
+    CHECK_EQ(sum.load(), 1000 + 45);
+
+    // move-only: a lambda owning a unique_ptr, and a unique_ptr argument
+    auto p = std::make_unique<int>(5);
+    wg.add(2);
+    goro::go([p = std::move(p), &sum, &wg] {
+        sum += *p;
+        wg.done();
+    });
+    goro::go([&](std::unique_ptr<int> q) { sum += *q; wg.done(); }, std::make_unique<int>(6));
+    wg.wait();
+    CHECK_EQ(sum.load(), 1045 + 11);
+
+    // larger than the inline copy (GORO_COPY_INLINE): goes through the heap
+    struct big {
+        char bytes[GORO_COPY_INLINE * 2];
+    } b{};
+    b.bytes[sizeof b.bytes - 1] = 9;
+    wg.go([b, &sum] { sum += b.bytes[sizeof b.bytes - 1]; });
+    wg.wait();
+    CHECK_EQ(sum.load(), 1056 + 9);
+
+    // counted values captured by value: every copy destroyed
+    {
+        counted c("x");
+        for (int i = 0; i < 10; i++)
+            wg.go([c] { CHECK(c.s == "x"); });
+        wg.wait();
+    }
+    CHECK_EQ(counted::live.load(), 0);
+}
+
+void records()
+{
+    // The goroutine's creation site is this file, at the call.
+    goro::chan<uint64_t> ids(1);
+    int line = __LINE__ + 1;
+    goro::go([ids] { ids.send(goro_id()); goro_sleep(GORO_SECOND); });
+    goro_ginfo g = record_of(*ids.recv());
+    CHECK(strstr(g.file, "test_go.cpp"));
+    CHECK_EQ(g.line, line);
+
+    goro::options opts{};
+    opts.name = "worker";
+    goro::go(opts, [ids] { ids.send(goro_id()); goro_sleep(GORO_SECOND); });
+    g = record_of(*ids.recv());
+    CHECK(g.name && strcmp(g.name, "worker") == 0);
+
+    // waitgroup::go records the caller too
+    goro::waitgroup wg;
+    line = __LINE__ + 1;
+    wg.go([ids] { ids.send(goro_id()); goro_sleep(GORO_SECOND); });
+    g = record_of(*ids.recv());
+    CHECK(strstr(g.file, "test_go.cpp"));
+    CHECK_EQ(g.line, line);
+}
+
+[[noreturn]] void panicky(std::string what)
+{
+    throw std::runtime_error(what);
+}
+
+// Starts the goroutine that panics if run; returns the line of its go.
+int panic_child(bool run)
+{
+    goro::options opts{};
+    opts.name = "thrower";
+    int line = __LINE__; if (run) goro::go(opts, [] { panicky("boom in a goroutine"); });
+    return line;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {   // the child that panics
+        misuse_child_begin();
+        goro::waitgroup wg;
+        wg.add(1);
+        panic_child(true);
+        wg.wait();   // never returns: the panic ends the program
+        return 0;
+    }
+    forms();
+    records();
+
+    // The child's panic: message, goroutine, site, dump, abort.
+    char out[16384];
+    int status = misuse_run(argv[0], "panic", out, sizeof out);
+    char site[128];
+    snprintf(site, sizeof site, "created by %s:%d", __FILE__, panic_child(false));
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+        !strstr(out, "panic: boom in a goroutine [std::runtime_error]") ||
+        !strstr(out, "[running]:\n\tname: thrower\n") || !strstr(out, site) ||
+        strstr(strstr(out, site) + 1, site) == NULL) {   // the header, then the dump's entry
+        fprintf(stderr, "panic child: status %#x, stderr:\n%s\n", status, out);
+        return 1;
+    }
+    TEST_PASS("test_go (C++)");
+}
