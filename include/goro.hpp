@@ -499,8 +499,12 @@ bool send_on(goro_chan *c, U &&v, int miss, const char *what, Call call)
         outgoing<T> o(std::forward<U>(v));
         int rc = call(c, o.ptr());
         if (rc == miss) {
-            if constexpr (!std::is_lvalue_reference<U>::value)
+            if constexpr (!std::is_lvalue_reference<U>::value) {
+                static_assert(std::is_move_assignable<T>::value,
+                              "goro::chan: try_send and send_until give an rvalue back when "
+                              "not sent, which needs a move-assignable T");
                 v = std::move(o.value());
+            }
             return false;
         }
         check(rc, what);
@@ -509,17 +513,18 @@ bool send_on(goro_chan *c, U &&v, int miss, const char *what, Call call)
     return true;
 }
 
-// One receive from c by call(c, out): R(value), or R(code) for
-// GORO_ECLOSED and `miss`; anything else throws.
-template <class T, class R, class Call> R recv_on(goro_chan *c, int miss, Call call)
+// One receive from c by call(c, out) (goro_chan_try_recv or
+// goro_chan_recv_until): the value, or why none came (GORO_ECLOSED or
+// `miss`); anything else throws.
+template <class T, class Call> received<T> recv_on(goro_chan *c, int miss, Call call)
 {
     slot<typename wire<T>::type> s;
     int rc = call(c, &s.w);
     if (rc == 0)
-        return R(unwire<T>(s.w));
+        return received<T>(unwire<T>(s.w));
     if (rc != GORO_ECLOSED && rc != miss)
         raise(rc, "goro::chan: receive");
-    return R(to_error_code(rc));
+    return received<T>(to_error_code(rc));
 }
 
 // One reference to a C channel (nil when c_ is NULL). Copy = retain,
@@ -644,15 +649,18 @@ public:
     // v, ok := <-ch: the next value, or nothing once closed and drained.
     std::optional<T> recv() const
     {
-        received<T> r = recv_on<T, received<T>>(c(), no_miss, [](goro_chan *ch, void *out) {
-            return goro_chan_recv(ch, out);
-        });
-        return std::move(static_cast<std::optional<T> &>(r));
+        slot<typename wire<T>::type> s;
+        int rc = goro_chan_recv(c(), &s.w);
+        if (rc == 0)
+            return unwire<T>(s.w);
+        if (rc != GORO_ECLOSED)
+            raise(rc, "goro::chan::recv");
+        return std::nullopt;
     }
     // The next value if one is ready now.
     received<T> try_recv() const
     {
-        return recv_on<T, received<T>>(c(), GORO_EAGAIN, [](goro_chan *ch, void *out) {
+        return recv_on<T>(c(), GORO_EAGAIN, [](goro_chan *ch, void *out) {
             return goro_chan_try_recv(ch, out);
         });
     }
@@ -661,12 +669,13 @@ public:
     received<T> recv_until(const std::chrono::time_point<Clock, Dur> &deadline) const
     {
         int64_t d = deadline_ns(deadline);
-        return recv_on<T, received<T>>(c(), GORO_ETIMEDOUT, [d](goro_chan *ch, void *out) {
+        return recv_on<T>(c(), GORO_ETIMEDOUT, [d](goro_chan *ch, void *out) {
             return goro_chan_recv_until(ch, out, d);
         });
     }
 
-    // for v := range ch
+    // for v := range ch. *it is the received value, an lvalue: a move-only
+    // T is taken with `for (auto &v : ch)` and std::move(v).
     class iterator {
     public:
         using iterator_category = std::input_iterator_tag;
@@ -703,8 +712,7 @@ template <class T>
 class chan : public detail::chan_ref<T>,
              public detail::sender<chan<T>, T>,
              public detail::receiver<chan<T>, T> {
-    static_assert(std::is_move_constructible<T>::value && std::is_move_assignable<T>::value,
-                  "goro::chan<T>: T must be movable");
+    static_assert(std::is_move_constructible<T>::value, "goro::chan<T>: T must be movable");
     static_assert(!std::is_reference<T>::value && !std::is_const<T>::value,
                   "goro::chan<T>: T must be a plain object type");
 
@@ -896,26 +904,34 @@ template <class... Cs> int select(Cs &&...cs)
 }
 
 // ---- sync -------------------------------------------------------------------
+namespace detail {
+// TimedLockable's try_lock_until and try_lock_for, from D::lock_until_
+// (a goro.h _until call: 0 or GORO_ETIMEDOUT).
+template <class D> class timed_lockable {
+public:
+    template <class Clock, class Dur>
+    bool try_lock_until(const std::chrono::time_point<Clock, Dur> &tp) noexcept
+    {
+        return static_cast<D *>(this)->lock_until_(deadline_ns(tp)) == 0;
+    }
+    template <class Rep, class Period>
+    bool try_lock_for(std::chrono::duration<Rep, Period> d) noexcept
+    {
+        return static_cast<D *>(this)->lock_until_(after_ns(to_ns(d))) == 0;
+    }
+};
+}  // namespace detail
+
 // Lockable and TimedLockable: std::lock_guard, std::unique_lock and
 // std::scoped_lock work. Unlocking an unlocked mutex aborts naming the
 // call site (for std guards, a line in the standard library's header).
-class mutex {
+class mutex : public detail::timed_lockable<mutex> {
 public:
     constexpr mutex() noexcept = default;
     mutex(const mutex &) = delete;
     mutex &operator=(const mutex &) = delete;
     void lock() noexcept { goro_mutex_lock(&m_); }
     bool try_lock() noexcept { return goro_mutex_trylock(&m_) == 0; }
-    template <class Clock, class Dur>
-    bool try_lock_until(const std::chrono::time_point<Clock, Dur> &tp) noexcept
-    {
-        return goro_mutex_lock_until(&m_, detail::deadline_ns(tp)) == 0;
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(std::chrono::duration<Rep, Period> d) noexcept
-    {
-        return goro_mutex_lock_until(&m_, detail::after_ns(detail::to_ns(d))) == 0;
-    }
     void unlock(source_location loc = source_location::current()) noexcept
     {
         goro_mutex_unlock_at(&m_, loc.file_name(), loc.line());
@@ -923,27 +939,19 @@ public:
     goro_mutex *native_handle() noexcept { return &m_; }
 
 private:
+    friend class detail::timed_lockable<mutex>;
+    int lock_until_(int64_t deadline) noexcept { return goro_mutex_lock_until(&m_, deadline); }
     goro_mutex m_{};
 };
 
 // Also SharedLockable (std::shared_lock) for the readers.
-class rwmutex {
+class rwmutex : public detail::timed_lockable<rwmutex> {
 public:
     constexpr rwmutex() noexcept = default;
     rwmutex(const rwmutex &) = delete;
     rwmutex &operator=(const rwmutex &) = delete;
     void lock() noexcept { goro_rwmutex_lock(&rw_); }
     bool try_lock() noexcept { return goro_rwmutex_trylock(&rw_) == 0; }
-    template <class Clock, class Dur>
-    bool try_lock_until(const std::chrono::time_point<Clock, Dur> &tp) noexcept
-    {
-        return goro_rwmutex_lock_until(&rw_, detail::deadline_ns(tp)) == 0;
-    }
-    template <class Rep, class Period>
-    bool try_lock_for(std::chrono::duration<Rep, Period> d) noexcept
-    {
-        return goro_rwmutex_lock_until(&rw_, detail::after_ns(detail::to_ns(d))) == 0;
-    }
     void unlock(source_location loc = source_location::current()) noexcept
     {
         goro_rwmutex_unlock_at(&rw_, loc.file_name(), loc.line());
@@ -967,6 +975,8 @@ public:
     goro_rwmutex *native_handle() noexcept { return &rw_; }
 
 private:
+    friend class detail::timed_lockable<rwmutex>;
+    int lock_until_(int64_t deadline) noexcept { return goro_rwmutex_lock_until(&rw_, deadline); }
     goro_rwmutex rw_{};
 };
 
