@@ -311,7 +311,10 @@ template <class F> struct bound<F> {
 template <class F, class... Args>
 using bound_t = bound<std::decay_t<F>, std::decay_t<Args>...>;
 
-// A bound call copied byte for byte into the goroutine (goro_go_copy).
+// A bound call passed byte for byte as goro_go's pointer argument, or
+// copied byte for byte into the goroutine (goro_go_copy).
+template <class B>
+constexpr bool fits_word = std::is_trivially_copyable<B>::value && sizeof(B) <= sizeof(void *);
 template <class B>
 constexpr bool fits_inline = std::is_trivially_copyable<B>::value &&
                              sizeof(B) <= GORO_COPY_INLINE && alignof(B) <= 16;
@@ -323,6 +326,13 @@ template <class B> void run_guarded(B &b) noexcept
     } catch (...) {
         panic();
     }
+}
+
+template <class B> void run_word(void *p) noexcept
+{
+    alignas(B) unsigned char bytes[sizeof(B)];
+    std::memcpy(bytes, &p, sizeof(B));
+    run_guarded(*std::launder(reinterpret_cast<B *>(bytes)));
 }
 
 template <class B> void run_inline(void *p) noexcept
@@ -340,7 +350,15 @@ template <class B> void run_heap(void *p) noexcept
 template <class B, class... A>
 void spawn(const goro_opts *opts, source_location loc, A &&...a)
 {
-    if constexpr (fits_inline<B>) {
+    if constexpr (fits_word<B>) {
+        if (!opts) {
+            B b(std::forward<A>(a)...);
+            void *word = nullptr;
+            std::memcpy(&word, &b, sizeof b);
+            check(goro_go_at(run_word<B>, word, loc.file_name(), loc.line()), "goro::go");
+            return;
+        }
+    } else if constexpr (fits_inline<B>) {
         if (!opts) {
             B b(std::forward<A>(a)...);
             check(goro_go_copy_at(run_inline<B>, &b, sizeof b, loc.file_name(), loc.line()),

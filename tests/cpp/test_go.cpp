@@ -1,8 +1,9 @@
 // ctest-labels: sched
 /*
- * test_go.cpp: goro::go (goro.hpp): capturing lambdas, functions with
- * arguments, move-only callables and arguments, callables too large or
- * not trivially copyable to be copied inline, options (name), the call
+ * test_go.cpp: goro::go (goro.hpp): capturing lambdas (the size of a
+ * pointer, larger), functions with arguments, move-only callables and
+ * arguments, callables too large or not trivially copyable to be copied
+ * inline, options (name), the call
  * site recorded for the goroutine, waitgroup::go; and an exception that
  * escapes a goroutine ends the program as a Go panic does: a message with
  * what(), the goroutine's id, name and creation site, the dump, abort.
@@ -49,6 +50,16 @@ void forms()
     }
     wg.wait();
     CHECK_EQ(sum.load(), 4950);
+
+    // one pointer's worth of captures: passed as goro_go's argument
+    static goro::waitgroup one;
+    one.add(1);
+    goro::go([&sum] {
+        sum += 1000;
+        one.done();
+    });
+    one.wait();
+    CHECK_EQ(sum.load(), 5950);
 
     // a function and its arguments (copied: the string outlives the caller's)
     sum = 0;
