@@ -615,7 +615,10 @@ private:
     }
 
     goro_chan *c_ = nullptr;
-    std::atomic<long> *refs_ = nullptr;   // boxed T only: handles alive
+    // Boxed T only: handles alive. Copies add relaxed (the copier holds a
+    // handle already); a drop subtracts acq_rel, pairing with every other
+    // drop, so the last one's drain comes after every other handle's use.
+    std::atomic<long> *refs_ = nullptr;
 };
 
 // The operations of a sending end; Derived is a chan_ref<T>.
