@@ -3,17 +3,13 @@
  * test_go.cpp: goro::go (goro.hpp): capturing lambdas (the size of a
  * pointer, larger), functions with arguments, move-only callables and
  * arguments, callables too large or not trivially copyable to be copied
- * inline, options (name), the call
- * site recorded for the goroutine, waitgroup::go; and an exception that
- * escapes a goroutine ends the program as a Go panic does: a message with
- * what(), the goroutine's id, name and creation site, the dump, abort.
+ * inline, options (name), the call site recorded for the goroutine,
+ * waitgroup::go. (test_panic.cpp: an exception escaping a goroutine.)
  */
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "testutil.hpp"
-#include "../misuse.h"
 
 namespace {
 
@@ -126,46 +122,11 @@ void records()
     CHECK_EQ(g.line, line);
 }
 
-[[noreturn]] void panicky(std::string what)
-{
-    throw std::runtime_error(what);
-}
-
-// Starts the goroutine that panics if run; returns the line of its go.
-int panic_child(bool run)
-{
-    goro::options opts{};
-    opts.name = "thrower";
-    int line = __LINE__; if (run) goro::go(opts, [] { panicky("boom in a goroutine"); });
-    return line;
-}
-
 }  // namespace
 
-int main(int argc, char **argv)
+int main()
 {
-    if (argc > 1) {   // the child that panics
-        misuse_child_begin();
-        goro::waitgroup wg;
-        wg.add(1);
-        panic_child(true);
-        wg.wait();   // never returns: the panic ends the program
-        return 0;
-    }
     forms();
     records();
-
-    // The child's panic: message, goroutine, site, dump, abort.
-    char out[16384];
-    int status = misuse_run(argv[0], "panic", out, sizeof out);
-    char site[128];
-    snprintf(site, sizeof site, "created by %s:%d", __FILE__, panic_child(false));
-    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
-        !strstr(out, "panic: boom in a goroutine [std::runtime_error]") ||
-        !strstr(out, "[running]:\n\tname: thrower\n") || !strstr(out, site) ||
-        strstr(strstr(out, site) + 1, site) == NULL) {   // the header, then the dump's entry
-        fprintf(stderr, "panic child: status %#x, stderr:\n%s\n", status, out);
-        return 1;
-    }
     TEST_PASS("test_go (C++)");
 }
