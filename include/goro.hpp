@@ -926,6 +926,15 @@ template <class... Cs> int select(Cs &&...cs)
 
 // ---- sync -------------------------------------------------------------------
 namespace detail {
+// A base for objects that, like Go's sync types, must not be copied or
+// moved once in use (goroutines hold their address).
+class pinned {
+public:
+    constexpr pinned() noexcept = default;
+    pinned(const pinned &) = delete;
+    pinned &operator=(const pinned &) = delete;
+};
+
 // TimedLockable's try_lock_until and try_lock_for, from D::lock_until_
 // (a goro.h _until call: 0 or GORO_ETIMEDOUT).
 template <class D> class timed_lockable {
@@ -946,11 +955,8 @@ public:
 // Lockable and TimedLockable: std::lock_guard, std::unique_lock and
 // std::scoped_lock work. Unlocking an unlocked mutex aborts naming the
 // call site (for std guards, a line in the standard library's header).
-class mutex : public detail::timed_lockable<mutex> {
+class mutex : detail::pinned, public detail::timed_lockable<mutex> {
 public:
-    constexpr mutex() noexcept = default;
-    mutex(const mutex &) = delete;
-    mutex &operator=(const mutex &) = delete;
     void lock() noexcept { goro_mutex_lock(&m_); }
     bool try_lock() noexcept { return goro_mutex_trylock(&m_) == 0; }
     void unlock(source_location loc = source_location::current()) noexcept
@@ -966,11 +972,8 @@ private:
 };
 
 // Also SharedLockable (std::shared_lock) for the readers.
-class rwmutex : public detail::timed_lockable<rwmutex> {
+class rwmutex : detail::pinned, public detail::timed_lockable<rwmutex> {
 public:
-    constexpr rwmutex() noexcept = default;
-    rwmutex(const rwmutex &) = delete;
-    rwmutex &operator=(const rwmutex &) = delete;
     void lock() noexcept { goro_rwmutex_lock(&rw_); }
     bool try_lock() noexcept { return goro_rwmutex_trylock(&rw_) == 0; }
     void unlock(source_location loc = source_location::current()) noexcept
@@ -1002,11 +1005,8 @@ private:
 };
 
 // sync.Cond: wait takes the goro::mutex (or a unique_lock holding it).
-class cond {
+class cond : detail::pinned {
 public:
-    constexpr cond() noexcept = default;
-    cond(const cond &) = delete;
-    cond &operator=(const cond &) = delete;
     void wait(mutex &mu, source_location loc = source_location::current()) noexcept
     {
         goro_cond_wait_at(&c_, mu.native_handle(), loc.file_name(), loc.line());
@@ -1046,11 +1046,8 @@ private:
 // sync.Once: call(f) runs f exactly once; every caller returns after f
 // has. An exception from f leaves the once done (Go's rule for a panic)
 // and is rethrown to the caller that ran f.
-class once {
+class once : detail::pinned {
 public:
-    constexpr once() noexcept = default;
-    once(const once &) = delete;
-    once &operator=(const once &) = delete;
     template <class F> void call(F &&f)
     {
         struct run {
@@ -1077,11 +1074,8 @@ private:
 
 // sync.WaitGroup. go(f) is Go 1.25's wg.Go: add(1), then f in a goroutine
 // that calls done when f has returned and been destroyed.
-class waitgroup {
+class waitgroup : detail::pinned {
 public:
-    constexpr waitgroup() noexcept = default;
-    waitgroup(const waitgroup &) = delete;
-    waitgroup &operator=(const waitgroup &) = delete;
     void add(int64_t n, source_location loc = source_location::current()) noexcept
     {
         goro_waitgroup_add_at(&wg_, n, loc.file_name(), loc.line());
@@ -1215,11 +1209,9 @@ inline context without_cancel(const context &parent)
 }
 
 // ---- Weighted semaphore -------------------------------------------------------
-class semaphore {
+class semaphore : detail::pinned {
 public:
     explicit semaphore(int64_t size) : s_(detail::check_ptr(goro_sema_new(size), "goro::semaphore")) {}
-    semaphore(const semaphore &) = delete;
-    semaphore &operator=(const semaphore &) = delete;
     ~semaphore() { goro_sema_free(s_); }
     // Waits for n units, or until ctx ends: {} or the context's error.
     std::error_code acquire(const context &ctx, int64_t n = 1) noexcept
@@ -1244,14 +1236,12 @@ private:
 // the group the same way, and wait() rethrows the first such exception
 // (before any error code) once every task has ended. The destructor waits
 // for tasks still running.
-class errgroup {
+class errgroup : detail::pinned {
 public:
     explicit errgroup(const context &parent = context())
         : g_(detail::check_ptr(goro_errgroup_new(parent.native_handle()), "goro::errgroup"))
     {
     }
-    errgroup(const errgroup &) = delete;
-    errgroup &operator=(const errgroup &) = delete;
     ~errgroup()
     {
         if (!waited_)
@@ -1344,7 +1334,7 @@ template <class Rep, class Period> recv_chan<time_point> after(std::chrono::dura
 }
 
 // time.Timer (Go 1.23 semantics: stop and reset drain a fired value).
-class timer {
+class timer : detail::pinned {
 public:
     template <class Rep, class Period>
     explicit timer(std::chrono::duration<Rep, Period> d)
@@ -1352,8 +1342,6 @@ public:
           c_(recv_chan<time_point>::borrow(goro_timer_chan(t_)))
     {
     }
-    timer(const timer &) = delete;
-    timer &operator=(const timer &) = delete;
     ~timer() { goro_timer_free(t_); }
     const recv_chan<time_point> &chan() const noexcept { return c_; }
     // true if the timer was pending (counting a value not yet received)
@@ -1369,7 +1357,7 @@ private:
 };
 
 // time.Ticker: a tick every period; ticks a slow reader misses are dropped.
-class ticker {
+class ticker : detail::pinned {
 public:
     template <class Rep, class Period>
     explicit ticker(std::chrono::duration<Rep, Period> period)
@@ -1377,8 +1365,6 @@ public:
           c_(recv_chan<time_point>::borrow(goro_ticker_chan(t_)))
     {
     }
-    ticker(const ticker &) = delete;
-    ticker &operator=(const ticker &) = delete;
     ~ticker() { goro_ticker_free(t_); }
     const recv_chan<time_point> &chan() const noexcept { return c_; }
     template <class Rep, class Period> void reset(std::chrono::duration<Rep, Period> period)
