@@ -50,7 +50,7 @@ test-tsan:
 	cd build/tsan && $(TSAN_WRAP) $(CTEST) $(CTEST_FLAGS)
 
 test-valgrind:
-	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" \
+	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
 	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BENCH=OFF)
 	cd build/valgrind && $(CTEST) $(CTEST_FLAGS)
 
