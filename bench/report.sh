@@ -8,8 +8,8 @@
 #     docs/bench-report.svg   a chart of goro's advantage over Go per row
 # with a header recording the date, CPU, CPU count, load, kernel, Go
 # version and goro commit. The chart is drawn by gnuplot when it is
-# installed (as root, the script installs Debian's gnuplot-nox if it is
-# missing); otherwise by the awk at the end of this file.
+# installed (Debian: gnuplot-nox; the script installs nothing itself);
+# otherwise by the awk at the end of this file.
 #
 # Environment (besides run.sh's own: BENCH_RUNS, BENCH_PROCS, BENCH_ONLY,
 # BENCH_BIN_DIR, BENCH_NO_BUILD, BENCH_NO_GO, BENCH_LOG_DIR):
@@ -69,6 +69,7 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
 FAM=$(lscpu 2>/dev/null | sed -n 's/^CPU family:[[:space:]]*//p' | head -n 1)
 MOD=$(lscpu 2>/dev/null | sed -n 's/^Model:[[:space:]]*//p' | head -n 1)
 [ -n "$FAM" ] && CPU="$CPU (family $FAM, model ${MOD:-?})"
+[ -x /usr/local/go/bin/go ] && export PATH=/usr/local/go/bin:$PATH   # as run.sh
 GOV=$(go version 2>/dev/null | awk '{print $3}')
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src include 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes in src/ or include/)"
@@ -198,9 +199,8 @@ fi
 TITLE="goro vs Go: advantage per workload (Go/goro; goro/Go for rps), $(date -u +%Y-%m-%d), $(nproc) CPUs"
 
 # ---- chart with gnuplot -------------------------------------------------------
-if [ -z "${REPORT_NO_GNUPLOT:-}" ] && ! command -v gnuplot >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    say "gnuplot not found; trying apt-get install -y gnuplot-nox"
-    { apt-get install -y gnuplot-nox || { apt-get update && apt-get install -y gnuplot-nox; }; } >/dev/null 2>&1
+if [ -z "${REPORT_NO_GNUPLOT:-}" ] && ! command -v gnuplot >/dev/null 2>&1; then
+    say "gnuplot not found (Debian: apt-get install gnuplot-nox): drawing the chart with awk"
 fi
 if [ -z "${REPORT_NO_GNUPLOT:-}" ] && command -v gnuplot >/dev/null 2>&1; then
     H=$(( 150 + NROWS * 18 ))

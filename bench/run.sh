@@ -19,7 +19,8 @@
 # Channels: pingpong ns_per_op (per round trip), buffered ns_per_op_1p1c and
 # ns_per_op_4p4c (per item), select4 ns_per_op_unbuffered and
 # ns_per_op_cap128 (per item), pipeline ns_per_op (per item), workerpool
-# ns_per_op (per job), ring ns_per_op (per hop), parked_chan
+# ns_per_op (per job), ring ns_per_op (per hop), pairs ns_per_op (per round
+# trip of 64 independent ping-pong pairs together), parked_chan
 # bytes_per_goroutine (RSS, channel included), create_ms and
 # release_ns_per_g (close every channel until all goroutines returned).
 # Sync: mutex ns_per_op_g2, _g8, _g100 (per increment of a counter shared
@@ -74,7 +75,7 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 ROWS="spawn_join:ns_per_op yield:ns_per_op parked_memory:bytes_per_goroutine parked_memory:create_ms idle_cpu:cpu_ms"
 ROWS="$ROWS pingpong:ns_per_op buffered:ns_per_op_1p1c buffered:ns_per_op_4p4c"
 ROWS="$ROWS select4:ns_per_op_unbuffered select4:ns_per_op_cap128 pipeline:ns_per_op"
-ROWS="$ROWS workerpool:ns_per_op ring:ns_per_op parked_chan:bytes_per_goroutine"
+ROWS="$ROWS workerpool:ns_per_op ring:ns_per_op pairs:ns_per_op parked_chan:bytes_per_goroutine"
 ROWS="$ROWS parked_chan:create_ms parked_chan:release_ns_per_g"
 ROWS="$ROWS mutex:ns_per_op_g2 mutex:ns_per_op_g8 mutex:ns_per_op_g100 mutex_uncontended:ns_per_op"
 ROWS="$ROWS waitgroup_fanout:release_ns_per_g waitgroup_fanout:total_ns_per_g lock_hog:max_wait_ms"
@@ -85,7 +86,7 @@ ROWS="$ROWS timers_pending:stop_ns_per_timer ctx_timeout:ns_per_op"
 ROWS="$ROWS tcp_echo:rps_100 tcp_echo:rps_1000 tcp_echo:cpu_us_per_req_100 tcp_echo:cpu_us_per_req_1000"
 ROWS="$ROWS syscall:ns_per_op_handoff syscall:ns_per_op_getpid syscall:ns_per_op_raw_getpid"
 WORKLOADS="spawn_join yield parked_memory idle_cpu"
-WORKLOADS="$WORKLOADS pingpong buffered select4 pipeline workerpool ring parked_chan"
+WORKLOADS="$WORKLOADS pingpong buffered select4 pipeline workerpool ring pairs parked_chan"
 WORKLOADS="$WORKLOADS mutex mutex_uncontended waitgroup_fanout lock_hog"
 WORKLOADS="$WORKLOADS cancel_fanout sleepers timers_pending ctx_timeout"
 WORKLOADS="$WORKLOADS tcp_echo syscall"
@@ -120,11 +121,13 @@ cbin() {   # path of the bench_<name> executable, or nothing
 
 # ---- build the Go twins ---------------------------------------------------
 HAVE_GO=0
+# The current Go from go.dev's layout (/usr/local/go) comes first; an older
+# distribution Go is used only if that is all there is, and the table names
+# the version that ran. Nothing is installed here: without Go, say how.
+[ -x /usr/local/go/bin/go ] && export PATH=/usr/local/go/bin:$PATH
 if [ -z "${BENCH_NO_GO:-}" ]; then
-    if ! command -v go >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        say "go not found; trying apt-get install -y golang-go"
-        { apt-get install -y golang-go || { apt-get update && apt-get install -y golang-go; }; } >/dev/null 2>&1
-    fi
+    command -v go >/dev/null 2>&1 ||
+        say "go not found: install a current Go (PATH or /usr/local/go) for the twins; running goro only"
     if command -v go >/dev/null 2>&1; then
         HAVE_GO=1
         mkdir -p "$GOBIN_DIR"

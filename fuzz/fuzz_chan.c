@@ -193,6 +193,7 @@ typedef struct maf {
     goro_ctx_after *h;
     int ctx;
     bool fired;           /* the model says fn has been (or will be) started */
+    bool stopped;         /* stopped at least once: every later stop is false */
 } maf;
 
 typedef struct p1 {
@@ -309,10 +310,22 @@ static void m_cancel(p1 *s, int i, int err, int cause);
 static void m_fire_afters(p1 *s, int i)
 {
     for (int k = 0; k < NAF; k++)
-        if (s->a[k].h && s->a[k].ctx == i && !s->a[k].fired) {
+        if (s->a[k].h && s->a[k].ctx == i && !s->a[k].fired && !s->a[k].stopped) {
             s->a[k].fired = true;
             s->a_fired_expected++;
         }
+}
+
+/* Stops after_func k: true only if neither fired nor stopped before (Go's
+ * stop, callable any number of times); then frees it if asked. */
+static void af_stop(p1 *s, int k, bool free_it)
+{
+    REQUIRE_EQ(goro_ctx_after_func_stop(s->a[k].h), !s->a[k].fired && !s->a[k].stopped);
+    s->a[k].stopped = true;
+    if (free_it) {
+        goro_ctx_after_free(s->a[k].h);
+        s->a[k].h = NULL;
+    }
 }
 
 /* cancel(): the first cancellation wins; children get the parent's cause. */
@@ -1025,10 +1038,8 @@ static void op_ctx(p1 *s)
         if (!s->x[i].c)
             break;
         for (int k = 0; k < NAF; k++)
-            if (s->a[k].h) {
-                REQUIRE_EQ(goro_ctx_after_func_stop(s->a[k].h), !s->a[k].fired);
-                s->a[k].h = NULL;
-            }
+            if (s->a[k].h)
+                af_stop(s, k, true);
         goro_ctx_release(s->x[i].c);
         s->x[i].c = NULL;
         break;
@@ -1036,8 +1047,7 @@ static void op_ctx(p1 *s)
     case 4: { /* after_func on a context, or stop one */
         int k = (int)(q % NAF);
         if (s->a[k].h) {
-            REQUIRE_EQ(goro_ctx_after_func_stop(s->a[k].h), !s->a[k].fired);
-            s->a[k].h = NULL;
+            af_stop(s, k, q & 0x80);   /* kept: the next stop returns false */
             break;
         }
         if (!s->nctx)
@@ -1050,6 +1060,7 @@ static void op_ctx(p1 *s)
         int cc = m_cancel_ctx(s, i);
         s->a[k].ctx = cc;
         s->a[k].fired = false;
+        s->a[k].stopped = false;
         if (cc < 0) {
             s->a[k].ctx = -2;   /* never fires */
         } else if (s->x[cc].err) {
@@ -1115,10 +1126,8 @@ static void p1_setup(p1 *s, unsigned cfg)
 static void p1_teardown(p1 *s)
 {
     for (int k = 0; k < NAF; k++)
-        if (s->a[k].h) {
-            REQUIRE_EQ(goro_ctx_after_func_stop(s->a[k].h), !s->a[k].fired);
-            s->a[k].h = NULL;
-        }
+        if (s->a[k].h)
+            af_stop(s, k, true);
     /* after_funcs cancelled while registered must all have run */
     wait_count(&ctx_af_runs, s->a_fired_expected, "ctx after_func");
     for (int i = s->nctx - 1; i >= 0; i--)

@@ -796,7 +796,7 @@ template <class T, class F> struct recv_case {
     goro_chan *c;
     F f;
     slot<typename wire<T>::type> s;
-    goro_case as_case() noexcept { return {c, &s.w, GORO_RECV, 0}; }
+    goro_case as_case() noexcept { return GORO_CASE_RECV(c, &s.w); }
     void run(int result)
     {
         if constexpr (std::is_invocable<F &>::value) {
@@ -822,7 +822,7 @@ template <class T, class F> struct send_case {
     goro_chan *c;
     F f;
     outgoing<T> v;
-    goro_case as_case() noexcept { return {c, v.ptr(), GORO_SEND, 0}; }
+    goro_case as_case() noexcept { return GORO_CASE_SEND(c, v.ptr()); }
     void run(int result)
     {
         if (result == GORO_ECLOSED)
@@ -968,7 +968,7 @@ public:
 private:
     friend class detail::timed_lockable<mutex>;
     int lock_until_(int64_t deadline) noexcept { return goro_mutex_lock_until(&m_, deadline); }
-    goro_mutex m_{};
+    goro_mutex m_ = GORO_MUTEX_INIT;
 };
 
 // Also SharedLockable (std::shared_lock) for the readers.
@@ -1001,7 +1001,7 @@ public:
 private:
     friend class detail::timed_lockable<rwmutex>;
     int lock_until_(int64_t deadline) noexcept { return goro_rwmutex_lock_until(&rw_, deadline); }
-    goro_rwmutex rw_{};
+    goro_rwmutex rw_ = GORO_RWMUTEX_INIT;
 };
 
 // sync.Cond: wait takes the goro::mutex (or a unique_lock holding it).
@@ -1040,7 +1040,7 @@ public:
     }
 
 private:
-    goro_cond c_{};
+    goro_cond c_ = GORO_COND_INIT;
 };
 
 // sync.Once: call(f) runs f exactly once; every caller returns after f
@@ -1069,7 +1069,7 @@ public:
     }
 
 private:
-    goro_once o_{};
+    goro_once o_ = GORO_ONCE_INIT;
 };
 
 // sync.WaitGroup. go(f) is Go 1.25's wg.Go: add(1), then f in a goroutine
@@ -1113,7 +1113,7 @@ public:
     goro_waitgroup *native_handle() noexcept { return &wg_; }
 
 private:
-    goro_waitgroup wg_{};
+    goro_waitgroup wg_ = GORO_WAITGROUP_INIT;
 };
 
 // ---- Context ----------------------------------------------------------------

@@ -9,7 +9,10 @@
  * a queued sender takes the oldest item and moves the sender's value into
  * the freed slot, which keeps FIFO order. close wakes every queued sudog
  * with GORO_ECLOSED (receivers get a zeroed value). Wakeups happen after
- * the channel lock is dropped. Invariants: chan.h.
+ * the channel lock is dropped. A send of NULL on a channel of non-empty
+ * elements is GORO_EINVAL before anything else (there is no value to copy).
+ * Releasing the last reference while anyone is queued aborts (they would
+ * wake on freed memory). Invariants: chan.h.
  *
  * TSan: a send releases on the channel, a successful receive acquires.
  */
@@ -149,6 +152,11 @@ bool goro__chan_recv_locked(goro_chan *c, void *out, goro__waiter **wake, bool *
     return false;
 }
 
+bool goro__chan_value_ok(const goro_chan *c, const void *elem)
+{
+    return elem || c->elemsize == 0;
+}
+
 bool goro__chan_send_ready(goro_chan *c)
 {
     if (atomic_load_explicit(&c->closed, memory_order_relaxed))
@@ -195,13 +203,20 @@ goro_chan *goro_chan_retain(goro_chan *c)
 void goro_chan_release(goro_chan *c)
 {
     SAN_RUNTIME_SCOPE;
-    if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
-        goro__free(c);
+    if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* Whoever is still queued would wake on freed memory. */
+    goro__lock_acquire(&c->lock);
+    bool blocked = c->recvq.first || c->sendq.first;
+    goro__lock_release(&c->lock);
+    if (blocked)
+        GORO_FATAL("chan: last reference released while goroutines are blocked on it");
+    goro__free(c);
 }
 
 static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)
 {
-    if (!c)
+    if (!c || !goro__chan_value_ok(c, elem))
         return GORO_EINVAL;
     if (!block && !goro__chan_send_ready(c))
         return GORO_EAGAIN;

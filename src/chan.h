@@ -56,6 +56,10 @@ void goro__waitq_remove(goro__waitq *q, goro__sudog *s);
 bool goro__chan_send_locked(goro_chan *c, const void *elem, goro__waiter **wake, bool *closed);
 bool goro__chan_recv_locked(goro_chan *c, void *out, goro__waiter **wake, bool *closed);
 
+/* Whether elem is a value a send may carry: not NULL unless the elements
+ * are empty (Go's chan struct{}). A receive's NULL destination discards. */
+bool goro__chan_value_ok(const goro_chan *c, const void *elem);
+
 /* Lock-free: could a send / receive proceed right now? (False negatives
  * are impossible once the answer is stable; used by the try paths.) */
 bool goro__chan_send_ready(goro_chan *c);

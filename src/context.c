@@ -17,7 +17,14 @@
  * when it drops to zero the context is cancelled (if it was not), unlinked
  * from its parent, and drops its reference on the parent. `mem` counts
  * holders of the memory: 1 for all of `refs`, plus 1 per after_func handle
- * still registered, so a handle's stop can always lock its context.
+ * not yet freed, so a handle's stop can always lock its context.
+ *
+ * after_func handles: the caller owns one until goro_ctx_after_free. Its
+ * `state` moves once out of AF_PENDING, by CAS under the context's mu:
+ * to AF_FIRED by the cancellation (which starts fn), or to AF_STOPPED by
+ * the first stop, so any number of stops, from any number of goroutines,
+ * see exactly one winner, as Go's stop does. free stops, unlinks, drops
+ * its mem reference and frees; it is the last call on the handle.
  *
  * Lock order: a context's mu before its cparent's mu is never taken; a
  * child's mu is only taken after the parent's is dropped.
@@ -58,9 +65,10 @@ struct goro_ctx_after {
     goro_ctx *c;                       /* the cancel context, mem-referenced; NULL: never fires */
     struct goro_ctx_after *next, *prev; /* in c->afters (c->mu) */
     bool linked;                       /* (c->mu) */
-    _Atomic int state;                 /* AF_*: CAS once */
+    _Atomic int state;                 /* AF_*: CAS once, under c->mu when c is set */
     goro_fn fn;
     void *arg;
+    goro_opts opts;                    /* fn's goroutine's */
     const char *file;
     int line;
 };
@@ -120,7 +128,7 @@ static void unlink_from_parent(goro_ctx *c)
 
 static void fire_after(struct goro_ctx_after *h)
 {
-    if (goro__go_internal(h->fn, h->arg, h->file, h->line) != 0)
+    if (goro__go_internal(&h->opts, h->fn, h->arg, h->file, h->line) != 0)
         GORO_FATAL("out of memory starting a context after_func goroutine");
 }
 
@@ -397,16 +405,18 @@ void *goro_ctx_value(goro_ctx *c, const void *key)
     return NULL;
 }
 
-goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
-                                       const char *file, int line)
+goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts,
+                                            goro_fn fn, void *arg, const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    if (!ctx || !fn)
+    if (!ctx || !fn || !goro__opts_ok(opts))
         return NULL;
     struct goro_ctx_after *h = goro__malloc(sizeof *h);
     if (!h)
         return NULL;
     *h = (struct goro_ctx_after){ .fn = fn, .arg = arg, .file = file, .line = line };
+    if (opts)
+        h->opts = *opts;
     goro_ctx *c = cancel_ctx(ctx);
     if (!c)
         return h;   /* never fires; stop returns true */
@@ -427,6 +437,12 @@ goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
     return h;
 }
 
+goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
+                                       const char *file, int line)
+{
+    return goro_ctx_after_func_opts_at(ctx, NULL, fn, arg, file, line);
+}
+
 bool goro_ctx_after_func_stop(goro_ctx_after *h)
 {
     SAN_RUNTIME_SCOPE;
@@ -434,24 +450,30 @@ bool goro_ctx_after_func_stop(goro_ctx_after *h)
         return false;
     goro_ctx *c = h->c;
     int z = AF_PENDING;
-    bool stopped;
-    if (c) {
-        goro__lock_acquire(&c->mu);
-        stopped = atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
-        if (h->linked) {
-            if (h->prev)
-                h->prev->next = h->next;
-            else
-                c->afters = h->next;
-            if (h->next)
-                h->next->prev = h->prev;
-            h->linked = false;
-        }
-        goro__lock_release(&c->mu);
-        mem_release(c);
-    } else {
-        stopped = atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
+    if (!c)   /* never fires: only stops race for the state */
+        return atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
+    goro__lock_acquire(&c->mu);
+    bool stopped = atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
+    if (h->linked) {
+        if (h->prev)
+            h->prev->next = h->next;
+        else
+            c->afters = h->next;
+        if (h->next)
+            h->next->prev = h->prev;
+        h->linked = false;
     }
-    goro__free(h);
+    goro__lock_release(&c->mu);
     return stopped;
+}
+
+void goro_ctx_after_free(goro_ctx_after *h)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!h)
+        return;
+    goro_ctx_after_func_stop(h);
+    if (h->c)
+        mem_release(h->c);
+    goro__free(h);
 }

@@ -1,8 +1,11 @@
 /*
  * diag.c: goroutine records and what is built on them: goro_dump (also on
- * SIGQUIT), the deadlock check, the leak check and goro_stats.
+ * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the
+ * deadlock check, the leak check and goro_stats.
  *
- * Records. A G carries its id, name, creation site and status, and, once
+ * Records. A G carries its id, name, creation site, the user's function
+ * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
+ * runs, never the trampoline) and status, and, once
  * parked, what on and since when (wait.c writes those with relaxed stores,
  * the time from goro__coarse_ns). Every G struct ever allocated is on the
  * registry (allg: append-only, never freed, like Go's allgs), so walkers
@@ -41,6 +44,7 @@
  * thread asleep or the thread sees the M idle).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,6 +245,7 @@ static bool g_read(G *g, int64_t now, goro_ginfo *gi)
     gi->name = __atomic_load_n(&g->name, __ATOMIC_RELAXED);
     gi->file = __atomic_load_n(&g->file, __ATOMIC_RELAXED);
     gi->line = __atomic_load_n(&g->line, __ATOMIC_RELAXED);
+    gi->fn = __atomic_load_n(&g->ufn, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -312,6 +317,28 @@ static void out_wait(out *o, int wait, const void *obj, int64_t wait_ns)
         outf(o, "\twaiting: %.1f s\n", (double)wait_ns / 1e9);
 }
 
+/* The "func:" line: the symbol when the dynamic symbol table has fn
+ * exactly, else the object and offset (for addr2line -f -e), else the
+ * address. A signal handler (no FILE) prints the address only: dladdr
+ * takes the loader's lock. */
+static void out_fn(out *o, void (*fn)(void))
+{
+    void *addr;
+    memcpy(&addr, &fn, sizeof addr);
+    Dl_info di;
+    if (!addr)
+        return;
+    if (!o->f || !dladdr(addr, &di) || !di.dli_fname) {
+        outf(o, "\tfunc: %p\n", addr);
+    } else if (di.dli_sname && di.dli_saddr == addr) {
+        outf(o, "\tfunc: %s\n", di.dli_sname);
+    } else {
+        const char *base = strrchr(di.dli_fname, '/');
+        outf(o, "\tfunc: %s+%#lx\n", base ? base + 1 : di.dli_fname,
+             (unsigned long)((char *)addr - (char *)di.dli_fbase));
+    }
+}
+
 static void out_g(out *o, const goro_ginfo *gi)
 {
     char mins[32] = "";
@@ -323,6 +350,7 @@ static void out_g(out *o, const goro_ginfo *gi)
         outf(o, "\tname: %s\n", gi->name);
     if (gi->state == GORO_G_WAITING)
         out_wait(o, gi->wait, gi->wait_obj, gi->wait_ns);
+    out_fn(o, gi->fn);
     outf(o, "created by %s:%d\n\n", gi->file ? gi->file : "?", gi->line);
 }
 
@@ -340,6 +368,19 @@ static void out_threads(out *o, int64_t now)
     }
 }
 
+/* In registry order, no allocation (signal handlers): first (if not
+ * NULL), then every other goroutine, then the threads. */
+static void dump_unsorted(out *o, int64_t now, G *first)
+{
+    goro_ginfo gi;
+    if (first && g_read(first, now, &gi))
+        out_g(o, &gi);
+    FOR_EACH_G(g)
+        if (g != first && g_read(g, now, &gi))
+            out_g(o, &gi);
+    out_threads(o, now);
+}
+
 /* sorted: in id order (allocates); else registry order (signal handlers). */
 static void dump(out *o, bool sorted)
 {
@@ -350,13 +391,16 @@ static void dump(out *o, bool sorted)
         for (int i = 0; i < n; i++)
             out_g(o, &v[i]);
         goro__free(v);
+        out_threads(o, now);
     } else {
-        goro_ginfo gi;
-        FOR_EACH_G(g)
-            if (g_read(g, now, &gi))
-                out_g(o, &gi);
+        dump_unsorted(o, now, NULL);
     }
-    out_threads(o, now);
+}
+
+void goro__dump_fd(int fd, const G *first)
+{
+    out o = { NULL, fd };
+    dump_unsorted(&o, goro__nanotime(), (G *)first);
 }
 
 void goro_dump(FILE *f)

@@ -38,12 +38,13 @@ typedef struct goro__timer goro__timer;
 
 /* G status. A wakeup that arrives while the goroutine is still running
  * (between registering with a source and parking) turns RUNNING into
- * WOKEN, and the park returns at once instead of switching away. */
+ * WOKEN, and the park returns at once instead of switching away (the
+ * rule for that window is in wait.h). */
 enum {
     G_IDLE = 0,      /* in a free list, or created but not yet queued */
-    G_RUNNABLE,      /* in a run queue */
-    G_RUNNING,
-    G_WOKEN,         /* running, and a wakeup for its coming park arrived */
+    G_RUNNABLE,      /* in a run queue, readied from a park or new */
+    G_RUNNING,       /* running, or in a run queue after a yield or requeue */
+    G_WOKEN,         /* as RUNNING, and a wakeup for its coming park arrived */
     G_WAITING,       /* parked */
     G_DEAD,
 };
@@ -62,11 +63,15 @@ struct goro__g {
     _Atomic uint32_t on_cpu;
     G *schedlink;              /* global queue / free list link (their locks) */
     char *stack_lo;            /* stack mapping incl. guard page; NULL until first run */
-    size_t stack_size;         /* requested size incl. guard; 0 = default */
+    size_t stack_size;         /* usable size asked for (newproc); once attached,
+                                  the mapping's, guard included */
     goro_fn fn;
     void *arg;
+    /* The user's function, shown by dumps and gdb: fn, or the function a
+     * runtime trampoline runs for the user (goro__go_task). */
+    void (*ufn)(void);
     uint64_t id;
-    const char *file;          /* creation site */
+    const char *file;          /* creation site: the user's call */
     int line;
     const char *name;
     int saved_errno;           /* errno while switched out */
@@ -124,6 +129,8 @@ struct goro__p {
     int ngfree[2];
     char *stacks[GORO_STACK_POOL]; /* default-size stacks (owner) */
     int nstacks;
+    size_t stacks_total;       /* the size of each of them, guard included (owner):
+                                  an old default's once the default changes */
     uint64_t goid_next, goid_end;  /* id batch (owner) */
     /* Goroutine counters for goro_num_goroutine: written by the owner only,
      * read racily (relaxed) by anyone. */
@@ -172,7 +179,7 @@ struct goro__m {
     int id;
     pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
     pthread_t thread;
-    void *altstack;            /* signal stack for overflow reports */
+    void *altstack;            /* signal stack for fatal signal reports (crash.c) */
 #if GORO_ASAN
     const void *g0_stack_lo;   /* bounds of the thread's own stack */
     size_t g0_stack_size;
@@ -225,14 +232,28 @@ void goro__park(void);                     /* current G: wait for goro__ready */
  * once off-CPU (Go's gopark with an unlock function). */
 void goro__park_unlock(goro__lock *l);
 void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
+/* goro__ready for a G handed something nobody else can use until it runs
+ * (a mutex in starvation mode): called by a goroutine, g runs next on its
+ * M and the caller goes to the back of its run queue (Go's semrelease
+ * with handoff), so no later wakeup or queue can put g behind others;
+ * from a plain thread (or without a P) g goes to the global queue's head. */
+void goro__ready_handoff(G *g);
 /* goro__ready for n goroutines at once (netpoller): to the caller's P's
  * queue if it holds one, else the global queue; one wakep. */
 void goro__ready_list(G **gs, int n);
 void goro__wakep(void);
 void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
 void goro__runq_put_global(G *head, G *tail, int n);
-/* goro_go for runtime callbacks (never yields the caller). */
-int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
+/* goro_go_opts for runtime callbacks (never yields the caller): after_funcs.
+ * opts (may be NULL) are checked by the caller (goro__opts_ok). */
+int goro__go_internal(const goro_opts *opts, goro_fn fn, void *arg,
+                      const char *file, int line);
+/* goro_go_copy, with goro_go_opts' options, for a trampoline that runs a
+ * user's function ufn (goro_waitgroup_go, errgroup tasks): dumps and gdb
+ * show ufn, and file:line (the user's call) as the creation site. opts
+ * (may be NULL) are checked by the caller (goro__opts_ok). */
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const goro_opts *opts, const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 /* sysmon.c uses these scheduler internals (sched.lock held where noted). */
@@ -300,6 +321,12 @@ void goro__allg_add(G *g);                 /* a G struct was allocated (never re
  * deadlock and abort (conditions in diag.c). */
 void goro__checkdead_locked(void);
 extern _Atomic pid_t goro__sysmon_tid;
+/* The dump for fatal signal reports, to fd, without allocating: first's
+ * record (if not NULL), then the other goroutines and blocked threads. */
+void goro__dump_fd(int fd, const G *first);
+
+/* ---- crash.c: fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) ---- */
+void goro__crash_install(void);            /* at runtime init */
 
 /* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
 bool goro__netpoll_pending(void);          /* goroutines wait on fds */
@@ -314,12 +341,19 @@ void goro__netpoll_break(void);            /* wake the M blocked in goro__netpol
 /* ---- stack.c ---- */
 int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */
 void goro__stack_release(P *p, G *g);
-size_t goro__stack_default(void);
-void goro__stack_init(void);
-void goro__stack_overflow_handler_install(void);
+size_t goro__stack_default(void);       /* usable bytes, page-rounded */
+/* The one rule on stack sizes (goro_go_opts, the _opts forms, the default):
+ * at most GORO_STACK_MAX, so rounding to pages never overflows. */
+bool goro__stack_size_ok(size_t size);
+static inline bool goro__opts_ok(const goro_opts *opts)
+{
+    return !opts || goro__stack_size_ok(opts->stack_size);
+}
+void goro__stack_init(void);              /* GOROSTACKSIZE */
 void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
-_Noreturn void goro__stack_overflow(const G *g);
+bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */
+_Noreturn void goro__stack_overflow(const G *g);           /* report, abort */
 void goro__stack_usable(const G *g, char **lo, size_t *size);
 /* Tests (quiescent runtime): default stacks handed out and not back in a
  * pool, and other-size stacks mapped. */
@@ -377,6 +411,32 @@ int goro__thread_create(pthread_t *t, const pthread_attr_t *attr,
 int goro__epoll_create1(int flags);
 int goro__epoll_ctl(int ep, int op, int fd, struct epoll_event *ev);
 int goro__eventfd(unsigned initval, int flags);
+
+/* ---- callsite.c: the program's call behind a fatal error found deep
+ * inside the runtime, for calls that take no call site ---- */
+typedef struct goro__caller {
+    char entry[64];            /* the public call ("goro_chan_try_send"), or "a goro function"
+                                  * (unknown, or left by a tail call) */
+    char site[512];            /* where the program made it */
+    bool in_handler;           /* made from a signal handler */
+} goro__caller;
+void goro__caller_find(goro__caller *c);
+/* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
+_Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- fork.c: a child of fork() may only exec ----
+ * goro__fork_check(call, file, line) aborts in such a child, naming call
+ * and file:line; a NULL call or file is found by unwinding. One relaxed
+ * load otherwise. */
+extern _Atomic uint32_t goro__forked;
+void goro__fork_init(void);                /* at runtime init */
+_Noreturn void goro__fork_fatal(const char *call, const char *file, int line);
+static inline void goro__fork_check(const char *call, const char *file, int line)
+{
+    if (__builtin_expect(atomic_load_explicit(&goro__forked, memory_order_relaxed) != 0, 0))
+        goro__fork_fatal(call, file, line);
+}
 
 /* ---- alloc.c: allocation entry points (GORO_FAULT_ALLOC) ---- */
 void *goro__malloc(size_t n);

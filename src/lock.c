@@ -1,6 +1,11 @@
 /*
  * lock.c: futex wait/wake and the slow path of goro__lock (see lock.h).
  * Deadlines are absolute CLOCK_MONOTONIC nanoseconds; INT64_MAX = none.
+ *
+ * The slow path never sleeps on a lock this thread holds: the holder was
+ * interrupted by a signal whose handler called goro, and sleeping would
+ * hang the thread for good, so it aborts naming the call. In a child of
+ * fork() it aborts too: the holder may be a thread that no longer exists.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -9,8 +14,19 @@
 
 #include "internal.h"
 
+__thread uint32_t goro__lock_me __attribute__((tls_model("initial-exec")));
+
+uint32_t goro__lock_me_init(void)
+{
+    /* Kernel thread ids are below 2^22 (PID_MAX_LIMIT): the shifted id
+     * fits, and bit 0 stays free for the sleepers flag. */
+    goro__lock_me = (uint32_t)syscall(SYS_gettid) << 1;
+    return goro__lock_me;
+}
+
 void goro__futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t deadline)
 {
+    goro__fork_check(NULL, NULL, 0);   /* nobody would wake it */
     struct timespec ts, *tp = NULL;
     if (deadline != INT64_MAX) {
         ts.tv_sec = deadline / 1000000000;
@@ -31,16 +47,43 @@ void goro__futex_wake(_Atomic uint32_t *addr, int n)
     errno = saved;
 }
 
-void goro__lock_slow(goro__lock *l)
+__attribute__((noinline, cold)) static void lock_self(void)
+{
+    goro__caller c;
+    goro__caller_find(&c);
+    if (c.in_handler)
+        goro__fatal_site(c.site, "goro: %s called from a signal handler while this thread was "
+                         "inside goro: it would wait forever for a runtime lock the thread "
+                         "holds itself (no goro call is async-signal-safe)", c.entry);
+    goro__fatal_site(c.site, "goro: %s would wait forever for a runtime lock this thread "
+                     "already holds (goro was re-entered on the same thread)", c.entry);
+}
+
+void goro__lock_slow(goro__lock *l, uint32_t me)
 {
     for (int i = 0; i < 100; i++) {
-        uint32_t z = 0;
-        if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_weak_explicit(&l->state, &z, 1,
+        uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+        if (v == 0 && atomic_compare_exchange_weak_explicit(&l->state, &v, me,
                 memory_order_acquire, memory_order_relaxed))
             return;
+        if ((v & ~1u) == me)
+            lock_self();
         goro__cpu_relax();
     }
-    while (atomic_exchange_explicit(&l->state, 2, memory_order_acquire) != 0)
-        goro__futex_wait(&l->state, 2, INT64_MAX);
+    goro__fork_check(NULL, NULL, 0);   /* the holder may be gone */
+    for (;;) {
+        uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+        if (v == 0) {
+            /* Taken with the flag set: others may be asleep (Drepper's
+             * mutex 2 does the same). */
+            if (atomic_compare_exchange_weak_explicit(&l->state, &v, me | 1,
+                    memory_order_acquire, memory_order_relaxed))
+                return;
+            continue;
+        }
+        if (!(v & 1) && !atomic_compare_exchange_weak_explicit(&l->state, &v, v | 1,
+                memory_order_relaxed, memory_order_relaxed))
+            continue;
+        goro__futex_wait(&l->state, v | 1, INT64_MAX);
+    }
 }

@@ -5,7 +5,17 @@
  * whole thread without the scheduler knowing, and TSan would see them as
  * happens-before edges between unrelated goroutines. goro__lock is for
  * short critical sections in runtime code only; it spins briefly, then
- * sleeps on the futex. States: 0 free, 1 held, 2 held with sleepers.
+ * sleeps on the futex.
+ *
+ * States: 0 free; otherwise the holder's token (its kernel thread id
+ * shifted left by one), with bit 0 set once a thread may sleep on it (the
+ * release then wakes one). A lock is always released on the thread that
+ * took it (a goroutine never switches while holding one, except through
+ * goro__park_unlock, whose M releases it). Knowing the holder costs the
+ * fast path nothing (one thread-local load) and lets the slow path see a
+ * thread wait for a lock it holds itself, which only a goro call from a
+ * signal handler can cause: that is reported and aborts instead of
+ * hanging (lock.c).
  */
 #ifndef GORO_LOCK_H
 #define GORO_LOCK_H
@@ -18,28 +28,39 @@ typedef struct goro__lock {
     _Atomic uint32_t state;
 } goro__lock;
 
-void goro__lock_slow(goro__lock *l);
+/* This thread's token, 0 until its first lock (initial-exec: one
+ * %fs-relative load, also inside libgoro.so). Reset in a fork child. */
+extern __thread uint32_t goro__lock_me __attribute__((tls_model("initial-exec")));
+uint32_t goro__lock_me_init(void);
+
+void goro__lock_slow(goro__lock *l, uint32_t me);
 void goro__futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t deadline);
 void goro__futex_wake(_Atomic uint32_t *addr, int n);
 
+static inline uint32_t goro__lock_token(void)
+{
+    uint32_t me = goro__lock_me;
+    return __builtin_expect(me != 0, 1) ? me : goro__lock_me_init();
+}
+
 static inline void goro__lock_acquire(goro__lock *l)
 {
-    uint32_t z = 0;
-    if (!atomic_compare_exchange_strong_explicit(&l->state, &z, 1,
+    uint32_t z = 0, me = goro__lock_token();
+    if (!atomic_compare_exchange_strong_explicit(&l->state, &z, me,
             memory_order_acquire, memory_order_relaxed))
-        goro__lock_slow(l);
+        goro__lock_slow(l, me);
 }
 
 static inline int goro__lock_try(goro__lock *l)
 {
     uint32_t z = 0;
-    return atomic_compare_exchange_strong_explicit(&l->state, &z, 1,
+    return atomic_compare_exchange_strong_explicit(&l->state, &z, goro__lock_token(),
             memory_order_acquire, memory_order_relaxed);
 }
 
 static inline void goro__lock_release(goro__lock *l)
 {
-    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
+    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) & 1)
         goro__futex_wake(&l->state, 1);
 }
 

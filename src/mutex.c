@@ -14,10 +14,11 @@
  * running lockers (barging: good throughput), and a waiter that loses goes
  * back to the head of the queue. Starvation mode: a waiter kept out for
  * more than 1 ms sets STARVING; from then on unlock hands the mutex
- * straight to the first waiter (LOCKED stays set for it; the unlocker
- * yields so it runs at once), and new lockers neither barge nor spin but
- * queue at the tail. The mode ends when the waiter that receives the mutex
- * had waited less than 1 ms, or was the last one.
+ * straight to the first waiter (LOCKED stays set for it; an unlocking
+ * goroutine switches to it at once, see wake_locker), and new lockers
+ * neither barge nor spin but queue at the tail. The mode ends when the
+ * waiter that receives the mutex had waited less than 1 ms, or was the
+ * last one.
  *
  * An unlock that must wake a waiter takes it off the queue while still
  * holding the mutex, and its last access to the mutex is the atomic step
@@ -107,6 +108,21 @@ static void spin(void)
         goro__cpu_relax();
 }
 
+/* Wakes a claimed waiter, off the queue and with lock_ dropped: handed
+ * the mutex (starvation mode), it runs at once in the waker's place, as
+ * with Go's semrelease(handoff), so that nothing queued can keep it (and
+ * with it everybody) waiting; otherwise it competes for the mutex. */
+static void wake_locker(goro__syncq_node *n, bool handoff)
+{
+    if (handoff) {
+        n->w.result = WAKE_HANDOFF;
+        goro__waiter_wake_handoff(&n->w);
+    } else {
+        n->w.result = WAKE_NORMAL;
+        goro__waiter_wake(&n->w);
+    }
+}
+
 /* Under lock_: one waiter fewer (it left the queue without the mutex);
  * starvation mode ends with the last waiter. */
 static void uncount_waiter(goro_mutex *m)
@@ -155,8 +171,7 @@ static void wake_unheld(goro_mutex *m)
         } while (!atomic_compare_exchange_weak_explicit(mu_state(m), &old, new,
                      memory_order_relaxed, memory_order_relaxed));
         goro__lock_release(mu_lock(m));
-        n->w.result = handoff ? WAKE_HANDOFF : WAKE_NORMAL;
-        goro__waiter_wake(&n->w);
+        wake_locker(n, handoff);
         return;
     }
     goro__lock_release(mu_lock(m));
@@ -367,12 +382,7 @@ static bool unlock_wake(goro_mutex *m)
             } while (!atomic_compare_exchange_weak_explicit(mu_state(m), &old, new,
                          memory_order_release, memory_order_relaxed));
         }
-        n->w.result = handoff ? WAKE_HANDOFF : WAKE_NORMAL;
-        goro__waiter_wake(&n->w);
-        /* Like Go's semrelease(handoff): let the new owner run now, on this
-         * P, instead of holding the mutex for it while we go on. */
-        if (handoff && goro__getg())
-            goro_yield();
+        wake_locker(n, handoff);
         return true;
     }
 }

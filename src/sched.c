@@ -285,6 +285,16 @@ void goro__runq_put_global(G *head, G *tail, int n)
     atomic_store_explicit(&S.runq_size, S.runq_size + n, memory_order_relaxed);
 }
 
+/* g goes before everything queued: it holds what the others wait for. */
+static void globrunq_push_head(G *g)
+{
+    g->schedlink = S.runq_head;
+    S.runq_head = g;
+    if (!S.runq_tail)
+        S.runq_tail = g;
+    atomic_store_explicit(&S.runq_size, S.runq_size + 1, memory_order_relaxed);
+}
+
 /* Takes a batch for p: returns one G, moves up to `max` more to p's ring. */
 static G *globrunq_get(P *p, int max)
 {
@@ -431,6 +441,7 @@ static int newm_self_unavailable(void)
  * with the threads it has). */
 static int newm(P *p, bool spinning)
 {
+    goro__fork_check(NULL, NULL, 0);
     long backoff_ns = 100000;
     for (int tries = 1;; tries++) {
         int rc = ENOMEM;
@@ -617,7 +628,11 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     while (atomic_load_explicit(&g->on_cpu, memory_order_acquire))
         goro__cpu_relax();
     atomic_store_explicit(&g->on_cpu, 1, memory_order_relaxed);
-    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    /* Only a RUNNABLE g (readied or new: nobody else writes its status)
+     * becomes RUNNING. One back from a yield or a requeue kept its status,
+     * RUNNING or WOKEN, which a waker may be changing now (wait.h). */
+    if (atomic_load_explicit(&g->status, memory_order_relaxed) == G_RUNNABLE)
+        atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
     if (!inherit) {
         P *p = m->p;
@@ -664,9 +679,8 @@ static inline void finish_switch(M *m)
         g_free(m->p, prev);
         break;
     case SW_REQUEUE:
-        /* It found no P (see acquire_p_slow): runnable, on the global
-         * queue, for whichever M with a P comes next. */
-        atomic_store_explicit(&prev->status, G_RUNNABLE, memory_order_relaxed);
+        /* It found no P (see acquire_p_slow): on the global queue, for
+         * whichever M with a P comes next, its status kept as a yield's. */
         atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(prev, prev, 1);
@@ -677,6 +691,7 @@ static inline void finish_switch(M *m)
 }
 
 static G *next_runnable_fast(M *m, P *p, bool *inherit);
+static G *next_handoff(M *m, P *p, G *to, bool *inherit);
 static void g_exit(M *m, G *g);
 static M *acquire_p_slow(M *m, G *g);
 
@@ -719,9 +734,10 @@ static void g_main(void)
 }
 
 /* The goroutine g stops running on m for reason `why`. Picks the next
- * goroutine and switches to it directly when it can, else to g0. Returns
- * (for YIELD and PARK) when g is resumed, possibly on another thread: the
- * M it resumed on.
+ * goroutine (`to` if not NULL: a hand-off, see goro__ready_handoff; the
+ * caller checked that g can yield to it here) and switches to it directly
+ * when it can, else to g0. Returns (for YIELD and PARK) when g is
+ * resumed, possibly on another thread: the M it resumed on.
  *
  * Called inside a runtime bracket (goro__rt_enter, depth 1); the bracket
  * travels with the switch: whoever resumes g hands it an M at depth 1,
@@ -730,7 +746,7 @@ static void g_main(void)
  * Only g0 ever waits for a goroutine's on_cpu to clear: a successor still
  * being switched out elsewhere goes to g0 (m->nextg), so two Ms switching
  * out goroutines can never wait for each other. */
-static M *g_switch_out(M *m, G *g, int why)
+static M *g_switch_out(M *m, G *g, int why, G *to)
 {
     P *p = m->p;
     G *next = NULL;
@@ -763,7 +779,7 @@ static M *g_switch_out(M *m, G *g, int why)
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
     if (goro_likely(p && !g->lockedm && !m->exiting && !p_retired(p))) {
-        next = next_runnable_fast(m, p, &inherit);
+        next = to ? next_handoff(m, p, to, &inherit) : next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */
             atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
@@ -834,7 +850,7 @@ static void g_exit(M *m, G *g)
         g = m->curg;
     }
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
-    g_switch_out(m, g, SW_EXIT);
+    g_switch_out(m, g, SW_EXIT, NULL);
     __builtin_unreachable();
 }
 
@@ -850,22 +866,31 @@ static void runq_kick_runnext(P *p)
         runq_put(p, g, false);
 }
 
+/* Runs p's due timers on the stopping goroutine's stack. Returns false,
+ * running none, when some are due but must wait for g0: timer callbacks
+ * may take channel locks, not while a parking goroutine still holds one
+ * (m->unlock_after). g0 runs them once the lock is released (else a pair
+ * of goroutines parking on channels in turn would hold this P's timers
+ * back for good). */
+static bool run_due_timers_fast(M *m, P *p)
+{
+    if (goro_likely(atomic_load_explicit(&p->timer0, memory_order_relaxed) == 0))
+        return true;
+    int64_t now = goro__nanotime();
+    if (now < atomic_load_explicit(&p->timer0, memory_order_relaxed))
+        return true;
+    if (m->unlock_after)
+        return false;
+    goro__timers_run(p, now);
+    return true;
+}
+
 /* The fast path of scheduling, run on the stopping goroutine's stack. */
 static G *next_runnable_fast(M *m, P *p, bool *inherit)
 {
-    /* Timer callbacks may take channel locks: not while a parking
-     * goroutine still holds one (m->unlock_after). Then g0 runs them,
-     * once the lock is released (else a pair of goroutines parking on
-     * channels in turn would hold this P's timers back for good). */
-    if (goro_unlikely(atomic_load_explicit(&p->timer0, memory_order_relaxed) != 0)) {
-        int64_t now = goro__nanotime();
-        if (now >= atomic_load_explicit(&p->timer0, memory_order_relaxed)) {
-            if (m->unlock_after) {
-                *inherit = false;
-                return NULL;
-            }
-            goro__timers_run(p, now);
-        }
+    if (!run_due_timers_fast(m, p)) {
+        *inherit = false;
+        return NULL;
     }
     bool slice_over = false;
     if (goro_unlikely(atomic_load_explicit(&p->preempt, memory_order_relaxed))) {
@@ -888,6 +913,19 @@ static G *next_runnable_fast(M *m, P *p, bool *inherit)
     return globrunq_get_locked_maybe(p, 0);
 }
 
+/* A hand-off: `to` runs next, sharing the current slice, or on a slice of
+ * its own if sysmon has ended this one (the runnext goroutine then goes
+ * to the tail, as in next_runnable_fast). Due timers run first, as at
+ * every schedule; their wakeups cannot displace `to`. */
+static G *next_handoff(M *m, P *p, G *to, bool *inherit)
+{
+    run_due_timers_fast(m, p);   /* not parking: nothing can defer them */
+    *inherit = !atomic_load_explicit(&p->preempt, memory_order_relaxed);
+    if (!*inherit)
+        runq_kick_runnext(p);
+    return to;
+}
+
 void goro__park(void)
 {
     M *m = goro__getm();
@@ -902,7 +940,7 @@ void goro__park(void)
         return;
     }
     goro__rt_enter(m);
-    m = g_switch_out(m, g, SW_PARK);
+    m = g_switch_out(m, g, SW_PARK, NULL);
     goro__rt_exit(m);
 }
 
@@ -915,7 +953,7 @@ void goro__park_unlock(goro__lock *l)
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     m->unlock_after = l;
     goro__rt_enter(m);
-    m = g_switch_out(m, g, SW_PARK);
+    m = g_switch_out(m, g, SW_PARK, NULL);
     goro__rt_exit(m);
 }
 
@@ -939,23 +977,57 @@ static inline bool ready_status(G *g)
     }
 }
 
-void goro__ready(G *g)
+/* Queues g, readied by ready_status: as runnext on the caller's P, else
+ * on the global queue (at its head if `first`). */
+static void ready_queue(G *g, bool first)
 {
-    if (!ready_status(g))
-        return;
     M *m = goro__getm();
     bool fenced = false;
     P *p = m ? goro__rt_enter(m) : NULL;
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
-        goro__runq_put_global(g, g, 1);
+        if (first)
+            globrunq_push_head(g);
+        else
+            goro__runq_put_global(g, g, 1);
         goro__lock_release(&S.lock);
     }
     if (m)
         goro__rt_exit(m);
     wake_after(fenced);
+}
+
+void goro__ready(G *g)
+{
+    if (ready_status(g))
+        ready_queue(g, false);
+}
+
+void goro__ready_handoff(G *g)
+{
+    if (!ready_status(g))
+        return;   /* not parked yet: it runs, and its park returns at once */
+    M *m = goro__getm();
+    /* Only from a goroutine's own code (bracket depth 0): runtime code,
+     * a timer callback say, must not switch. */
+    bool own = m && m->curg && atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 0;
+    bool yield = false;
+    if (own) {
+        P *p = goro__rt_enter(m);
+        if (p && !m->curg->lockedm && !m->exiting && !p_retired(p)) {
+            m = g_switch_out(m, m->curg, SW_YIELD, g);
+            goro__rt_exit(m);
+            return;
+        }
+        yield = p != NULL;   /* wired: our P goes to an M that runs g first */
+        goro__rt_exit(m);
+    }
+    ready_queue(g, true);
+    if (yield)
+        goro_yield();
 }
 
 void goro__ready_list(G **gs, int n)
@@ -983,6 +1055,7 @@ void goro__ready_list(G **gs, int n)
         }
     }
     if (k) {
+        goro__fork_check(NULL, NULL, 0);   /* from a plain thread */
         goro__lock_acquire(&S.lock);
         goro__runq_put_global(head, tail, k);
         goro__lock_release(&S.lock);
@@ -1001,7 +1074,7 @@ void goro_yield(void)
         return;
     }
     goro__rt_enter(m);
-    m = g_switch_out(m, m->curg, SW_YIELD);
+    m = g_switch_out(m, m->curg, SW_YIELD, NULL);
     goro__rt_exit(m);
 }
 
@@ -1075,6 +1148,8 @@ void goro_syscall_end(void)
  * the P is gone (LOST): from now on this M runs without one. */
 void goro__rt_lost(M *m)
 {
+    /* A fork child's M comes here first thing: fork.c sets its pstate. */
+    goro__fork_check(NULL, NULL, 0);
     uint32_t s = PS_TAKING;
     if (atomic_compare_exchange_strong_explicit(&m->pstate, &s, PS_OWNS,
             memory_order_acq_rel, memory_order_acquire))
@@ -1542,9 +1617,11 @@ static uint64_t goid_new(P *p)
 /* may_yield: the caller is ordinary goroutine code, which may be made to
  * yield (spawn backpressure); runtime callbacks (timers) pass false. */
 static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
-                   const goro_opts *opts, const char *file, int line, bool may_yield)
+                   const goro_opts *opts, void (*ufn)(void), const char *file, int line,
+                   bool may_yield)
 {
     SAN_RUNTIME_SCOPE;
+    goro__fork_check("goro_go", file, line);
     if (!fn)
         return GORO_EINVAL;
     goro__init();
@@ -1577,6 +1654,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     }
     g->klass = (uint16_t)k;
     g->fn = fn;
+    g->ufn = ufn ? ufn : (void (*)(void))fn;
     g->argheap = heap;
     if (copy) {
         g->arg = heap ? heap : (void *)g->argbuf;
@@ -1588,7 +1666,8 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->file = file;
     g->line = line;
     g->name = opts ? opts->name : NULL;
-    g->stack_size = opts ? opts->stack_size : 0;
+    /* The default as it is now: a later change is for later goroutines. */
+    g->stack_size = opts && opts->stack_size ? opts->stack_size : goro__stack_default();
     g->stack_lo = NULL;
     g->lock_count = 0;
     g->syscall_depth = 0;
@@ -1622,26 +1701,35 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     return 0;
 }
 
-int goro__go_internal(goro_fn fn, void *arg, const char *file, int line)
+int goro__go_internal(const goro_opts *opts, goro_fn fn, void *arg,
+                      const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, false);
+    return newproc(fn, arg, NULL, 0, opts, NULL, file, line, false);
+}
+
+int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
+                  const goro_opts *opts, const char *file, int line)
+{
+    return newproc(tramp, NULL, arg, size, opts, ufn, file, line, true);
 }
 
 int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, file, line, true);
+    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, true);
 }
 
 int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, int line)
 {
     if (!arg && size)
         return GORO_EINVAL;
-    return newproc(fn, NULL, arg, size, NULL, file, line, true);
+    return newproc(fn, NULL, arg, size, NULL, NULL, file, line, true);
 }
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, opts, file, line, true);
+    if (!goro__opts_ok(opts))
+        return GORO_EINVAL;
+    return newproc(fn, arg, NULL, 0, opts, NULL, file, line, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1720,13 +1808,14 @@ static void init_runtime(void)
     atomic_store(&S.poll_until, INT64_MAX);
     goro__coarse_tick(goro__nanotime());
     goro__diag_init();
+    goro__fork_init();
     goro__sysmon_init();
     goro__stack_init();
     goro__lock_acquire(&S.lock);
     if (set_nprocs_locked(n) < 0)   /* no caller to report to */
         GORO_FATAL("out of memory allocating %d Ps at start-up", n);
     goro__lock_release(&S.lock);
-    goro__stack_overflow_handler_install();
+    goro__crash_install();
 }
 
 void goro__init(void)

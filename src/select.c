@@ -11,7 +11,9 @@
  *  3. relock and unlink the sudogs that did not win. The winning sudog,
  *     already unlinked by its waker, says which case fired.
  * A case with a NULL channel never fires; a send case on a closed channel
- * fires with GORO_ECLOSED (Go panics there; C gets the code).
+ * fires with GORO_ECLOSED (Go panics there; C gets the code). Bad cases
+ * (a send of NULL on a channel of non-empty elements, an unknown
+ * direction) make the select GORO_EINVAL before it touches anything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +62,24 @@ static void sort_by_channel(goro_case *cs, int *a, int n)
     }
 }
 
-static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block)
+/* Bad input, checked before anything is done: a direction that is
+ * neither, a send of NULL on a channel of non-empty elements. */
+static bool cases_ok(const goro_case *cs, int ncases)
 {
     if (ncases < 0 || (ncases > 0 && !cs))
+        return false;
+    for (int i = 0; i < ncases; i++) {
+        if (cs[i].dir != GORO_SEND && cs[i].dir != GORO_RECV)
+            return false;
+        if (cs[i].dir == GORO_SEND && cs[i].ch && !goro__chan_value_ok(cs[i].ch, cs[i].val))
+            return false;
+    }
+    return true;
+}
+
+static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block)
+{
+    if (!cases_ok(cs, ncases))
         return GORO_EINVAL;
     int small_order[SMALL], small_lock[SMALL];
     goro__sudog small_sg[SMALL];

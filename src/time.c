@@ -236,6 +236,7 @@ void goro__timers_move(P *from, P *to)
 void goro_sleep(int64_t d)
 {
     SAN_RUNTIME_SCOPE;
+    goro__fork_check("goro_sleep", NULL, 0);
     if (d <= 0)
         return;
     int64_t now = goro__nanotime();

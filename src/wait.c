@@ -33,17 +33,30 @@ void goro__waiter_init(goro__waiter *w)
     w->result = 0;
 }
 
-void goro__waiter_wake(goro__waiter *w)
+static inline void wake(goro__waiter *w, bool handoff)
 {
     san_release(w);
     G *g = w->g;
     if (g) {
-        goro__ready(g);
+        if (handoff)
+            goro__ready_handoff(g);
+        else
+            goro__ready(g);
         return;
     }
     goro__thr *t = w->thr;
     if (atomic_exchange_explicit(&t->futex, 1, memory_order_release) == 2)
         goro__futex_wake(&t->futex, 1);
+}
+
+void goro__waiter_wake(goro__waiter *w)
+{
+    wake(w, false);
+}
+
+void goro__waiter_wake_handoff(goro__waiter *w)
+{
+    wake(w, true);
 }
 
 static void deadline_fire(goro__timer *t)

@@ -11,9 +11,21 @@
  * sources that lost.
  *
  * The blocked party is a goroutine (it parks; its thread runs others) or a
- * plain thread (it sleeps on the futex word of its thread record). A wakeup
- * that comes before goro__waiter_block is not lost: the goroutine's park
- * returns at once, the thread finds the futex word already set.
+ * plain thread (it sleeps on the futex word of its thread record).
+ *
+ * Between queued and parked. Once a source can reach the waiter, its
+ * party may still run anything that does not block before it calls
+ * goro__waiter_block: drop locks, unlock a mutex (which may hand the
+ * mutex over and yield to the new owner), yield, lose its P to sysmon and
+ * be requeued. A wakeup in that window survives all of it. A thread's is
+ * the exchange on its futex word, which only its next goro__waiter_init
+ * resets. A goroutine's is its status turning RUNNING into WOKEN
+ * (goro__ready's CAS), which only its park consumes (returning at once):
+ * the scheduler writes a goroutine's status when it parks it and when it
+ * runs a RUNNABLE one (readied from a park, or new), never when it
+ * switches a yielded or requeued one back in. So in that window the party
+ * never blocks on anything else (that park would consume the wakeup), and
+ * it always goes on to block on this waiter.
  *
  * Every block names what it waits on (a GORO_WAIT_* reason and the object),
  * for dumps and the deadlock check (diag.c).
@@ -80,6 +92,10 @@ static inline bool goro__waiter_claim(goro__waiter *w)
 
 /* After a successful claim: wake the blocked party. Last access to w. */
 void goro__waiter_wake(goro__waiter *w);
+/* goro__waiter_wake for a party handed something nobody else can use
+ * until it runs (a mutex in starvation mode): a goroutine woken by a
+ * goroutine runs at once, in the waker's place (goro__ready_handoff). */
+void goro__waiter_wake_handoff(goro__waiter *w);
 
 /* Blocks until a source wakes w (returns w->result), or until `deadline`
  * (GORO_FOREVER: none) passes and w's own timeout wins the claim (returns

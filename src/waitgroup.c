@@ -169,10 +169,15 @@ void goro_waitgroup_wait(goro_waitgroup *wg)
     goro_waitgroup_wait_until(wg, GORO_FOREVER);
 }
 
+/* goro_waitgroup_go's goroutine: fn, then done. A done that drives the
+ * counter negative (fn called done too) is reported at the
+ * goro_waitgroup_go that started it. */
 typedef struct wg_task {
     goro_waitgroup *wg;
     goro_fn fn;
     void *arg;
+    const char *file;
+    int line;
 } wg_task;
 
 static void wg_trampoline(void *p)
@@ -180,18 +185,24 @@ static void wg_trampoline(void *p)
     wg_task t;
     memcpy(&t, p, sizeof t);
     t.fn(t.arg);
-    goro_waitgroup_add_at(t.wg, -1, __FILE__, __LINE__);
+    goro_waitgroup_add_at(t.wg, -1, t.file, t.line);
+}
+
+int goro_waitgroup_go_opts_at(goro_waitgroup *wg, const goro_opts *opts, goro_fn fn,
+                              void *arg, const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!wg || !fn || !goro__opts_ok(opts))
+        return GORO_EINVAL;
+    wg_task t = { wg, fn, arg, file, line };
+    goro_waitgroup_add_at(wg, 1, file, line);
+    int r = goro__go_task(wg_trampoline, &t, sizeof t, (void (*)(void))fn, opts, file, line);
+    if (r != 0)
+        goro_waitgroup_add_at(wg, -1, file, line);
+    return r;
 }
 
 int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg, const char *file, int line)
 {
-    SAN_RUNTIME_SCOPE;
-    if (!wg || !fn)
-        return GORO_EINVAL;
-    wg_task t = { wg, fn, arg };
-    goro_waitgroup_add_at(wg, 1, file, line);
-    int r = goro_go_copy_at(wg_trampoline, &t, sizeof t, file, line);
-    if (r != 0)
-        goro_waitgroup_add_at(wg, -1, file, line);
-    return r;
+    return goro_waitgroup_go_opts_at(wg, NULL, fn, arg, file, line);
 }

@@ -16,13 +16,20 @@
  *  - sync: a counter under goro_mutex (lock, trylock, lock_until), a
  *    goro_rwmutex whose readers must see an even value, a WaitGroup: the
  *    counters are exact;
+ *  - cond: up to 300 goroutines wait in a predicate loop for broadcast
+ *    rounds that start while most are still on their way to park: every
+ *    round reaches everyone;
+ *  - a crowd of up to 4,000 goroutines on one mutex, half retrying
+ *    trylock, half in lock_until (starvation mode, hand-offs): the
+ *    lockers get their turns within 60 s and the counter is exact;
  *  - timers and sleeps with random durations: nothing fires early, a
  *    stopped timer delivers nothing, a reset one fires once;
  *  - context trees cancelled at random: every waiter wakes exactly once.
  *
- * No lost wakeup: every wait has a deadline (a deadline that passes long
- * after it was due is a failure), and a watchdog thread aborts with a
- * goroutine dump when no operation completed for 20 s. The seed is printed
+ * No lost wakeup: the waits have deadlines (a deadline that passes long
+ * after it was due is a failure) or must end within a bound, and a
+ * watchdog thread aborts with a goroutine dump when no operation
+ * completed for 20 s. The seed is printed
  * first, so a failing run can be repeated (scheduling itself is not
  * reproducible, the workload sizes and random choices are).
  */
@@ -38,7 +45,7 @@
 
 static uint64_t seed;
 static _Atomic long progress;           /* operations completed, for the watchdog */
-static _Atomic long n_sent, n_recv, n_timeouts, n_locks, n_timers, n_wakeups,
+static _Atomic long n_sent, n_recv, n_timeouts, n_locks, n_timers, n_wakeups, n_cond,
                     n_procs_changes, n_yields, n_checks, n_rounds;
 
 #define FAIL(...) do { \
@@ -263,6 +270,22 @@ typedef struct {
     goro_waitgroup wg;
 } round_sync;
 
+/* Locks mu with lock_until and random deadlines up to `max` ns away; a
+ * timeout is counted (and may not come late), and the retry yields. */
+static void lock_until_loop(goro_mutex *mu, uint64_t *r, int64_t max)
+{
+    for (;;) {
+        int64_t dl = goro_now() + (int64_t)(rnd(r) % (uint64_t)max);
+        int e = goro_mutex_lock_until(mu, dl);
+        if (e == 0)
+            return;
+        CHECK(e == GORO_ETIMEDOUT);
+        check_late(dl);
+        done_op(&n_timeouts);
+        goro_yield();
+    }
+}
+
 static void sync_worker(void *arg)
 {
     role *ro = arg;
@@ -278,15 +301,7 @@ static void sync_worker(void *arg)
                 goro_yield();
             break;
         default:
-            for (;;) {
-                int64_t dl = rand_deadline(&r);
-                int e = goro_mutex_lock_until(&rs->mu, dl);
-                if (e == 0)
-                    break;
-                CHECK(e == GORO_ETIMEDOUT);
-                check_late(dl);
-                done_op(&n_timeouts);
-            }
+            lock_until_loop(&rs->mu, &r, 2 * GORO_MILLISECOND);
         }
         long c = rs->counter;
         maybe_yield(&r);
@@ -322,6 +337,133 @@ static void wl_sync(uint64_t *r)
     }
     CHECK(goro_waitgroup_wait_until(&rs.wg, goro_now() + 60 * GORO_SECOND) == 0);
     CHECK(rs.counter == (long)rs.n * rs.k);   /* mutex and WaitGroup exact */
+}
+
+/* Broadcast rounds: waiters in the usual predicate loop, a coordinator
+ * that starts the next round as soon as the last one has queued (most
+ * are still on their way to park, and fight for the mutex on the way
+ * back: starvation mode, hand-offs). */
+typedef struct {
+    goro_mutex mu;
+    goro_cond go, all;
+    int round, arrived;                /* under mu */
+    int n, rounds, work_us;
+    goro_waitgroup wg;
+} round_cond;
+
+static void busy_us(int us)
+{
+    int64_t end = goro_now() + us * GORO_MICROSECOND;
+    while (goro_now() < end)
+        ;
+}
+
+static void cond_waiter(void *arg)
+{
+    round_cond *rc = arg;
+    for (int r = 1; r <= rc->rounds; r++) {
+        goro_mutex_lock(&rc->mu);
+        rc->arrived++;
+        goro_cond_signal(&rc->all);
+        while (rc->round < r)
+            goro_cond_wait(&rc->go, &rc->mu);
+        CHECK(rc->round == r);        /* nobody starts a round before all arrived */
+        busy_us(rc->work_us);
+        goro_mutex_unlock(&rc->mu);
+        done_op(&n_cond);
+    }
+}
+
+static void cond_coordinator(void *arg)
+{
+    round_cond *rc = arg;
+    for (int r = 1; r <= rc->rounds; r++) {
+        goro_mutex_lock(&rc->mu);
+        while (rc->arrived < rc->n * r)
+            goro_cond_wait(&rc->all, &rc->mu);
+        rc->round = r;
+        goro_cond_broadcast(&rc->go);
+        goro_mutex_unlock(&rc->mu);
+    }
+}
+
+static void wl_cond(uint64_t *r)
+{
+    static round_cond rc;
+    memset(&rc, 0, sizeof rc);
+    rc.n = 2 + (int)(rnd(r) % 300);
+    rc.rounds = 1 + (int)(rnd(r) % 100);
+    rc.work_us = (int)(rnd(r) % 11);
+    for (int i = 0; i < rc.n; i++)
+        CHECK(goro_waitgroup_go(&rc.wg, cond_waiter, &rc) == 0);
+    CHECK(goro_waitgroup_go(&rc.wg, cond_coordinator, &rc) == 0);
+    if (goro_waitgroup_wait_until(&rc.wg, goro_now() + 60 * GORO_SECOND) != 0)
+        FAIL("cond rounds (%d waiters, %d rounds) not done in 60 s: a lost wakeup?",
+             rc.n, rc.rounds);
+    CHECK(rc.round == rc.rounds && rc.go.nwait_ == 0 && rc.all.nwait_ == 0);
+}
+
+/* A crowd on one mutex: half retry trylock and yield, half wait in
+ * lock_until with long deadlines, so it goes into starvation mode with
+ * thousands of waiters; a hand-off that left the new owner waiting behind
+ * the yielders made the round take hours. */
+typedef struct {
+    goro_mutex mu;
+    long counter;                      /* under mu */
+    _Atomic long acquired;
+    _Atomic int stop;
+    int n, k;
+    uint64_t rseed;
+    goro_waitgroup lockers, triers;
+} round_crowd;
+
+static void crowd_trier(void *arg)
+{
+    round_crowd *rc = arg;
+    while (!atomic_load_explicit(&rc->stop, memory_order_relaxed)) {
+        if (goro_mutex_trylock(&rc->mu) == 0) {
+            rc->counter++;
+            goro_mutex_unlock(&rc->mu);
+            atomic_fetch_add_explicit(&rc->acquired, 1, memory_order_relaxed);
+        }
+        goro_yield();
+    }
+}
+
+static void crowd_locker(void *arg)
+{
+    role *ro = arg;
+    round_crowd *rc = ro->rc;
+    uint64_t r = mix(rc->rseed, (uint64_t)ro->id);
+    for (int i = 0; i < rc->k; i++) {
+        lock_until_loop(&rc->mu, &r, GORO_SECOND);
+        rc->counter++;
+        goro_mutex_unlock(&rc->mu);
+        atomic_fetch_add_explicit(&rc->acquired, 1, memory_order_relaxed);
+        done_op(&n_locks);
+    }
+}
+
+static void wl_crowd(uint64_t *r)
+{
+    static round_crowd rc;
+    static role ro[2000];
+    memset(&rc, 0, sizeof rc);
+    rc.n = 1 + (int)(rnd(r) % 2000);   /* lockers, and as many triers */
+    rc.k = 1 + (int)(rnd(r) % 4);
+    rc.rseed = rnd(r);
+    for (int i = 0; i < rc.n; i++) {
+        ro[i] = (role){ &rc, i };
+        CHECK(goro_waitgroup_go(&rc.lockers, crowd_locker, &ro[i]) == 0);
+        CHECK(goro_waitgroup_go(&rc.triers, crowd_trier, &rc) == 0);
+    }
+    if (goro_waitgroup_wait_until(&rc.lockers, goro_now() + 60 * GORO_SECOND) != 0)
+        FAIL("mutex crowd (%d lockers, %d triers): %ld acquisitions in 60 s",
+             rc.n, rc.n, atomic_load(&rc.acquired));
+    atomic_store(&rc.stop, 1);
+    CHECK(goro_waitgroup_wait_until(&rc.triers, goro_now() + 60 * GORO_SECOND) == 0);
+    CHECK(rc.counter == atomic_load(&rc.acquired));   /* mutual exclusion */
+    CHECK(rc.mu.state_ == 0);
 }
 
 /* ---- timers, sleeps, contexts ---- */
@@ -497,10 +639,11 @@ int main(int argc, char **argv)
     uint64_t r = mix(seed, 1);
     int64_t end = goro_now() + (int64_t)(secs * 1e9);
     while (goro_now() < end) {
-        job jobs[3] = { { wl_chan, rnd(&r) }, { wl_sync, rnd(&r) }, { wl_time, rnd(&r) } };
+        job jobs[5] = { { wl_chan, rnd(&r) }, { wl_sync, rnd(&r) }, { wl_time, rnd(&r) },
+                        { wl_cond, rnd(&r) }, { wl_crowd, rnd(&r) } };
         goro_waitgroup wg = {0};
-        for (int i = 0; i < 3; i++)
-            if (rnd(&r) % 4)   /* most rounds run all three together */
+        for (int i = 0; i < 5; i++)
+            if (rnd(&r) % 4)   /* most rounds run them all together */
                 CHECK(goro_waitgroup_go(&wg, run_job, &jobs[i]) == 0);
         CHECK(goro_waitgroup_wait_until(&wg, goro_now() + 120 * GORO_SECOND) == 0);
         done_op(&n_rounds);
@@ -515,10 +658,12 @@ int main(int argc, char **argv)
     CHECK(goro_num_goroutine() == 0);
 
     printf("soak: ok: %ld rounds; %ld values sent, %ld received (each exactly once, in order "
-           "per sender); %ld lock operations; %ld timers and sleeps; %ld context wakeups; "
-           "%ld timeouts; %ld GOMAXPROCS changes; %ld random yields; %ld invariants checked\n",
+           "per sender); %ld lock operations; %ld cond rounds passed; %ld timers and sleeps; "
+           "%ld context wakeups; %ld timeouts; %ld GOMAXPROCS changes; %ld random yields; "
+           "%ld invariants checked\n",
            atomic_load(&n_rounds), atomic_load(&n_sent), atomic_load(&n_recv),
-           atomic_load(&n_locks), atomic_load(&n_timers), atomic_load(&n_wakeups),
+           atomic_load(&n_locks), atomic_load(&n_cond), atomic_load(&n_timers),
+           atomic_load(&n_wakeups),
            atomic_load(&n_timeouts), atomic_load(&n_procs_changes), atomic_load(&n_yields),
            atomic_load(&n_checks));
     return atomic_load(&n_sent) == atomic_load(&n_recv) ? 0 : 1;

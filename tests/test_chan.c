@@ -8,7 +8,10 @@
  *  - try and _until twins (GORO_EAGAIN, GORO_ETIMEDOUT) leave nothing
  *    behind; len and cap;
  *  - zero-size elements; NULL out discards;
- *  - bad input: NULL channel is GORO_EINVAL; oversize element is NULL;
+ *  - bad input: NULL channel is GORO_EINVAL; oversize element is NULL; a
+ *    NULL value sent on a channel of non-empty elements is GORO_EINVAL in
+ *    every send form and in select, and sends nothing (it used to send
+ *    whatever the ring slot held);
  *  - typed, directional channels.
  */
 // ctest-labels: chan
@@ -82,6 +85,42 @@ static void typed_worker(void *arg)
     intch_tx out = *(intch_tx *)arg;
     typed_producer(out, 10);
     goro_waitgroup_done(&wg);
+}
+
+/* A NULL value on a channel of non-empty elements: refused by every send
+ * form and by select, which then does nothing at all. */
+static void null_values(void)
+{
+    for (size_t cap = 0; cap < 2; cap++) {
+        goro_chan *c = goro_chan_make(sizeof(int), cap);
+        int v = 7;
+        CHECK_EQ(goro_chan_send(c, NULL), GORO_EINVAL);
+        CHECK_EQ(goro_chan_try_send(c, NULL), GORO_EINVAL);
+        CHECK_EQ(goro_chan_send_until(c, NULL, goro_now() + GORO_MILLISECOND), GORO_EINVAL);
+        CHECK_EQ(goro_chan_len(c), 0);
+        goro_chan *other = goro_chan_make(sizeof(int), 1);
+        CHECK_EQ(goro_chan_send(other, &v), 0);   /* a ready case */
+        goro_case cs[2] = { GORO_CASE_RECV(other, &v), GORO_CASE_SEND(c, NULL) };
+        cs[0].result = cs[1].result = 123;
+        v = 0;
+        CHECK_EQ(goro_select(cs, 2), GORO_EINVAL);
+        CHECK_EQ(goro_select_try(cs, 2), GORO_EINVAL);
+        CHECK_EQ(goro_select_until(cs, 2, goro_now()), GORO_EINVAL);
+        CHECK_EQ(v, 0);                        /* nothing received ... */
+        CHECK_EQ(goro_chan_len(other), 1);     /* ... nothing taken */
+        CHECK_EQ(goro_chan_len(c), 0);         /* ... nothing sent */
+        CHECK_EQ(cs[0].result, 123);           /* ... nothing written */
+        CHECK_EQ(goro_chan_try_recv(c, &v), GORO_EAGAIN);
+        /* Receiving into NULL still discards. */
+        CHECK_EQ(goro_chan_recv(other, NULL), 0);
+        goro_chan_release(other);
+        goro_chan_release(c);
+    }
+    goro_chan *z = goro_chan_make(0, 1);   /* chan struct{}: NULL is the value */
+    goro_case zc = GORO_CASE_SEND(z, NULL);
+    CHECK_EQ(goro_select(&zc, 1), 0);
+    CHECK_EQ(goro_chan_recv(z, NULL), 0);
+    goro_chan_release(z);
 }
 
 int main(void)
@@ -163,6 +202,7 @@ int main(void)
     CHECK(goro_chan_make(1 << 20, 1) == NULL);
     CHECK(goro_chan_make(8, SIZE_MAX / 4) == NULL);
     CHECK_EQ(goro_chan_len(NULL), 0);
+    null_values();
 
     /* Typed views. */
     intch ic = intch_make(0);

@@ -11,6 +11,10 @@
  *  - wait_until: times out no earlier than the deadline with the mutex
  *    held again; a timed-out waiter does not swallow a later signal;
  *  - plain threads wait and signal too; no wakeup without a signal;
+ *  - a signal that comes while the waiter, queued already, is still on
+ *    its way to park (its unlock handed the mutex over and yielded) wakes
+ *    it; 300 goroutines waiting in a predicate loop, broadcast rounds that
+ *    start while most of them are still on that way: nobody stays asleep;
  *  - wait without holding the mutex aborts naming the call site.
  */
 // ctest-labels: sync
@@ -421,6 +425,137 @@ static void test_no_spurious(void)
     CHECK_EQ(n_wakeups, 10);
 }
 
+/* ---- A wakeup between queuing and parking --------------------------------------- */
+
+/* Waits for wg on this plain thread for at most `secs`; a goroutine that
+ * is still asleep then missed its wakeup: fail with `what` instead of
+ * hanging until the CTest timeout. */
+static void await_or_fail(goro_waitgroup *g, int secs, const char *what)
+{
+    if (goro_waitgroup_wait_until(g, goro_now() + secs * GORO_SECOND) == 0)
+        return;
+    fprintf(stderr, "test_cond: %s\n", what);
+    goro_dump(stderr);
+    exit(1);
+}
+
+/* A waiter queues on the cond and unlocks a mutex in starvation mode: the
+ * unlock hands the mutex to the starving locker and yields to it, and
+ * that one signals before the waiter has parked. The signal must reach
+ * the waiter; it used to be lost when the waiter, woken while it was
+ * yielding, was resumed as plain running and then parked for good. */
+#define MU_STARVING 4u   /* the mutex's state bit for starvation mode (mutex.c) */
+static goro_mutex hmu;
+static goro_cond hc;
+static bool h_signalled;   /* under hmu */
+static goro_waitgroup hwg;
+
+static void handoff_signaller(void *arg)
+{
+    (void)arg;
+    goro_mutex_lock(&hmu);     /* waits > 1 ms: the mutex starves it */
+    h_signalled = true;
+    goro_cond_signal(&hc);
+    goro_mutex_unlock(&hmu);
+    goro_waitgroup_done(&hwg);
+}
+
+static void handoff_waiter(void *arg)
+{
+    (void)arg;
+    goro_mutex_lock(&hmu);
+    h_signalled = false;
+    goro_waitgroup_add(&hwg, 1);
+    CHECK(goro_go(handoff_signaller, NULL) == 0);
+    goro_sleep(2 * GORO_MILLISECOND);   /* the signaller queues behind us */
+    goro_mutex_unlock(&hmu);            /* wakes it ... */
+    goro_mutex_lock(&hmu);              /* ... and we barge in ahead */
+    /* It finds the mutex held again, after waiting over 1 ms: it queues
+     * in starvation mode, and our unlock below hands over. */
+    for (int i = 0; !h_signalled && i < 100000 &&
+                    !(atomic_load((_Atomic uint32_t *)&hmu.state_) & MU_STARVING); i++)
+        goro_yield();
+    while (!h_signalled)
+        goro_cond_wait(&hc, &hmu);
+    goro_mutex_unlock(&hmu);
+    goro_waitgroup_done(&hwg);
+}
+
+static void test_signal_before_park(void)
+{
+    long rounds = scaled(100, 5);
+    for (long r = 0; r < rounds; r++) {
+        goro_waitgroup_add(&hwg, 1);
+        CHECK(goro_go(handoff_waiter, NULL) == 0);
+        await_or_fail(&hwg, 20, "a cond waiter missed a signal sent during a mutex hand-off");
+    }
+    CHECK_EQ(hc.nwait_, 0);
+    CHECK_EQ(hmu.state_, 0);
+}
+
+/* The same window under load, as a program would hit it: goroutines wait
+ * in the usual predicate loop while a coordinator advances the round and
+ * broadcasts as soon as the last one has queued, with most of them still
+ * between queuing and parking, and all of them fighting for the mutex
+ * (starvation mode, hand-offs) on their way back. */
+#define RW_N 300
+static goro_mutex rmu;
+static goro_cond rc, rc_all;
+static int r_round, r_arrived;   /* under rmu */
+static goro_waitgroup rwg;
+
+#define RW_WORK_US 10
+
+/* Busy for `us` microseconds (work done under the mutex). */
+static void busy_us(int us)
+{
+    int64_t end = goro_now() + us * GORO_MICROSECOND;
+    while (goro_now() < end)
+        ;
+}
+
+static void round_waiter(void *arg)
+{
+    int rounds = *(int *)arg;
+    for (int r = 1; r <= rounds; r++) {
+        goro_mutex_lock(&rmu);
+        r_arrived++;
+        goro_cond_signal(&rc_all);   /* the coordinator rechecks each arrival */
+        while (r_round < r)
+            goro_cond_wait(&rc, &rmu);
+        busy_us(RW_WORK_US);         /* work: 300 of them queue > 1 ms */
+        goro_mutex_unlock(&rmu);
+    }
+    goro_waitgroup_done(&rwg);
+}
+
+static void round_coordinator(void *arg)
+{
+    int rounds = *(int *)arg;
+    for (int r = 1; r <= rounds; r++) {
+        goro_mutex_lock(&rmu);
+        while (r_arrived < RW_N * r)
+            goro_cond_wait(&rc_all, &rmu);
+        r_round = r;
+        goro_cond_broadcast(&rc);
+        goro_mutex_unlock(&rmu);
+    }
+    goro_waitgroup_done(&rwg);
+}
+
+static void test_broadcast_rounds(void)
+{
+    int rounds = (int)scaled(300, 10);
+    goro_waitgroup_add(&rwg, RW_N + 1);
+    for (int i = 0; i < RW_N; i++)
+        CHECK(goro_go(round_waiter, &rounds) == 0);
+    CHECK(goro_go(round_coordinator, &rounds) == 0);
+    await_or_fail(&rwg, 20, "goroutines stayed asleep in a cond wait after a broadcast");
+    CHECK_EQ(r_round, rounds);
+    CHECK_EQ(rc.nwait_, 0);
+    CHECK_EQ(rc_all.nwait_, 0);
+}
+
 /* ---- Misuse (child modes) ------------------------------------------------------- */
 
 enum { LINE_COPY = __LINE__ + 7 };
@@ -463,5 +598,7 @@ int main(int argc, char **argv)
     test_wait_until();
     test_mixed();
     test_no_spurious();
+    test_signal_before_park();
+    test_broadcast_rounds();
     TEST_PASS("test_cond");
 }

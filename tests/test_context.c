@@ -300,9 +300,13 @@ static void after_func(void)
         goro_sleep(MS / 10);
     CHECK(!goro_ctx_after_func_stop(h3));
     goro_ctx_release(c);
+    goro_ctx_after_free(h);
+    goro_ctx_after_free(h2);
+    goro_ctx_after_free(h3);
     /* Never cancellable: never runs, stop is true. */
     goro_ctx_after *h4 = goro_ctx_after_func(goro_ctx_background(), after_fn, NULL);
     CHECK(goro_ctx_after_func_stop(h4));
+    goro_ctx_after_free(h4);
     /* Handle outlives its released context: stop is still safe. */
     goro_ctx *d = goro_ctx_with_cancel(goro_ctx_background());
     goro_ctx_after *h5 = goro_ctx_after_func(d, after_fn, NULL);
@@ -310,7 +314,83 @@ static void after_func(void)
     while (atomic_load(&after_ran) < 3)
         goro_sleep(MS / 10);
     CHECK(!goro_ctx_after_func_stop(h5));
+    goro_ctx_after_free(h5);
     CHECK_EQ(atomic_load(&after_ran), 3);
+    /* free alone: stops a pending handle (fn never runs). */
+    goro_ctx *e = goro_ctx_with_cancel(goro_ctx_background());
+    goro_ctx_after_free(goro_ctx_after_func(e, after_fn, NULL));
+    goro_ctx_release(e);
+    goro_ctx_after_free(NULL);
+    CHECK(!goro_ctx_after_func_stop(NULL));
+    goro_sleep(MS);
+    CHECK_EQ(atomic_load(&after_ran), 3);
+}
+
+/* Go's stop may be called any number of times: the first call that
+ * prevents f returns true, every later one false; also after f started,
+ * after the context was cancelled or released, and from several
+ * goroutines at once (one of them wins). stop used to free the handle, so
+ * a second stop was a use-after-free (a release build crashed with
+ * SIGSEGV, 3 runs in 3). The handle is freed by goro_ctx_after_free. */
+static _Atomic int stop_wins, stops_done;
+
+static void stopper(void *arg)
+{
+    if (goro_ctx_after_func_stop(arg))
+        atomic_fetch_add(&stop_wins, 1);
+    atomic_fetch_add(&stops_done, 1);
+}
+
+static void after_func_stop_repeated(void)
+{
+    int ran0 = atomic_load(&after_ran);
+    goro_ctx *c = goro_ctx_with_cancel(goro_ctx_background());
+    goro_ctx_after *h = goro_ctx_after_func(c, after_fn, NULL);
+    CHECK(goro_ctx_after_func_stop(h));
+    CHECK(!goro_ctx_after_func_stop(h));   /* TestAfterFuncNotCalledAfterStop */
+    goro_ctx_cancel(c);
+    CHECK(!goro_ctx_after_func_stop(h));
+    /* After f started, and after the context is gone. */
+    goro_ctx_after *hf = goro_ctx_after_func(c, after_fn, NULL);
+    while (atomic_load(&after_ran) < ran0 + 1)
+        goro_sleep(MS / 10);
+    CHECK(!goro_ctx_after_func_stop(hf));
+    goro_ctx_release(c);
+    CHECK(!goro_ctx_after_func_stop(hf));
+    CHECK(!goro_ctx_after_func_stop(h));
+    goro_ctx_after_free(hf);
+    goro_ctx_after_free(h);
+    /* Never cancellable: true once. */
+    goro_ctx_after *hb = goro_ctx_after_func(goro_ctx_background(), after_fn, NULL);
+    CHECK(goro_ctx_after_func_stop(hb));
+    CHECK(!goro_ctx_after_func_stop(hb));
+    goro_ctx_after_free(hb);
+    /* Several goroutines at once, racing a cancel: exactly one of them, or
+     * the cancel, wins. */
+    enum { STOPPERS = 8 };
+    for (int round = 0; round < scaled(200, 20); round++) {
+        goro_ctx *r = goro_ctx_with_cancel(goro_ctx_background());
+        goro_ctx_after *hr = goro_ctx_after_func(r, after_fn, NULL);
+        int ran = atomic_load(&after_ran);
+        atomic_store(&stop_wins, 0);
+        atomic_store(&stops_done, 0);
+        for (int i = 0; i < STOPPERS; i++)
+            CHECK_EQ(goro_go(stopper, hr), 0);
+        if (round % 2)
+            goro_ctx_cancel(r);
+        while (atomic_load(&stops_done) < STOPPERS)
+            goro_sleep(MS / 10);
+        goro_ctx_release(r);   /* cancels: f runs unless a stop won */
+        CHECK(!goro_ctx_after_func_stop(hr));
+        int wins = atomic_load(&stop_wins);
+        CHECK(wins <= 1);
+        if (wins == 0)
+            while (atomic_load(&after_ran) == ran)
+                goro_sleep(MS / 10);
+        goro_sleep(MS / 10);
+        CHECK_EQ(atomic_load(&after_ran), ran + (1 - wins));
+        goro_ctx_after_free(hr);
+    }
 }
 
 static void release_cancels(void)
@@ -341,6 +421,7 @@ static void all(void *arg)
     causes();
     without_cancel();
     after_func();
+    after_func_stop_repeated();
     release_cancels();
     /* Leak-free: everything made above is gone. */
     for (int i = 0; i < 200 && goro__alloc_live() != live0; i++)

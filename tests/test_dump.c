@@ -14,9 +14,15 @@
  *  - a plain thread blocked in a channel receive shows as a thread entry;
  *  - goro_goroutines agrees, and its wait_ns of a goroutine parked for
  *    100 ms is at least that;
+ *  - goroutines started by goro_waitgroup_go, goro_errgroup_go,
+ *    goro_after_func and goro_ctx_after_func show the user's function
+ *    (goro_goroutines' fn, the dump's "func:" line as object+offset for a
+ *    static function) and the user's call site, not the runtime's
+ *    trampoline;
  *  - dumps taken over and over while goroutines come and go do not crash.
  */
 // ctest-labels: diag
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -101,6 +107,88 @@ static const char *entry(const char *dump, uint64_t id, char *buf, size_t cap)
     return buf;
 }
 
+/* ---- goroutines the runtime starts for the user ---- */
+
+enum { S_WG, S_ERRGROUP, S_AFTER, S_CTX_AFTER, S_N };
+static goro_chan *c_spawned;
+
+static void spawned_wg(void *arg) { (void)arg; goro_chan_recv(c_spawned, NULL); }
+static int spawned_task(void *arg) { (void)arg; goro_chan_recv(c_spawned, NULL); return 0; }
+static void spawned_after(void *arg) { (void)arg; goro_chan_recv(c_spawned, NULL); }
+static void spawned_ctx_after(void *arg) { (void)arg; goro_chan_recv(c_spawned, NULL); }
+
+/* The dump's "func:" line names fn: by symbol, or object+offset. */
+static bool func_line_names(const char *entry_text, void (*fn)(void))
+{
+    void *addr;
+    memcpy(&addr, &fn, sizeof addr);
+    Dl_info di;
+    CHECK(dladdr(addr, &di) && di.dli_fname);
+    const char *p = strstr(entry_text, "\tfunc: ");
+    if (!p)
+        return false;
+    p += 7;
+    if (di.dli_sname && di.dli_saddr == addr)
+        return strncmp(p, di.dli_sname, strlen(di.dli_sname)) == 0;
+    const char *plus = strchr(p, '+');
+    return plus && (char *)di.dli_fbase + strtoul(plus + 1, NULL, 16) == (char *)addr;
+}
+
+static void spawned_by_runtime(void)
+{
+    c_spawned = goro_chan_make(0, 0);
+    static goro_waitgroup wg;
+    goro_errgroup *g = goro_errgroup_new(NULL);
+    goro_ctx *ctx = goro_ctx_with_cancel(goro_ctx_background());
+    CHECK(c_spawned && g && ctx);
+    void (*fns[S_N])(void) = { (void (*)(void))spawned_wg, (void (*)(void))spawned_task,
+                               (void (*)(void))spawned_after,
+                               (void (*)(void))spawned_ctx_after };
+    int sl[S_N];
+    sl[S_WG] = __LINE__; CHECK(goro_waitgroup_go(&wg, spawned_wg, NULL) == 0);
+    sl[S_ERRGROUP] = __LINE__; CHECK(goro_errgroup_go(g, spawned_task, NULL) == 0);
+    sl[S_AFTER] = __LINE__; goro_timer *t = goro_after_func(0, spawned_after, NULL);
+    sl[S_CTX_AFTER] = __LINE__; goro_ctx_after *h = goro_ctx_after_func(ctx, spawned_ctx_after, NULL);
+    CHECK(t && h);
+    goro_ctx_cancel(ctx);
+    goro_ginfo gi[64];
+    int seen = 0, n = 0;
+    for (int64_t deadline = goro_now() + 60 * GORO_SECOND; seen < S_N; goro_sleep(GORO_MILLISECOND)) {
+        CHECK(goro_now() < deadline);
+        n = goro_goroutines(gi, 64);
+        CHECK(n <= 64);
+        seen = 0;
+        for (int i = 0; i < n; i++)
+            seen += gi[i].wait_obj == c_spawned;
+    }
+    char *dump = dump_string();
+    for (int k = 0; k < S_N; k++) {
+        int i = 0;
+        while (i < n && gi[i].fn != fns[k])
+            i++;
+        if (i == n) {
+            fprintf(stderr, "goroutine of kind %d: not found by its function\n", k);
+            CHECK(!"user's function");
+        }
+        CHECK_EQ(gi[i].line, sl[k]);
+        CHECK(!strcmp(gi[i].file, __FILE__));
+        char buf[1024];
+        CHECK(entry(dump, gi[i].id, buf, sizeof buf));
+        if (!func_line_names(buf, fns[k])) {
+            fprintf(stderr, "kind %d: entry\n%s\ndoes not name the user's function\n", k, buf);
+            CHECK(!"func: line");
+        }
+    }
+    free(dump);
+    goro_chan_close(c_spawned);
+    goro_waitgroup_wait(&wg);
+    CHECK_EQ(goro_errgroup_wait(g), 0);
+    goro_errgroup_free(g);
+    goro_timer_free(t);
+    goro_ctx_after_free(h);
+    goro_ctx_release(ctx);
+}
+
 static void churn(void *arg)
 {
     (void)arg;
@@ -155,12 +243,7 @@ int main(void)
     }
     goro_sleep(100 * GORO_MILLISECOND);   /* for wait_ns */
 
-    char *dump = NULL;
-    size_t dumplen = 0;
-    FILE *f = open_memstream(&dump, &dumplen);
-    CHECK(f);
-    goro_dump(f);
-    fclose(f);
+    char *dump = dump_string();
 
     static const char *const states[K_N] = {
         "chan receive", "chan send", "select", "sync.Mutex.Lock", "sync.RWMutex.RLock",
@@ -238,6 +321,8 @@ int main(void)
             CHECK_EQ((int)(intptr_t)gi[i].wait_obj, pipe_io[0]);
     }
     CHECK(!strcmp(goro_wait_name(GORO_WAIT_SELECT), "select"));
+
+    spawned_by_runtime();
 
     /* Dumps racing with goroutines that come and go. */
     atomic_store(&spin_stop, 1);

@@ -7,7 +7,9 @@
  *  - TestTryGo: try_go fails with GORO_EAGAIN while the limit is reached,
  *    succeeds once a task ends;
  *  - TestGoLimit: never more than the limit active at once;
- *  - set_limit while tasks are active is GORO_EINVAL; bad input.
+ *  - set_limit while tasks are active is GORO_EINVAL, also tasks started
+ *    without a limit (it used to return 0 for those, and each of them then
+ *    waited forever for a token it never took: wait hung); bad input.
  */
 // ctest-labels: sync
 #include <stdatomic.h>
@@ -89,6 +91,21 @@ int main(void)
     goro_chan_close(gate);
     CHECK_EQ(goro_errgroup_wait(g), 0);
     CHECK_EQ(goro_errgroup_set_limit(g, -1), 0);
+    goro_errgroup_free(g);
+    goro_chan_release(gate);
+
+    /* set_limit while tasks started without a limit run: refused, and the
+     * tasks end normally. */
+    gate = goro_chan_make(0, 0);
+    g = goro_errgroup_new(NULL);
+    CHECK_EQ(goro_errgroup_go(g, gated_task, NULL), 0);
+    CHECK_EQ(goro_errgroup_go(g, gated_task, NULL), 0);
+    CHECK_EQ(goro_errgroup_set_limit(g, 1), GORO_EINVAL);
+    goro_chan_close(gate);
+    CHECK_EQ(goro_errgroup_wait(g), 0);
+    CHECK_EQ(goro_errgroup_set_limit(g, 1), 0);   /* none active now */
+    CHECK_EQ(goro_errgroup_go(g, ok_task, NULL), 0);
+    CHECK_EQ(goro_errgroup_wait(g), 0);
     goro_errgroup_free(g);
     goro_chan_release(gate);
 

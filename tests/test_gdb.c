@@ -6,13 +6,15 @@
  * goro_test_gdb_stop, and checks what `info goroutines`, `goroutine N bt`
  * and `goroutine N info frame` print. The inferior starts goroutines
  * parked in a channel receive (named), on a mutex, in a sleep and in a
- * WaitGroup wait, then, from a goroutine of its own, calls
- * goro_test_gdb_stop once all four are parked. Before that it prints one
+ * WaitGroup wait, and one started with goro_waitgroup_go parked in a
+ * channel receive, then, from a goroutine of its own, calls
+ * goro_test_gdb_stop once all five are parked. Before that it prints one
  * "expect:" line per goroutine (id, wait reason, object, creation line),
  * which reaches the driver on the same pipe as gdb's output.
  *
  * Checked: each goroutine's line in `info goroutines` (id, wait reason,
- * object, name, creation site), the current goroutine marked with '*' and
+ * object, name, creation site; the function of the goroutine started with
+ * goro_waitgroup_go is the user's, not the runtime's trampoline), the current goroutine marked with '*' and
  * shown running; the backtrace of the receiver has recv_parker (which
  * called goro_chan_recv), goro_chan_recv and the park frames (goro__park*,
  * goro__ctx_switch; the ucontext build has no goro__ctx_switch frame of
@@ -35,10 +37,10 @@
 
 /* ---------------- the inferior ---------------- */
 
-static goro_chan *ch;
+static goro_chan *ch, *ch_wgo;
 static goro_mutex mu;
-static goro_waitgroup wg_block, wg_done;
-static volatile uint64_t recv_gid, mutex_gid, sleep_gid, wg_gid, stop_gid;
+static goro_waitgroup wg_block, wg_done, wg_go;
+static volatile uint64_t recv_gid, mutex_gid, sleep_gid, wg_gid, wgo_gid, stop_gid;
 
 __attribute__((noinline)) void goro_test_gdb_stop(void)
 {
@@ -76,7 +78,15 @@ __attribute__((noinline)) static void wg_parker(void *arg)
     goro_waitgroup_wait(&wg_block);
 }
 
-static int line_recv, line_mutex, line_sleep, line_wg, line_stop;
+__attribute__((noinline)) static void wgo_parker(void *arg)
+{
+    (void)arg;
+    wgo_gid = goro_id();
+    goro_chan_recv(ch_wgo, NULL);
+    __asm__ volatile("" ::: "memory");
+}
+
+static int line_recv, line_mutex, line_sleep, line_wg, line_wgo, line_stop;
 
 __attribute__((noinline)) static void stopper(void *arg)
 {
@@ -86,7 +96,7 @@ __attribute__((noinline)) static void stopper(void *arg)
     for (;;) {
         goro_stats_t st;
         goro_stats(&st);
-        if (st.waiting >= 4 && recv_gid && mutex_gid && sleep_gid && wg_gid)
+        if (st.waiting >= 5 && recv_gid && mutex_gid && sleep_gid && wg_gid && wgo_gid)
             break;
         CHECK(goro_now() < deadline);
         goro_sleep(GORO_MILLISECOND);
@@ -100,6 +110,8 @@ __attribute__((noinline)) static void stopper(void *arg)
     printf("expect: %llu sleep line=%d\n", (unsigned long long)sleep_gid, line_sleep);
     printf("expect: %llu waitgroup waitgroup=%p line=%d\n",
            (unsigned long long)wg_gid, (void *)&wg_block, line_wg);
+    printf("expect: %llu chan-receive chan=%p line=%d fn=wgo_parker\n",
+           (unsigned long long)wgo_gid, (void *)ch_wgo, line_wgo);
     printf("expect: %llu running line=%d name=stopper\n",
            (unsigned long long)stop_gid, line_stop);
     fflush(stdout);
@@ -110,7 +122,8 @@ __attribute__((noinline)) static void stopper(void *arg)
 static int inferior(void)
 {
     ch = goro_chan_make(sizeof(int), 0);
-    CHECK(ch);
+    ch_wgo = goro_chan_make(0, 0);
+    CHECK(ch && ch_wgo);
     goro_mutex_lock(&mu);
     goro_waitgroup_add(&wg_block, 1);
     goro_opts named = { .name = "the-receiver" };
@@ -118,6 +131,7 @@ static int inferior(void)
     line_mutex = __LINE__; CHECK(goro_go(mutex_parker, NULL) == 0);
     line_sleep = __LINE__; CHECK(goro_go(sleep_parker, NULL) == 0);
     line_wg = __LINE__; CHECK(goro_go(wg_parker, NULL) == 0);
+    line_wgo = __LINE__; CHECK(goro_waitgroup_go(&wg_go, wgo_parker, NULL) == 0);
     goro_opts sname = { .name = "stopper" };
     goro_waitgroup_add(&wg_done, 1);
     line_stop = __LINE__; CHECK(goro_go_opts(&sname, stopper, NULL) == 0);
@@ -302,7 +316,8 @@ static void check_expect(const char *info, const char *text)
         if (!strcmp(kind, states[i].kind))
             EXPECT(strstr(line, states[i].state), "goroutine %llu: no '%s' in: %s",
                    id, states[i].state, line);
-    /* key=value words: chan=0x.., mutex=0x.., waitgroup=0x.., line=N, name=S */
+    /* key=value words: chan=0x.., mutex=0x.., waitgroup=0x.., line=N, name=S,
+     * fn=F (the Function column) */
     const char *p = exp + consumed;
     char word[256];
     int k;
@@ -317,6 +332,8 @@ static void check_expect(const char *info, const char *text)
             snprintf(want, sizeof want, "test_gdb.c:%s", eq + 1);
         else if (!strcmp(word, "name"))
             snprintf(want, sizeof want, "%s", eq + 1);
+        else if (!strcmp(word, "fn"))
+            snprintf(want, sizeof want, " %s ", eq + 1);
         else
             snprintf(want, sizeof want, "%s %s", word, eq + 1);
         EXPECT(strstr(line, want), "goroutine %llu: no '%s' in: %s", id, want, line);
@@ -350,7 +367,7 @@ static bool check_session(const char *self, const char *script, bool no_thread_d
             check_expect(info, p);
             nexp++;
         }
-        EXPECT(nexp == 5, "%d expect: lines from the inferior, want 5", nexp);
+        EXPECT(nexp == 6, "%d expect: lines from the inferior, want 6", nexp);
 
         EXPECT(strstr(bt, "recv_parker"), "bt of the receiver has no recv_parker frame");
         /* goro_chan_recv, or chan_recv where that is a tail call (AArch64) */

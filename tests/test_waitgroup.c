@@ -15,7 +15,9 @@
  *    the counter reaching 0 leave the group consistent and reusable, also
  *    when a plain thread's deadline passes while the release walks a long
  *    list of waiters (its node must outlive the walk);
- *  - goro_waitgroup_go.
+ *  - goro_waitgroup_go; a goroutine it started that also calls done drives
+ *    the counter negative when it returns: the abort names the call site of
+ *    that goro_waitgroup_go (it used to name a line of waitgroup.c).
  */
 // ctest-labels: sync
 #include <pthread.h>
@@ -87,6 +89,19 @@ static void misuse_add_during_wait(void)
     goro_waitgroup w = {0};
     w.state_ = 1;
     goro_waitgroup_add(&w, 1);
+}
+
+static void done_twice(void *arg)
+{
+    goro_waitgroup_done(arg);   /* the done goro_waitgroup_go adds is one too many */
+}
+
+enum { LINE_GO_NEGATIVE = __LINE__ + 4 };
+static void misuse_go_negative(void)
+{
+    static goro_waitgroup w;
+    goro_waitgroup_go(&w, done_twice, &w);
+    goro_sleep(30 * GORO_SECOND);   /* the goroutine aborts meanwhile */
 }
 
 static goro_waitgroup reuse_wg;
@@ -359,6 +374,8 @@ int main(int argc, char **argv)
             misuse_add_during_wait();
         else if (!strcmp(argv[1], "reuse"))
             misuse_reuse();
+        else if (!strcmp(argv[1], "go-negative"))
+            misuse_go_negative();
         return 0;   /* not reached when the misuse is caught */
     }
     expect_fatal(argv[0], "negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
@@ -367,6 +384,8 @@ int main(int argc, char **argv)
                  "test_waitgroup.c", LINE_CONCURRENT);
     expect_fatal(argv[0], "reuse", "sync: WaitGroup is reused before previous Wait has returned",
                  "waitgroup.c", 0);
+    expect_fatal(argv[0], "go-negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
+                 LINE_GO_NEGATIVE);
 
     test_wait_group();
     test_race();

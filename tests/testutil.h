@@ -1,7 +1,8 @@
 /*
  * testutil.h: the little each test needs: CHECK, a scale-down factor for
- * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1), and
- * run_main() to run a function as a goroutine and wait for it.
+ * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1),
+ * deep_frames() to use stack, run_main() to run a function as a goroutine
+ * and wait for it, and dump_string() for goro_dump's text.
  * Every test is its own process; CTest gives each a timeout.
  */
 #ifndef GORO_TESTUTIL_H
@@ -55,12 +56,37 @@ static inline int under_valgrind(void)
 #endif
 }
 
+/* Recursion n levels deep in frames of 1 KiB (stack tests). */
+static inline long deep_frames(int n, volatile char *prev)
+{
+    volatile char buf[1024];
+    buf[0] = (char)n;
+    buf[1023] = prev ? prev[0] : 0;
+    if (n == 0)
+        return buf[0] + buf[1023];
+    return deep_frames(n - 1, buf) + buf[0];
+}
+
 /* Runs fn(arg) in a goroutine and waits for it on this (plain) thread. */
 static inline void run_main(goro_fn fn, void *arg)
 {
     goro_waitgroup wg = {0};
     CHECK(goro_waitgroup_go(&wg, fn, arg) == 0);
     goro_waitgroup_wait(&wg);
+}
+
+/* goro_dump's output, malloc'd. (Not inlined: GCC 12 then takes the
+ * result for a pointer to the local the memory stream writes, and
+ * -Wdangling-pointer fails the build.) */
+__attribute__((noinline, unused)) static char *dump_string(void)
+{
+    char *dump = NULL;
+    size_t dumplen = 0;
+    FILE *f = open_memstream(&dump, &dumplen);
+    CHECK(f);
+    goro_dump(f);
+    fclose(f);
+    return dump;
 }
 
 #define TEST_PASS(name) do { printf("%s: 1 passed, 0 failed\n", name); return 0; } while (0)

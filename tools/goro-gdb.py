@@ -20,9 +20,10 @@
 # It needs libgoro's debug info (the default builds have it: -O2 -g).
 #
 # Reads: the G registry (allg_head and g->alllink, src/diag.c), struct
-# goro__g and goro__m (src/internal.h), the wait-reason names (wait_names
-# in src/diag.c), the current M (tls_m in src/sched.c, a __thread
-# variable; without thread debugging, each P's M and its kernel tid).
+# goro__g (the function shown is ufn, the user's) and goro__m
+# (src/internal.h), the wait-reason names (wait_names in src/diag.c), the
+# current M (tls_m in src/sched.c, a __thread variable; without thread
+# debugging, each P's M and its kernel tid).
 # x86-64 and AArch64 assembly switches and the ucontext switch
 # (GORO_UCONTEXT) on either; AArch64 is untested.
 
@@ -123,6 +124,19 @@ def _fn_name(v):
     return m.group(1) if m else "0x%x" % addr
 
 
+def _user_fn(g):
+    """The user's function of G g: ufn (src/internal.h), which is what a
+    trampoline (goro_waitgroup_go, errgroup tasks) runs; fn where ufn is
+    unset or absent (older libgoro)."""
+    try:
+        u = g["ufn"]
+        if int(u) != 0:
+            return u
+    except gdb.error:
+        pass
+    return g["fn"]
+
+
 def _cstr(v, limit=4096):
     if int(v) == 0:
         return None
@@ -145,7 +159,7 @@ class Goroutine(object):
         self.file = _cstr(g["file"])
         self.line = int(g["line"])
         self.name = _cstr(g["name"])
-        self.fn = _fn_name(g["fn"])
+        self.fn = _fn_name(_user_fn(g))
         self.ctx = int(g["ctx"])
         self.on_cpu = int(g["on_cpu"])
         self.wait = int(g["wait_reason"])

@@ -299,10 +299,12 @@ inline waiter_init()
     w_woken[me] = 0
 }
 
-/* wait.c:goro__waiter_wake:36 after a successful claim of p's waiter at
- * epoch e. One step for a goroutine (sched.c:goro__ready:942 ->
- * ready_status:923; the run queue is abstracted: RUNNABLE means some M
- * will run it); the exchange and the futex_wake for a thread. */
+/* wait.c:wake:36 (goro__waiter_wake, _wake_handoff) after a successful
+ * claim of p's waiter at epoch e. One step for a goroutine
+ * (sched.c:goro__ready:1001 or goro__ready_handoff -> ready_status:960;
+ * the run queue, and the hand-off's switch, are abstracted: RUNNABLE
+ * means some M will run it); the exchange and the futex_wake for a
+ * thread. */
 inline waiter_wake(p, e)
 {
     atomic {
@@ -312,11 +314,11 @@ inline waiter_wake(p, e)
         assert(!w_woken[p]);                    /* woken at most once */
         w_woken[p] = 1;
         if
-        :: !is_thread[p] ->                     /* :39-42 goro__ready(g) */
+        :: !is_thread[p] ->                     /* :39-45 goro__ready(g) */
             if
-            :: g_status[p] == G_RUNNING -> REACH(1) g_status[p] = G_WOKEN      /* sched.c:926-930 */
-            :: g_status[p] == G_WAITING -> REACH(2) g_status[p] = G_RUNNABLE   /* sched.c:933-938 */
-            :: else -> assert(false)            /* sched.c:934 GORO_FATAL */
+            :: g_status[p] == G_RUNNING -> REACH(1) g_status[p] = G_WOKEN      /* sched.c:963-967 */
+            :: g_status[p] == G_WAITING -> REACH(2) g_status[p] = G_RUNNABLE   /* sched.c:970-975 */
+            :: else -> assert(false)            /* sched.c:971 GORO_FATAL */
             fi
         :: else ->
 #ifdef BROKEN_FUTEX
@@ -333,7 +335,7 @@ inline waiter_wake(p, e)
 #endif
         atomic {
             if
-            :: wk_old == 2 ->                  /* :46 futex_wake(&t->futex, 1) */
+            :: wk_old == 2 ->                  /* :49 futex_wake(&t->futex, 1) */
                 if                              /* the thread may be in its next wait by now */
                 :: w_epoch[p] != e && sleeping[p] -> REACH(18) skip
                 :: else -> skip
@@ -348,15 +350,15 @@ inline waiter_wake(p, e)
     fi
 }
 
-/* sched.c:goro__park:891, from G_RUNNING: the CAS to G_WAITING (:895-896),
- * or a wakeup that came first (G_WOKEN, :897-903); then wait to be run. */
+/* sched.c:goro__park:928, from G_RUNNING: the CAS to G_WAITING (:932-933),
+ * or a wakeup that came first (G_WOKEN, :934-940); then wait to be run. */
 inline park()
 {
     atomic {
         if
         :: g_status[me] == G_RUNNING -> g_status[me] = G_WAITING; pk_w = 1
         :: g_status[me] == G_WOKEN -> g_status[me] = G_RUNNING; pk_w = 0
-        :: else -> assert(false)                /* :899 GORO_FATAL */
+        :: else -> assert(false)                /* :936 GORO_FATAL */
         fi
     };
     if
@@ -382,7 +384,7 @@ inline futex_wait(timed)
     fi
 }
 
-/* wait.c:block_thread:59. timed: a deadline, which may be any moment. */
+/* wait.c:block_thread:72. timed: a deadline, which may be any moment. */
 inline block_thread(timed)
 {
     bt_timed = timed;
@@ -390,26 +392,26 @@ inline block_thread(timed)
     :: atomic {
             bt_v = futex[me];                   /* :71 */
             if
-            :: bt_v == 0 -> futex[me] = 2; bt_v = 2   /* :76 CAS 0 -> 2 (it fails */
+            :: bt_v == 0 -> futex[me] = 2; bt_v = 2   /* :89 CAS 0 -> 2 (it fails */
             :: else -> skip                     /*     only if the word is no longer 0) */
             fi
         };
         if
-        :: bt_v == 1 -> break                   /* :72-73 */
+        :: bt_v == 1 -> break                   /* :85-86 */
         :: else -> skip
         fi;
         futex_wait(bt_timed);                   /* :83 (:79-82 is the deadlock check) */
         if
-        :: atomic { bt_timed && futex[me] != 1 -> bt_v = 0 } ->   /* :84-86 */
+        :: atomic { bt_timed && futex[me] != 1 -> bt_v = 0 } ->   /* :97-99 */
             if
-            :: atomic { claim(me, ok, ep) } FLUSH_CLAIM;    /* :87 now >= deadline */
+            :: atomic { claim(me, ok, ep) } FLUSH_CLAIM;    /* :100 now >= deadline */
                 if
                 :: ok ->
                     REACH(11) w_source[me] = NONE;   /* :88 */
                     w_result[me] = R_TIMEDOUT;  /* :89 */
                     ok = 0; ep = 0;
                     break                       /* :90 */
-                :: else -> REACH(12) bt_timed = 0   /* :92 a source won: its wake is coming */
+                :: else -> REACH(12) bt_timed = 0   /* :105 a source won: its wake is coming */
                 fi
             :: true -> skip                     /* woke before the deadline */
             fi
@@ -419,21 +421,21 @@ inline block_thread(timed)
     bt_v = 0; bt_timed = 0
 }
 
-/* wait.c:goro__waiter_block:109. timed: a deadline (else GORO_FOREVER). */
+/* wait.c:goro__waiter_block:122. timed: a deadline (else GORO_FOREVER). */
 inline waiter_block(timed)
 {
     if
-    :: is_thread[me] -> block_thread(timed)     /* :112-116 */
-    :: !is_thread[me] && !(timed) -> park()     /* :131-132 */
+    :: is_thread[me] -> block_thread(timed)     /* :125-129 */
+    :: !is_thread[me] && !(timed) -> park()     /* :144-145 */
     :: !is_thread[me] && (timed) ->
         if
-        :: atomic { claim(me, ok, ep) } FLUSH_CLAIM;        /* :119-120 the deadline has passed */
+        :: atomic { claim(me, ok, ep) } FLUSH_CLAIM;        /* :132-133 the deadline has passed */
             if
-            :: ok -> w_result[me] = R_TIMEDOUT  /* :121-122 */
-            :: else -> REACH(13) park()         /* :124 a source won: wait for its wake */
+            :: ok -> w_result[me] = R_TIMEDOUT  /* :134-135 */
+            :: else -> REACH(13) park()         /* :137 a source won: wait for its wake */
             fi;
             ok = 0; ep = 0
-        :: tm_armed[me] = 1;                    /* :126-127 goro__timer_start */
+        :: tm_armed[me] = 1;                    /* :139-140 goro__timer_start */
             park();                             /* :128 */
             /* :129 time.c:goro__timer_stop:130: unqueues a pending timer, or
              * waits until a firing callback has returned */
@@ -443,20 +445,20 @@ inline waiter_block(timed)
     fi
 }
 
-/* After wait.c:goro__waiter_block_unlock:138 released the lock (a thread
- * at :142; a goroutine in sched.c:finish_switch:645 (:659), after park_unlock
- * (sched.c:goro__park_unlock:909) stored G_WAITING in the same step as the
+/* After wait.c:goro__waiter_block_unlock:151 released the lock (a thread
+ * at :155; a goroutine in sched.c:finish_switch:659 (:673), after park_unlock
+ * (sched.c:goro__park_unlock:946) stored G_WAITING in the same step as the
  * rest of its critical section, the store needing no CAS:
  * nobody can see the G until the lock is free): the blocking half. */
 inline block_unlocked()
 {
     if
-    :: is_thread[me] -> block_thread(0)         /* :143 */
+    :: is_thread[me] -> block_thread(0)         /* :156 */
     :: else -> atomic { g_status[me] == G_RUNNABLE -> g_status[me] = G_RUNNING }
     fi
 }
 
-/* time.c:goro__timers_run:153 running wait.c:deadline_fire:49 for waiter p. */
+/* time.c:goro__timers_run:153 running wait.c:deadline_fire:62 for waiter p. */
 proctype timer(byte p)
 {
     byte me = NONE;
@@ -464,7 +466,7 @@ proctype timer(byte p)
 end:
     do
     :: atomic { tm_armed[p] -> tm_armed[p] = 0; tm_firing[p] = 1 }   /* time.c:161-163 */
-        atomic { claim(p, ok, ep) } FLUSH_CLAIM;            /* wait.c:52 */
+        atomic { claim(p, ok, ep) } FLUSH_CLAIM;            /* wait.c:65 */
         if
         :: ok ->
             atomic {

@@ -1,6 +1,7 @@
-// hello.cpp: the C++ program `make install-test` builds against an
-// installed goro with find_package(goro) (goro::goro carries goro.hpp):
-// eight goroutines send into a channel; main sums what it receives.
+// hello.cpp: the C++ program tests/consumer/run.sh builds against goro with
+// CMake when a C++ compiler exists (goro::goro carries goro.hpp with
+// goro.h): eight goroutines send into a channel; main sums what it
+// receives.
 #include <goro.hpp>
 
 #include <cstdio>
