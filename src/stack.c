@@ -418,16 +418,22 @@ void goro__stack_release(P *p, G *g)
         while (cap < gpool_n + (size_t)n)
             cap *= 2;
         char **ng = goro__realloc_pool(gpool, cap * sizeof *ng);
-        if (!ng) {
-            goro__lock_release(&pool_lock);
-            return;   /* keep them in the P pool; it stays full */
+        if (ng) {
+            gpool = ng;
+            gpool_cap = cap;
         }
-        gpool = ng;
-        gpool_cap = cap;
     }
-    memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
-    gpool_n += (size_t)n;
-    goro__lock_release(&pool_lock);
+    if (gpool_n + (size_t)n <= gpool_cap) {
+        memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
+        gpool_n += (size_t)n;
+        goro__lock_release(&pool_lock);
+    } else {
+        /* No room for them (the array could not grow): back to the
+         * kernel, for the P pool must drop below its watermark either way
+         * (the next release stores at p->stacks[p->nstacks]). */
+        goro__lock_release(&pool_lock);
+        stacks_free(p->stacks, (size_t)n, total);
+    }
     memmove(p->stacks, p->stacks + n, (size_t)(p->nstacks - n) * sizeof *p->stacks);
     p->nstacks -= n;
 }

@@ -28,9 +28,9 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "internal.h"   /* first: testutil.h's internal helpers */
 #include "child.h"
 #include "testutil.h"
-#include "internal.h"
 
 #define KIB ((size_t)1024)
 #define BIG_STACK (1024 * KIB)   /* what the _opts forms ask for */
@@ -321,21 +321,6 @@ static void spawn_flipped(void *arg)
     for (long i = 0; i < n; i++)
         CHECK(goro_waitgroup_go(&dwg, flipped, NULL) == 0);
     goro_waitgroup_wait(&dwg);
-}
-
-/* Once every goroutine has ended, every stack is back in a pool or
- * unmapped. */
-static void check_no_stack_in_use(void)
-{
-    long in_use = 0, other = 0;
-    for (int64_t deadline = goro_now() + 10 * GORO_SECOND; goro_now() < deadline;
-         goro_sleep(GORO_MILLISECOND)) {
-        goro__stack_counts(&in_use, &other);
-        if (in_use == 0 && other == 0)
-            return;
-    }
-    fprintf(stderr, "pooled stacks in use %ld, own mappings %ld\n", in_use, other);
-    CHECK(0);
 }
 
 static void default_size(void)

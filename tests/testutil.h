@@ -89,6 +89,23 @@ __attribute__((noinline, unused)) static char *dump_string(void)
     return dump;
 }
 
+#ifdef GORO_INTERNAL_H
+/* (Tests that include internal.h.) Once every goroutine has ended, every
+ * stack is back in a pool or unmapped: waits up to 10 s for it. */
+__attribute__((unused)) static void check_no_stack_in_use(void)
+{
+    long in_use = 0, other = 0;
+    for (int64_t deadline = goro_now() + 10 * GORO_SECOND; goro_now() < deadline;
+         goro_sleep(GORO_MILLISECOND)) {
+        goro__stack_counts(&in_use, &other);
+        if (in_use == 0 && other == 0)
+            return;
+    }
+    fprintf(stderr, "pooled stacks in use %ld, own mappings %ld\n", in_use, other);
+    CHECK(0);
+}
+#endif
+
 #define TEST_PASS(name) do { printf("%s: 1 passed, 0 failed\n", name); return 0; } while (0)
 
 #endif
