@@ -121,11 +121,13 @@ GORO_API void goro_unlock_os_thread(void);
  * loop-variable capture pitfall.
  *
  * goro_go_opts(&opts, fn, arg) takes options: a name shown in dumps and a
- * stack size (0 = the default, GORO_STACK_DEFAULT; rounded up to pages; one
- * guard page below it catches overflow). */
+ * stack size (0 = the default, GORO_STACK_DEFAULT; rounded up to pages; at
+ * most GORO_STACK_MAX, else GORO_EINVAL; a 1 MiB guard region below it
+ * catches overflow). */
 typedef void (*goro_fn)(void *arg);
 
 #define GORO_STACK_DEFAULT ((size_t)64 * 1024)
+#define GORO_STACK_MAX     ((size_t)1 << 30)
 #define GORO_COPY_INLINE   256
 
 typedef struct goro_opts {

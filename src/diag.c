@@ -1,6 +1,7 @@
 /*
  * diag.c: goroutine records and what is built on them: goro_dump (also on
- * SIGQUIT), the deadlock check, the leak check and goro_stats.
+ * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the
+ * deadlock check, the leak check and goro_stats.
  *
  * Records. A G carries its id, name, creation site, the user's function
  * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
@@ -367,6 +368,19 @@ static void out_threads(out *o, int64_t now)
     }
 }
 
+/* In registry order, no allocation (signal handlers): first (if not
+ * NULL), then every other goroutine, then the threads. */
+static void dump_unsorted(out *o, int64_t now, G *first)
+{
+    goro_ginfo gi;
+    if (first && g_read(first, now, &gi))
+        out_g(o, &gi);
+    FOR_EACH_G(g)
+        if (g != first && g_read(g, now, &gi))
+            out_g(o, &gi);
+    out_threads(o, now);
+}
+
 /* sorted: in id order (allocates); else registry order (signal handlers). */
 static void dump(out *o, bool sorted)
 {
@@ -377,13 +391,16 @@ static void dump(out *o, bool sorted)
         for (int i = 0; i < n; i++)
             out_g(o, &v[i]);
         goro__free(v);
+        out_threads(o, now);
     } else {
-        goro_ginfo gi;
-        FOR_EACH_G(g)
-            if (g_read(g, now, &gi))
-                out_g(o, &gi);
+        dump_unsorted(o, now, NULL);
     }
-    out_threads(o, now);
+}
+
+void goro__dump_fd(int fd, const G *first)
+{
+    out o = { NULL, fd };
+    dump_unsorted(&o, goro__nanotime(), (G *)first);
 }
 
 void goro_dump(FILE *f)

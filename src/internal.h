@@ -176,7 +176,7 @@ struct goro__m {
     int id;
     pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
     pthread_t thread;
-    void *altstack;            /* signal stack for overflow reports */
+    void *altstack;            /* signal stack for fatal signal reports (crash.c) */
 #if GORO_ASAN
     const void *g0_stack_lo;   /* bounds of the thread's own stack */
     size_t g0_stack_size;
@@ -315,6 +315,12 @@ void goro__allg_add(G *g);                 /* a G struct was allocated (never re
  * deadlock and abort (conditions in diag.c). */
 void goro__checkdead_locked(void);
 extern _Atomic pid_t goro__sysmon_tid;
+/* The dump for fatal signal reports, to fd, without allocating: first's
+ * record (if not NULL), then the other goroutines and blocked threads. */
+void goro__dump_fd(int fd, const G *first);
+
+/* ---- crash.c: fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) ---- */
+void goro__crash_install(void);            /* at runtime init */
 
 /* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
 bool goro__netpoll_pending(void);          /* goroutines wait on fds */
@@ -331,10 +337,10 @@ int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */
 void goro__stack_release(P *p, G *g);
 size_t goro__stack_default(void);
 void goro__stack_init(void);
-void goro__stack_overflow_handler_install(void);
 void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
-_Noreturn void goro__stack_overflow(const G *g);
+bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */
+_Noreturn void goro__stack_overflow(const G *g);           /* report, abort */
 void goro__stack_usable(const G *g, char **lo, size_t *size);
 /* Tests (quiescent runtime): default stacks handed out and not back in a
  * pool, and other-size stacks mapped. */

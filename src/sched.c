@@ -1725,6 +1725,8 @@ int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, 
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
+    if (opts && opts->stack_size > GORO_STACK_MAX)
+        return GORO_EINVAL;
     return newproc(fn, arg, NULL, 0, opts, NULL, file, line, true);
 }
 
@@ -1811,7 +1813,7 @@ static void init_runtime(void)
     if (set_nprocs_locked(n) < 0)   /* no caller to report to */
         GORO_FATAL("out of memory allocating %d Ps at start-up", n);
     goro__lock_release(&S.lock);
-    goro__stack_overflow_handler_install();
+    goro__crash_install();
 }
 
 void goro__init(void)

@@ -1,8 +1,12 @@
 /*
- * stack.c: goroutine stacks: slabs, per-P pools, guard pages, overflow
+ * stack.c: goroutine stacks: slabs, per-P pools, guard regions, overflow
  * reports.
  *
- * A stack is one guard page followed by `size` usable bytes. Default-size
+ * A stack is a guard region (GUARD_BYTES, 1 MiB) followed by `size` usable
+ * bytes. The guard is that large so that a frame of up to 1 MiB that skips
+ * past the end of its stack (code built without -fstack-clash-protection
+ * writes a big frame's lowest bytes first) lands in it, not in the stack
+ * below: it costs address space only. Default-size
  * stacks are carved from large MAP_NORESERVE slabs, so they cost only the
  * pages a goroutine touches; a goroutine gets one when it first runs (never
  * at goro_go), and gives it back to its P's pool when it ends. A pool over
@@ -17,15 +21,19 @@
  * fails too does a goroutine find no stack (fatal at its first run: it
  * has no caller to report to).
  *
- * Guard pages: MADV_GUARD_INSTALL (Linux 6.13+) costs no VMA, so a million
+ * Guards: MADV_GUARD_INSTALL (Linux 6.13+) costs no VMA, so a million
  * guarded stacks fit under the default vm.max_map_count. Where the kernel
  * lacks it, the first GUARD_MPROTECT_MAX stacks get an mprotect()ed guard
- * page (two VMAs each) and later ones a canary word at their lowest usable
- * address, checked each time their goroutine switches out (overflow then
- * is reported late, at the switch, rather than at the faulting access).
+ * region (two VMAs each) and later ones a canary word at their lowest
+ * usable address, checked each time their goroutine switches out (overflow
+ * then is reported late, at the switch, rather than at the faulting
+ * access; their guard region is ordinary memory, so a frame that skips the
+ * canary still stays clear of the stack below).
  *
- * A SIGSEGV in a guard page is reported from an alternate signal stack as
- * "goroutine N stack overflow" with the goroutine's creation site.
+ * A SIGSEGV in the running goroutine's guard region (crash.c sees it, on
+ * the thread's alternate signal stack) is reported as "goroutine N stack
+ * overflow" with the goroutine's creation site, followed by the goroutine
+ * dump.
  */
 #include <errno.h>
 #include <signal.h>
@@ -42,6 +50,7 @@
 #endif
 
 #define SLAB_STACKS 256
+#define GUARD_BYTES ((size_t)1 << 20)   /* below every stack; a multiple of any page size */
 #define GPOOL_HOT 16384           /* global pool stacks that keep their pages (64+ MiB) */
 #define GUARD_MPROTECT_MAX 16384
 #define CANARY 0x676f726f63616e79ull   /* "gorocany" */
@@ -51,7 +60,7 @@ enum { STACK_CANARY = 1 };        /* unguarded: check the canary instead */
 enum { GUARD_MADVISE, GUARD_MPROTECT };
 
 static size_t page_size;
-static size_t default_total;      /* guard + GORO_STACK_DEFAULT */
+static size_t default_total;      /* GUARD_BYTES + GORO_STACK_DEFAULT */
 static int guard_mode;
 
 /* Slab carving and the global pool (pool_lock). */
@@ -71,7 +80,7 @@ size_t goro__stack_default(void)
 void goro__stack_init(void)
 {
     page_size = (size_t)sysconf(_SC_PAGESIZE);
-    default_total = GORO_STACK_DEFAULT + page_size;
+    default_total = GUARD_BYTES + GORO_STACK_DEFAULT;
     guard_mode = GUARD_MPROTECT;
     const char *force = getenv("GORO_STACK_GUARD");
     if (force && strcmp(force, "mprotect") == 0)
@@ -85,33 +94,33 @@ void goro__stack_init(void)
     }
 }
 
-/* Protects the guard page at lo; returns the STACK_* flags. */
+/* Protects the guard region at lo; returns the STACK_* flags. */
 
 static int guard_install(char *lo, bool counted)
 {
     if (guard_mode == GUARD_MADVISE) {
-        if (goro__madvise(lo, page_size, MADV_GUARD_INSTALL) == 0)
+        if (goro__madvise(lo, GUARD_BYTES, MADV_GUARD_INSTALL) == 0)
             return 0;
     } else if (!counted || nguarded < GUARD_MPROTECT_MAX) {
-        if (goro__mprotect(lo, page_size, PROT_NONE) == 0) {
+        if (goro__mprotect(lo, GUARD_BYTES, PROT_NONE) == 0) {
             if (counted)
                 nguarded++;
             return 0;
         }
     }
-    *(uint64_t *)(lo + page_size) = CANARY;
+    *(uint64_t *)(lo + GUARD_BYTES) = CANARY;
     return STACK_CANARY;
 }
 
 static void stack_register(char *lo, size_t total, G *g)
 {
 #if GORO_VALGRIND
-    unsigned id = VALGRIND_STACK_REGISTER(lo + page_size, lo + total);
+    unsigned id = VALGRIND_STACK_REGISTER(lo + GUARD_BYTES, lo + total);
     if (g)
         g->vg_stack_id = id;
 #endif
 #if GORO_ASAN
-    __lsan_register_root_region(lo + page_size, total - page_size);
+    __lsan_register_root_region(lo + GUARD_BYTES, total - GUARD_BYTES);
 #endif
     (void)lo; (void)total; (void)g;
 }
@@ -174,14 +183,15 @@ int goro__stack_attach(P *p, G *g)
             flags = STACK_CANARY;
         }
         if (flags & STACK_CANARY)
-            *(uint64_t *)(lo + page_size) = CANARY;
+            *(uint64_t *)(lo + GUARD_BYTES) = CANARY;
         g->stack_lo = lo;
         g->stack_size = default_total;
         g->stack_flags = flags;
         return 0;
     }
+    /* goro_go_opts caps the size (GORO_STACK_MAX): no overflow here */
     size_t usable = (g->stack_size + page_size - 1) & ~(page_size - 1);
-    size_t total = usable + page_size;
+    size_t total = GUARD_BYTES + usable;
     void *s = goro__mmap(NULL, total, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (s == MAP_FAILED)
@@ -198,8 +208,8 @@ int goro__stack_attach(P *p, G *g)
  * context is made on the usable part (see goro__stack_usable). */
 void goro__stack_usable(const G *g, char **lo, size_t *size)
 {
-    *lo = g->stack_lo + page_size;
-    *size = g->stack_size - page_size;
+    *lo = g->stack_lo + GUARD_BYTES;
+    *size = g->stack_size - GUARD_BYTES;
 }
 
 static int cmp_addr(const void *a, const void *b)
@@ -222,7 +232,7 @@ static void release_pages(char **stacks, int n)
             hi += default_total;
             j++;
         }
-        goro__madvise(lo + page_size, (size_t)(hi - lo) - page_size, MADV_FREE);   /* harmless if it fails */
+        goro__madvise(lo + GUARD_BYTES, (size_t)(hi - lo) - GUARD_BYTES, MADV_FREE);   /* harmless if it fails */
         i = j;
     }
 }
@@ -238,7 +248,7 @@ void goro__stack_release(P *p, G *g)
         VALGRIND_STACK_DEREGISTER(g->vg_stack_id);
 #endif
 #if GORO_ASAN
-        __lsan_unregister_root_region(lo + page_size, g->stack_size - page_size);
+        __lsan_unregister_root_region(lo + GUARD_BYTES, g->stack_size - GUARD_BYTES);
 #endif
         munmap(lo, g->stack_size);
         atomic_fetch_sub_explicit(&nother, 1, memory_order_relaxed);
@@ -295,56 +305,26 @@ void goro__stack_counts(long *default_in_use, long *other_mapped)
 bool goro__stack_canary_ok(const G *g)
 {
     return !(g->stack_flags & STACK_CANARY) ||
-           *(const uint64_t *)(g->stack_lo + page_size) == CANARY;
+           *(const uint64_t *)(g->stack_lo + GUARD_BYTES) == CANARY;
+}
+
+bool goro__stack_guard_hit(const G *g, const void *addr)
+{
+    const char *a = addr;
+    return g->stack_lo && a >= g->stack_lo && a < g->stack_lo + GUARD_BYTES;
 }
 
 _Noreturn void goro__stack_overflow(const G *g)
 {
     char buf[256];
     int n = snprintf(buf, sizeof buf,
-                     "fatal error: goroutine %llu stack overflow (stack %zu bytes, created at %s:%d)\n",
-                     (unsigned long long)g->id, g->stack_size - page_size,
+                     "fatal error: goroutine %llu stack overflow (stack %zu bytes, created at %s:%d)\n\n",
+                     (unsigned long long)g->id, g->stack_size - GUARD_BYTES,
                      g->file ? g->file : "?", g->line);
     if (n > 0)
         (void)!write(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    goro__dump_fd(2, g);
     abort();
-}
-
-/* ---- overflow reports ---- */
-
-static struct sigaction old_segv;
-
-static void segv_handler(int sig, siginfo_t *si, void *uctx)
-{
-    M *m = goro__getm();
-    G *g = m ? m->curg : NULL;
-    char *addr = si->si_addr;
-    if (g && g->stack_lo && addr >= g->stack_lo - page_size &&
-        addr < g->stack_lo + page_size) {
-        signal(SIGABRT, SIG_DFL);
-        goro__stack_overflow(g);
-    }
-    /* Not ours: behave as if we were never installed. */
-    if (old_segv.sa_flags & SA_SIGINFO) {
-        if (old_segv.sa_sigaction) {
-            old_segv.sa_sigaction(sig, si, uctx);
-            return;
-        }
-    } else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
-        old_segv.sa_handler(sig);
-        return;
-    }
-    sigaction(SIGSEGV, &old_segv, NULL);   /* the fault repeats, unhandled */
-}
-
-void goro__stack_overflow_handler_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = segv_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
 }
 
 void goro__stack_thread_init(M *m)

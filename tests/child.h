@@ -67,6 +67,18 @@ static inline void child_start(child *c, const char *const *args, const char *co
     c->out[0] = 0;
 }
 
+static inline void child_sanitizer_signals_off(void)
+{
+    static const char off[] = ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0";
+    const char *vars[] = { "ASAN_OPTIONS", "TSAN_OPTIONS" };
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(vars[i]);
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s%s", v ? v : "", off);
+        CHECK(setenv(vars[i], buf, 1) == 0);
+    }
+}
+
 /* Reads until the output contains s (true), or until EOF or the timeout
  * in ms passes (false). */
 static inline bool child_read_until(child *c, const char *s, int timeout_ms)

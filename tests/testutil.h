@@ -1,7 +1,8 @@
 /*
  * testutil.h: the little each test needs: CHECK, a scale-down factor for
- * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1), and
- * run_main() to run a function as a goroutine and wait for it.
+ * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1),
+ * deep_frames() to use stack, and run_main() to run a function as a
+ * goroutine and wait for it.
  * Every test is its own process; CTest gives each a timeout.
  */
 #ifndef GORO_TESTUTIL_H
@@ -53,6 +54,17 @@ static inline int under_valgrind(void)
 #else
     return 0;
 #endif
+}
+
+/* Recursion n levels deep in frames of 1 KiB (stack tests). */
+static inline long deep_frames(int n, volatile char *prev)
+{
+    volatile char buf[1024];
+    buf[0] = (char)n;
+    buf[1023] = prev ? prev[0] : 0;
+    if (n == 0)
+        return buf[0] + buf[1023];
+    return deep_frames(n - 1, buf) + buf[0];
 }
 
 /* Runs fn(arg) in a goroutine and waits for it on this (plain) thread. */
