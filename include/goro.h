@@ -521,6 +521,28 @@ GORO_API int goro_listen_tcp(const char *host, int port, int backlog);
 GORO_API void goro_syscall_begin(void);
 GORO_API void goro_syscall_end(void);
 
+/* ---- Signals (Go: os/signal) ---------------------------------------------
+ * goro_signal_notify(ch, sigs, n) relays each listed signal that arrives to
+ * ch, a channel of int, as the signal's number, without blocking: a full
+ * channel drops it (signal.Notify). n == 0 means every catchable signal.
+ * Repeated calls add signals; goro_signal_stop(ch) ends the relaying to ch
+ * (nothing reaches ch once it returns); goro_signal_ignore(sigs, n) sets
+ * the signals to be ignored and goro_signal_reset(sigs, n) gives them back
+ * the action they had before goro touched them (n == 0: every one), both
+ * removing them from every channel. SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL and the C library's reserved real-time signals are
+ * GORO_EINVAL, as are a NULL channel and elements of another size.
+ * goro_ctx_with_signals(parent, sigs, n) is signal.NotifyContext: a child
+ * of parent cancelled (GORO_ECANCELED, the signal's number as its cause)
+ * when one of the signals arrives; from then on, or once it is cancelled
+ * otherwise, the signals are no longer caught for it. NULL for bad signals
+ * or out of memory. No goro call may be made from a signal handler. */
+GORO_API int goro_signal_notify(goro_chan *ch, const int *sigs, int nsigs);
+GORO_API void goro_signal_stop(goro_chan *ch);
+GORO_API int goro_signal_ignore(const int *sigs, int nsigs);
+GORO_API int goro_signal_reset(const int *sigs, int nsigs);
+GORO_API goro_ctx *goro_ctx_with_signals(goro_ctx *parent, const int *sigs, int nsigs);
+
 /* ---- Diagnostics (Go: SIGQUIT dumps, deadlock detection, goleak, stats) ---
  * Every goroutine has a record: id, name (goro_go_opts), creation site,
  * state, and while it waits, what on (GORO_WAIT_*, with the channel, mutex,
