@@ -193,7 +193,7 @@ static void report(int sig, const siginfo_t *si, void *uctx, bool sent, const G 
         put(&w, " [running]: not in a goroutine\n\n");
     }
     flush(&w);
-    goro__dump_fd(STDERR_FILENO, g);
+    goro__dump_fd(STDERR_FILENO, g, true);
 }
 
 /* Whether this thread writes the report; waits for another thread's. */
