@@ -79,10 +79,10 @@ size_t goro__symbolize(char *buf, size_t sz, uintptr_t pc)
         unsigned long off = (unsigned long)(eh && eh->e_type == ET_EXEC ? pc
                                             : pc - (uintptr_t)d.dli_fbase);
         if (d.dli_sname && d.dli_saddr)
-            n = snprintf(buf, sz, "%s+%#lx (%s+%#lx)", d.dli_sname,
+            n = snprintf(buf, sz, "%s+0x%lx (%s+0x%lx)", d.dli_sname,
                          (unsigned long)(pc - (uintptr_t)d.dli_saddr), d.dli_fname, off);
         else
-            n = snprintf(buf, sz, "%s+%#lx", d.dli_fname, off);
+            n = snprintf(buf, sz, "%s+0x%lx", d.dli_fname, off);
     }
     if (n < 0)
         n = 0;
