@@ -550,13 +550,16 @@ GORO_API goro_ctx *goro_ctx_with_signals(goro_ctx *parent, const int *sigs, int 
  * blocked in a goro call are shown too. Reading the records races with the
  * goroutines that own them: a dump is a best-effort picture, never a crash.
  *
- * goro_dump(f) writes every goroutine, in id order, as Go's traceback does
- * (no stack frames: C has no cheap unwinder; gdb's `info goroutines` has
- * them):
+ * goro_dump(f) writes every goroutine, in id order, as Go's traceback does,
+ * with the frames (at most 32, innermost first) of parked goroutines, of
+ * the calling goroutine and of blocked plain threads (docs/api.md says
+ * which; build with -fno-omit-frame-pointer for complete traces):
  *     goroutine 7 [chan receive, 3 minutes]:
  *         name: fetcher
  *         on: chan 0x55d1c0a2b2a0
  *         func: fetch_one
+ *         goro_chan_recv+0x3a (/usr/lib/libgoro.so.0+0x9a3a)
+ *         fetch_one+0x1f (/usr/bin/prog+0x11f2)
  *     created by src/fetch.c:42
  * ", N minutes" appears once it has waited a minute, as in Go; "on:" names
  * the object (fd N for I/O); "func:" the function the goroutine runs (the
