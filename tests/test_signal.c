@@ -8,14 +8,18 @@
  *    reset give back the program's own handler, which goro never touched
  *    for the signals it was not given; ignore ignores; bad arguments are
  *    GORO_EINVAL;
+ *  - SIGPIPE: goro_write and goro_send on a socket whose peer is gone are
+ *    -EPIPE on main (where SIGPIPE is not blocked), and the process lives;
  *  - in a child whose every P runs a CPU hog: SIGTERM still reaches the
  *    goroutine waiting for it, which ends the hogs, and the child exits 0;
  *  - in a child: goro_ctx_with_signals is cancelled with the signal as its
  *    cause, and a second SIGINT kills the child (the default action is
  *    back).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include "child.h"
@@ -120,6 +124,16 @@ static void in_process(void)
     goro_chan_release(ch2);
 }
 
+static void no_sigpipe(void)
+{
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    close(sv[1]);
+    CHECK_EQ(goro_write(sv[0], "x", 1), -EPIPE);
+    CHECK_EQ(goro_send(sv[0], "x", 1, 0), -EPIPE);
+    goro_close(sv[0]);
+}
+
 /* ---- children ---- */
 
 static atomic_int stop_hogs;
@@ -213,6 +227,7 @@ int main(int argc, char **argv)
     CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
 
     in_process();
+    no_sigpipe();
     run_child("hogs", SIGTERM, NULL, 0, "stopped\n", 0);
     char cause[64];
     snprintf(cause, sizeof cause, "cause %d err %d\n", SIGINT, GORO_ECANCELED);
