@@ -181,7 +181,10 @@ static void report(int sig, const siginfo_t *si, void *uctx, bool sent, const G 
         put(&w, "thread ");
         put_num(&w, (uintptr_t)tid, 10);
         put(&w, tid == getpid() ? " (main)" : "");
-        put(&w, " [running]: not in a goroutine\n\n");
+        put(&w, " [running]: not in a goroutine\n");
+        flush(&w);
+        goro__trace_write_self(STDERR_FILENO);
+        put(&w, "\n");
     }
     flush(&w);
     goro__dump_fd(STDERR_FILENO, g, true);
