@@ -12,7 +12,8 @@
  *  - a misuse's fatal report (an unlock of an unlocked mutex) in a child:
  *    misuse_b, misuse_a (the public call's abort path is a cold part of
  *    it, without a name).
- * Runs at GOMAXPROCS 1 and 2, and under qemu for AArch64 (label arch).
+ * Runs at GOMAXPROCS 1 and 2, and under qemu for AArch64 (label arch;
+ * there the misuse child cannot be started and is skipped).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -140,9 +141,16 @@ int main(int argc, char **argv)
 
     char out[16384];
     int status = misuse_run(argv[0], "misuse", out, sizeof out);
-    CHECK(WIFSIGNALED(status));
-    expect_frames(out, "fatal error: sync: unlock of unlocked mutex",
-                  (const char *[]){ "misuse_b", "misuse_a", NULL });
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out[0]) {
+        /* qemu-user without binfmt_misc cannot exec the program again */
+        printf("misuse report: skipped, cannot run a child\n");
+    } else if (!WIFSIGNALED(status)) {
+        fprintf(stderr, "misuse child: status %#x, output:\n%s\n", status, out);
+        return 1;
+    } else {
+        expect_frames(out, "fatal error: sync: unlock of unlocked mutex",
+                      (const char *[]){ "misuse_b", "misuse_a", NULL });
+    }
 
     goro_chan_close(ch);
     CHECK_EQ(pthread_join(t, NULL), 0);
