@@ -358,7 +358,8 @@ static void out_frames(out *o, const uintptr_t *pcs, int n)
 
 /* g's frames: the calling thread's own goroutine (self: may unwind it),
  * or a parked one from its saved context, trusted only if it stayed
- * parked throughout; none for goroutines running elsewhere. */
+ * parked throughout (status and wait count unchanged afterwards); none
+ * for goroutines running elsewhere. */
 static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
 {
     uintptr_t pcs[GORO_TRACE_DEPTH];
@@ -366,7 +367,10 @@ static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
     if (g == goro__getg()) {
         if (self)
             n = goro__trace_self(pcs, GORO_TRACE_DEPTH);
-    } else if (gi->state == GORO_G_WAITING) {
+    } else if (gi->state == GORO_G_WAITING &&
+               atomic_load_explicit(&g->on_cpu, memory_order_acquire) == 0) {
+        /* off its stack: the context is saved (pairs with the release that
+         * clears on_cpu after the switch) */
         uint64_t waits = atomic_load_explicit(&g->nwaits, memory_order_acquire);
         n = goro__trace_ctx(__atomic_load_n(&g->ctx, __ATOMIC_RELAXED), pcs, GORO_TRACE_DEPTH);
         atomic_thread_fence(memory_order_acquire);
