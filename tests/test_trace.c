@@ -2,7 +2,8 @@
 /*
  * test_trace: frames in dumps, leak reports and fatal reports, for known
  * call chains (linked with -rdynamic, so that dladdr names the functions;
- * built with frame pointers). In order, innermost first:
+ * built with frame pointers). In order, innermost first (the goro call
+ * itself may be missing: a public call that tail-calls has no frame):
  *  - a goroutine parked in goro_chan_recv under chain_c <- chain_b <-
  *    chain_a (walked from its saved context: the assembly switch, or the
  *    ucontext one in that build);
@@ -126,18 +127,16 @@ int main(int argc, char **argv)
     } while (st.waiting_on[GORO_WAIT_CHAN_RECV] < 1 || st.threads_blocked < 1);
 
     run_main(self_b, NULL);
-    expect_frames(dumped, "name: chained", (const char *[]){ "goro_chan_recv", "chain_c",
-                  "chain_b", "chain_a", NULL });
-    expect_frames(dumped, "[running]", (const char *[]){ "goro_dump", "self_c", "self_b", NULL });
-    expect_frames(dumped, "thread ", (const char *[]){ "goro_chan_recv", "thread_b", "thread_a",
+    expect_frames(dumped, "name: chained", (const char *[]){ "chain_c", "chain_b", "chain_a",
                   NULL });
+    expect_frames(dumped, "[running]", (const char *[]){ "self_c", "self_b", NULL });
+    expect_frames(dumped, "thread ", (const char *[]){ "thread_b", "thread_a", NULL });
 
     char leak[16384];
     FILE *f = fmemopen(leak, sizeof leak - 1, "w");
     CHECK_EQ(goro_leakcheck_verify(snap, 200 * GORO_MILLISECOND, f), 1);   /* self_b may still be exiting */
     fclose(f);
-    expect_frames(leak, "leaked", (const char *[]){ "goro_chan_recv", "chain_c", "chain_b",
-                  "chain_a", NULL });
+    expect_frames(leak, "leaked", (const char *[]){ "chain_c", "chain_b", "chain_a", NULL });
 
     char out[16384];
     int status = misuse_run(argv[0], "misuse", out, sizeof out);
