@@ -7,7 +7,7 @@
  * a signal while some channel wants it, only sets the signal's bit in
  * `pending` (a lock-free atomic OR), writes a byte to a non-blocking pipe
  * and restores errno. The relay thread ("goro-signal", a plain thread
- * started by the first notify) blocks in read(2) on the pipe, takes the
+ * started by the first notify) waits in poll(2) on the pipe, drains it, takes the
  * bits with one exchange and try-sends each signal's number on every
  * channel that wants it, under reg_lock; a full channel drops it, as
  * Go's signal.Notify does. Arrivals of one signal before the relay takes
@@ -38,6 +38,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -153,9 +154,15 @@ static void *relay(void *arg)
         uint64_t want = atomic_load_explicit(&wanted, memory_order_acquire);
         if (want != mask)
             relay_mask(mask = want);
-        char buf[64];
-        if (read(pipe_r, buf, sizeof buf) < 0 && errno != EINTR)
+        /* poll, never restarted after a handler, then drain: a runtime
+         * that runs handlers late (ThreadSanitizer runs them when an
+         * intercepted call returns) gets to run them here too. */
+        struct pollfd pfd = { .fd = pipe_r, .events = POLLIN };
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
             return NULL;   /* cannot happen: goro never closes the pipe */
+        char buf[64];
+        while (read(pipe_r, buf, sizeof buf) > 0) {
+        }
         uint64_t got = atomic_exchange_explicit(&pending, 0, memory_order_relaxed);
         if (got)
             relay_deliver(got);
@@ -168,9 +175,8 @@ static int relay_start(void)
     if (pipe_r >= 0)
         return 0;
     int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0)
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
         return -errno;
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
     /* The relay starts with every signal blocked, then opens its mask. */
     sigset_t all, old;
     sigfillset(&all);

@@ -45,8 +45,10 @@ static size_t read_all(int fd, char *buf, size_t n)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "serve"))
+    if (argc > 1 && !strcmp(argv[1], "serve")) {
+        child_signal_to_relay(SIGTERM);
         return example_main(argc, argv);
+    }
     child c;
     const char *args[] = { "serve", NULL };
     child_start(&c, args, NULL);
