@@ -24,7 +24,7 @@ __attribute__((visibility("default"))) long plugin_run(int n)
         if (goro_waitgroup_go(&wg, add, (void *)(intptr_t)i) != 0)
             return -1;
     goro_waitgroup_wait(&wg);
-    if (!goro_ticker_new(GORO_MILLISECOND))
+    if (!goro_ticker_new(10 * GORO_MILLISECOND))
         return -1;
     return atomic_load(&sum);
 }
