@@ -9,7 +9,6 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 GORO_WERROR ?= OFF
 SAN_CC      ?= clang
 CTEST_FLAGS ?= --output-on-failure -j2
-INSTALL_TEST = $(CURDIR)/build/install-test
 
 # $(call configure_build,DIR,CMAKE ARGS): configure (cheap when nothing
 # changed) and build one configuration.
@@ -26,7 +25,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 test-model bench bench-report install-test clean help
+        test-aarch64 test-model bench bench-report install-test consumer-test package-test header-test clean help
 
 all: build
 
@@ -40,26 +39,27 @@ test: build
 	cd build/release && $(CTEST) $(CTEST_FLAGS)
 
 test-asan:
-	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=address -DGORO_BENCH=OFF)
+	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=address -DGORO_BUILD_BENCH=OFF)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) $(CTEST_FLAGS)
 
 test-tsan:
-	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=thread -DGORO_BENCH=OFF)
+	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=thread -DGORO_BUILD_BENCH=OFF)
 	cd build/tsan && $(TSAN_WRAP) $(CTEST) $(CTEST_FLAGS)
 
 test-valgrind:
 	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" \
-	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BENCH=OFF)
+	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/valgrind && $(CTEST) $(CTEST_FLAGS)
 
 test-ucontext:
-	$(call configure_build,build/ucontext,-DGORO_UCONTEXT=ON -DGORO_BENCH=OFF)
+	$(call configure_build,build/ucontext,-DGORO_UCONTEXT=ON -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/ucontext && $(CTEST) $(CTEST_FLAGS)
 
 test-aarch64:
 	$(call configure_build,build/aarch64,-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/aarch64-linux-gnu.cmake \
-	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BENCH=OFF)
+	    "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;/usr/aarch64-linux-gnu" -DGORO_BUILD_BENCH=OFF \
+	    -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/aarch64 && $(CTEST) $(CTEST_FLAGS) -L "arch|sched"
 
 # spin model of the channel/select protocol (verify/model/; needs spin):
@@ -101,34 +101,31 @@ soak: build
 soak-short: build
 	build/release/soak $(SOAK_SHORT_TIME) $(SOAK_SEED)
 
-# Installs into a scratch prefix, then builds and runs one program against
-# it three ways: pkg-config (shared), pkg-config --static, find_package.
+# Programs built against goro the ways its users build them
+# (tests/consumer/run.sh): install-test installs build/release into a
+# scratch prefix and builds against it with pkg-config (shared, static, the
+# sanitizer variants) and find_package; consumer-test adds this checkout
+# to a CMake project with add_subdirectory and checks that none of goro's
+# tests, examples or benchmarks is built.
+CONSUMER_ENV = SAN_CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR)
 install-test: build
-	rm -rf $(INSTALL_TEST)
-	$(CMAKE) --install build/release --prefix $(INSTALL_TEST)/prefix
-	set -e; \
-	export PKG_CONFIG_PATH="$$(dirname "$$(find $(INSTALL_TEST)/prefix -name goro.pc)")"; \
-	libdir="$$(pkg-config --variable=libdir goro)"; \
-	echo "pkg-config --cflags --libs goro: $$(pkg-config --cflags --libs goro)"; \
-	$(CC) -o $(INSTALL_TEST)/hello-pc cmake/install-test/hello.c $$(pkg-config --cflags --libs goro); \
-	LD_LIBRARY_PATH="$$libdir" $(INSTALL_TEST)/hello-pc; \
-	$(CC) -o $(INSTALL_TEST)/hello-static cmake/install-test/hello.c $$(pkg-config --cflags goro) \
-	    $$(pkg-config --static --libs goro | sed 's/-lgoro/-l:libgoro.a/'); \
-	$(INSTALL_TEST)/hello-static; \
-	if command -v gdb >/dev/null; then \
-	    LD_LIBRARY_PATH="$$libdir" gdb -batch -nx \
-	        -iex "set auto-load scripts-directory $(INSTALL_TEST)/prefix/share/gdb/auto-load" \
-	        -iex "add-auto-load-safe-path $(INSTALL_TEST)/prefix" -ex 'break main' -ex run \
-	        -ex 'info auto-load python-scripts' -ex 'info goroutines' $(INSTALL_TEST)/hello-pc \
-	        >$(INSTALL_TEST)/gdb.log 2>&1 || true; \
-	    grep -q '^Yes .*/libgoro\.so\..*-gdb\.py' $(INSTALL_TEST)/gdb.log || { cat $(INSTALL_TEST)/gdb.log; \
-	        echo "install-test: gdb did not auto-load libgoro's goro-gdb.py"; exit 1; }; \
-	    echo "install-test: gdb auto-loads goro-gdb.py"; \
-	fi
-	$(CMAKE) -S cmake/install-test -B $(INSTALL_TEST)/consumer -DCMAKE_PREFIX_PATH=$(INSTALL_TEST)/prefix
-	$(CMAKE) --build $(INSTALL_TEST)/consumer
-	$(INSTALL_TEST)/consumer/hello
+	$(CONSUMER_ENV) bash tests/consumer/run.sh install
 	@echo "install-test: ok"
+
+consumer-test:
+	$(CONSUMER_ENV) bash tests/consumer/run.sh subdirectory
+	@echo "consumer-test: ok"
+
+# Debian packages libgoro0 and libgoro-dev (debian/): build, lintian,
+# install, build against /usr, remove (tests/package-test.sh; needs root
+# or sudo).
+package-test:
+	SAN_CC=$(SAN_CC) JOBS=$(JOBS) bash tests/package-test.sh
+
+# goro.h at full warnings as C99/C11/C17 (gcc, clang) and C++11/17/20
+# (g++, clang++): tests/header-test.sh.
+header-test: build
+	bash tests/header-test.sh
 
 clean:
 	rm -rf build
@@ -149,5 +146,8 @@ help:
 	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"
 	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
-	@echo "make install-test   install to a scratch prefix, build against it"
+	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake)"
+	@echo "make consumer-test  a CMake project with goro as a subdirectory builds none of goro's tests"
+	@echo "make package-test   build the Debian packages, lintian, install, build against them, remove"
+	@echo "make header-test    goro.h warning-free as C99/11/17 and C++11/17/20 (gcc, clang)"
 	@echo "make clean          remove build/"

@@ -35,7 +35,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 do_build() {
     cmake -S . -B "$build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Debug \
         "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" -DGORO_SANITIZE=address -DGORO_FUZZ=ON \
-        -DGORO_BENCH=OFF -DGORO_WERROR="${GORO_WERROR:-OFF}" >/dev/null
+        -DGORO_BUILD_BENCH=OFF -DGORO_WERROR="${GORO_WERROR:-OFF}" >/dev/null
     cmake --build "$build" -j "$JOBS" --target fuzz_chan
 }
 

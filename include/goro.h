@@ -32,6 +32,43 @@ extern "C" {
 #define GORO_API
 #endif
 
+/* Internal: the header's casts, static_cast in C++ (so that -Wold-style-cast
+ * stays quiet), and a marker for its inline functions (unused ones draw
+ * no warning). goro.h compiles without warnings as C99 and later and as
+ * C++11 and later. */
+#ifdef __cplusplus
+#define GORO_CAST_(T, x) (static_cast<T>(x))
+#else
+#define GORO_CAST_(T, x) ((T)(x))
+#endif
+#if defined(__GNUC__)
+#define GORO_INLINE_ static inline __attribute__((unused))
+#else
+#define GORO_INLINE_ static inline
+#endif
+/* Internal: the zero initializer every GORO_*_INIT expands to; {0} in C
+ * and {} in C++ are the forms no compiler warns about. */
+#ifdef __cplusplus
+#define GORO_ZERO_INIT_ {}
+#else
+#define GORO_ZERO_INIT_ {0}
+#endif
+
+/* ---- Version ------------------------------------------------------------
+ * Semantic versioning: MAJOR changes with every incompatible change to the
+ * API or ABI (and with it the soname, libgoro.so.MAJOR), MINOR with
+ * compatible additions, PATCH with fixes. GORO_VERSION is the header's
+ * version as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH;
+ * goro_version() returns the library's own, so a program can check that
+ * it runs with the library it was built for. */
+#define GORO_VERSION_MAJOR 0
+#define GORO_VERSION_MINOR 1
+#define GORO_VERSION_PATCH 0
+#define GORO_VERSION \
+    (GORO_VERSION_MAJOR * 1000000 + GORO_VERSION_MINOR * 1000 + GORO_VERSION_PATCH)
+
+GORO_API int goro_version(void);
+
 /* ---- Error codes --------------------------------------------------------
  * The codes that have a POSIX twin share its value (negated); GORO_ECLOSED
  * has none. Kernel failures come back as -errno. */
@@ -46,11 +83,11 @@ extern "C" {
 GORO_API const char *goro_strerror(int code);
 
 /* ---- Time ---------------------------------------------------------------*/
-#define GORO_NANOSECOND  ((int64_t)1)
-#define GORO_MICROSECOND ((int64_t)1000)
-#define GORO_MILLISECOND ((int64_t)1000000)
-#define GORO_SECOND      ((int64_t)1000000000)
-#define GORO_MINUTE      ((int64_t)60000000000)
+#define GORO_NANOSECOND  GORO_CAST_(int64_t, 1)
+#define GORO_MICROSECOND GORO_CAST_(int64_t, 1000)
+#define GORO_MILLISECOND GORO_CAST_(int64_t, 1000000)
+#define GORO_SECOND      GORO_CAST_(int64_t, 1000000000)
+#define GORO_MINUTE      GORO_CAST_(int64_t, 60000000000)
 #define GORO_FOREVER     INT64_MAX
 
 /* Nanoseconds on the monotonic clock (CLOCK_MONOTONIC). */
@@ -66,13 +103,16 @@ GORO_API void goro_sleep(int64_t d);
  * value not yet received, which they drain: no stale value is received
  * after they return. goro_timer_free stops, then frees. d <= 0 fires at
  * once. goro_after_func(d, fn, arg) runs fn(arg) in its own goroutine when
- * it fires (its chan is NULL; stop returns false once fn has started).
+ * it fires (its chan is NULL; stop returns false once fn has started);
+ * goro_after_func_opts(d, &opts, fn, arg) gives that goroutine goro_go_opts'
+ * options (read at the call; NULL for a bad stack size).
  * Tickers send every period and drop ticks a slow reader misses; period
  * <= 0 is GORO_EINVAL (NULL from new). Pending timers cost memory, not CPU.
  * NULL is returned only when out of memory (or for bad arguments). */
 typedef struct goro_timer goro_timer;
 typedef struct goro_ticker goro_ticker;
 struct goro_chan;
+struct goro_opts;
 
 GORO_API struct goro_chan *goro_after(int64_t d);
 GORO_API goro_timer *goro_timer_new(int64_t d);
@@ -82,7 +122,12 @@ GORO_API bool goro_timer_reset(goro_timer *t, int64_t d);
 GORO_API void goro_timer_free(goro_timer *t);
 GORO_API goro_timer *goro_after_func_at(int64_t d, void (*fn)(void *), void *arg,
                                         const char *file, int line);
+GORO_API goro_timer *goro_after_func_opts_at(int64_t d, const struct goro_opts *opts,
+                                             void (*fn)(void *), void *arg,
+                                             const char *file, int line);
 #define goro_after_func(d, fn, arg) goro_after_func_at((d), (fn), (arg), __FILE__, __LINE__)
+#define goro_after_func_opts(d, opts, fn, arg) \
+    goro_after_func_opts_at((d), (opts), (fn), (arg), __FILE__, __LINE__)
 GORO_API goro_ticker *goro_ticker_new(int64_t period);
 GORO_API struct goro_chan *goro_ticker_chan(goro_ticker *t);
 GORO_API int goro_ticker_reset(goro_ticker *t, int64_t period);
@@ -121,19 +166,29 @@ GORO_API void goro_unlock_os_thread(void);
  * loop-variable capture pitfall.
  *
  * goro_go_opts(&opts, fn, arg) takes options: a name shown in dumps and a
- * stack size (0 = the default, GORO_STACK_DEFAULT; rounded up to pages; at
- * most GORO_STACK_MAX, else GORO_EINVAL; a 1 MiB guard region below it
- * catches overflow). */
+ * stack size (0 = the default; rounded up to pages; at most GORO_STACK_MAX,
+ * else GORO_EINVAL; a 1 MiB guard region below it catches overflow). The
+ * calls that start goroutines for the user have _opts forms too.
+ *
+ * The default stack size is GORO_STACK_DEFAULT, or the GOROSTACKSIZE
+ * environment variable (bytes, or with a k, m or g suffix; read when the
+ * runtime starts; a malformed value aborts then).
+ * goro_set_default_stack_size(size) changes it for goroutines started
+ * afterwards (0 = GORO_STACK_DEFAULT; GORO_EINVAL above GORO_STACK_MAX);
+ * goro_default_stack_size() returns it, rounded up to pages. */
 typedef void (*goro_fn)(void *arg);
 
-#define GORO_STACK_DEFAULT ((size_t)64 * 1024)
-#define GORO_STACK_MAX     ((size_t)1 << 30)
+#define GORO_STACK_DEFAULT (GORO_CAST_(size_t, 64) * 1024)
+#define GORO_STACK_MAX     (GORO_CAST_(size_t, 1) << 30)
 #define GORO_COPY_INLINE   256
 
 typedef struct goro_opts {
     const char *name;       /* shown in dumps; the string must outlive the goroutine */
-    size_t stack_size;      /* bytes; 0 = GORO_STACK_DEFAULT */
+    size_t stack_size;      /* bytes; 0 = the default (goro_default_stack_size) */
 } goro_opts;
+
+GORO_API int goro_set_default_stack_size(size_t size);
+GORO_API size_t goro_default_stack_size(void);
 
 GORO_API int goro_go_at(goro_fn fn, void *arg, const char *file, int line);
 GORO_API int goro_go_copy_at(goro_fn fn, const void *arg, size_t size,
@@ -146,16 +201,21 @@ GORO_API int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg,
 #define goro_go_opts(opts, fn, arg) goro_go_opts_at((opts), (fn), (arg), __FILE__, __LINE__)
 
 /* ---- WaitGroup (Go: sync.WaitGroup) ------------------------------------
- * Zero value ready. add(n) with a negative total aborts with the call site,
- * as Go panics. wait returns once the counter is zero; wait_until returns 0
- * or GORO_ETIMEDOUT. goro_waitgroup_go(&wg, fn, arg) is Go 1.25's wg.Go:
+ * Zero value ready: static, or `goro_waitgroup wg = GORO_WAITGROUP_INIT;`
+ * (each sync type's INIT macro is its zero value in a form neither C nor
+ * C++ compilers warn about). add(n) with a negative total aborts with the
+ * call site, as Go panics. wait returns once the counter is zero;
+ * wait_until returns 0 or GORO_ETIMEDOUT. goro_waitgroup_go(&wg, fn, arg) is Go 1.25's wg.Go:
  * add(1), then start fn(arg) as a goroutine that calls done when fn
- * returns (GORO_ENOMEM leaves the counter unchanged). */
+ * returns (GORO_ENOMEM leaves the counter unchanged);
+ * goro_waitgroup_go_opts(&wg, &opts, fn, arg) with goro_go_opts' options. */
 typedef struct goro_waitgroup {
     uint64_t state_;        /* internal: counter << 32 | waiters */
     uint32_t lock_;         /* internal */
     void *waiters_;         /* internal */
 } goro_waitgroup;
+
+#define GORO_WAITGROUP_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta,
                                     const char *file, int line);
@@ -163,14 +223,19 @@ GORO_API void goro_waitgroup_wait(goro_waitgroup *wg);
 GORO_API int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline);
 GORO_API int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg,
                                   const char *file, int line);
+GORO_API int goro_waitgroup_go_opts_at(goro_waitgroup *wg, const goro_opts *opts,
+                                       goro_fn fn, void *arg, const char *file, int line);
 
 #define goro_waitgroup_add(wg, n)   goro_waitgroup_add_at((wg), (n), __FILE__, __LINE__)
 #define goro_waitgroup_done(wg)     goro_waitgroup_add_at((wg), -1, __FILE__, __LINE__)
 #define goro_waitgroup_go(wg, fn, arg) \
     goro_waitgroup_go_at((wg), (fn), (arg), __FILE__, __LINE__)
+#define goro_waitgroup_go_opts(wg, opts, fn, arg) \
+    goro_waitgroup_go_opts_at((wg), (opts), (fn), (arg), __FILE__, __LINE__)
 
 /* ---- Mutex, RWMutex, Once, Cond (Go: sync) -----------------------------
- * Zero values are ready (static, or = {0}); none needs destroying, and none
+ * Zero values are ready (static, or = GORO_MUTEX_INIT, GORO_RWMUTEX_INIT,
+ * GORO_ONCE_INIT, GORO_COND_INIT); none needs destroying, and none
  * may be copied once used. All work from goroutines and plain threads
  * alike, and a lock taken on one may be released on the other.
  *
@@ -203,6 +268,8 @@ typedef struct goro_mutex {
     void *head_, *tail_;    /* internal: wait queue */
 } goro_mutex;
 
+#define GORO_MUTEX_INIT GORO_ZERO_INIT_
+
 GORO_API void goro_mutex_lock(goro_mutex *mu);
 GORO_API int goro_mutex_lock_until(goro_mutex *mu, int64_t deadline);
 GORO_API int goro_mutex_trylock(goro_mutex *mu);
@@ -216,6 +283,8 @@ typedef struct goro_rwmutex {
     void *rhead_, *rtail_;  /* internal: waiting readers */
     void *whead_, *wtail_;  /* internal: waiting writers */
 } goro_rwmutex;
+
+#define GORO_RWMUTEX_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_rwmutex_rlock(goro_rwmutex *rw);
 GORO_API int goro_rwmutex_rlock_until(goro_rwmutex *rw, int64_t deadline);
@@ -234,6 +303,8 @@ typedef struct goro_once {
     goro_mutex mu_;         /* internal */
 } goro_once;
 
+#define GORO_ONCE_INIT GORO_ZERO_INIT_
+
 GORO_API void goro_once_do(goro_once *once, goro_fn fn, void *arg);
 
 typedef struct goro_cond {
@@ -242,6 +313,8 @@ typedef struct goro_cond {
     void *head_, *tail_;    /* internal: wait queue */
     void *self_;            /* internal: address at first use (copy check) */
 } goro_cond;
+
+#define GORO_COND_INIT GORO_ZERO_INIT_
 
 GORO_API void goro_cond_wait_at(goro_cond *c, goro_mutex *mu, const char *file, int line);
 GORO_API int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
@@ -301,29 +374,23 @@ GORO_API size_t goro_chan_cap(goro_chan *ch);
  * cannot define another macro, hence goro_chan_of rather than intch_chan. */
 #define goro_chan_of(x) ((x).c_)
 
-#if defined(__GNUC__)
-#define GORO_CHAN_FN_ static inline __attribute__((unused))
-#else
-#define GORO_CHAN_FN_ static inline
-#endif
-
 #define GORO_CHAN_DEFINE(name, T)                                               \
     typedef struct name##_tx { goro_chan *c_; } name##_tx;                     \
     typedef struct name##_rx { goro_chan *c_; } name##_rx;                     \
     typedef union name { goro_chan *c_; name##_tx tx; name##_rx rx; } name;    \
-    GORO_CHAN_FN_ name name##_make(size_t cap)                                 \
+    GORO_INLINE_ name name##_make(size_t cap)                                 \
     { name ch; ch.c_ = goro_chan_make(sizeof(T), cap); return ch; }           \
-    GORO_CHAN_FN_ void name##_release(name ch) { goro_chan_release(ch.c_); }  \
-    GORO_CHAN_FN_ int name##_send(name##_tx ch, T v)                           \
+    GORO_INLINE_ void name##_release(name ch) { goro_chan_release(ch.c_); }  \
+    GORO_INLINE_ int name##_send(name##_tx ch, T v)                           \
     { return goro_chan_send(ch.c_, &v); }                                      \
-    GORO_CHAN_FN_ int name##_try_send(name##_tx ch, T v)                       \
+    GORO_INLINE_ int name##_try_send(name##_tx ch, T v)                       \
     { return goro_chan_try_send(ch.c_, &v); }                                  \
-    GORO_CHAN_FN_ int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
-    GORO_CHAN_FN_ int name##_recv(name##_rx ch, T *out)                        \
+    GORO_INLINE_ int name##_close(name##_tx ch) { return goro_chan_close(ch.c_); } \
+    GORO_INLINE_ int name##_recv(name##_rx ch, T *out)                        \
     { return goro_chan_recv(ch.c_, out); }                                     \
-    GORO_CHAN_FN_ int name##_try_recv(name##_rx ch, T *out)                    \
+    GORO_INLINE_ int name##_try_recv(name##_rx ch, T *out)                    \
     { return goro_chan_try_recv(ch.c_, out); }                                 \
-    GORO_CHAN_FN_ size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
+    GORO_INLINE_ size_t name##_len(name##_rx ch) { return goro_chan_len(ch.c_); }
 
 /* ---- Select (Go: select) ------------------------------------------------
  * A select is an array of goro_case built with GORO_CASE_SEND(ch, &v) and
@@ -348,8 +415,28 @@ typedef struct goro_case {
     int result;     /* out: 0 or GORO_ECLOSED */
 } goro_case;
 
-#define GORO_CASE_SEND(c, v) ((goro_case){ (c), (void *)(v), GORO_SEND, 0 })
-#define GORO_CASE_RECV(c, v) ((goro_case){ (c), (void *)(v), GORO_RECV, 0 })
+/* The case builders are functions, not compound literals, so that C++
+ * compiles them too. A receive's destination is a void * (the compiler
+ * then knows select may write it); a send's value may be const. */
+GORO_INLINE_ goro_case goro_case_make_(goro_chan *ch, void *val, int dir)
+{
+    goro_case c;
+    c.ch = ch;
+    c.val = val;
+    c.dir = dir;
+    c.result = 0;
+    return c;
+}
+GORO_INLINE_ goro_case goro_case_send_(goro_chan *ch, const void *val)
+{
+#ifdef __cplusplus
+    return goro_case_make_(ch, const_cast<void *>(val), GORO_SEND);
+#else
+    return goro_case_make_(ch, (void *)val, GORO_SEND);
+#endif
+}
+#define GORO_CASE_SEND(c, v) goro_case_send_((c), (v))
+#define GORO_CASE_RECV(c, v) goro_case_make_((c), (v), GORO_RECV)
 
 GORO_API int goro_select(goro_case *cases, int n);
 GORO_API int goro_select_try(goro_case *cases, int n);
@@ -376,7 +463,8 @@ GORO_API int goro_select_until(goro_case *cases, int n, int64_t deadline);
  * given, or 0 while not cancelled. A child's deadline later than its
  * parent's is ignored. goro_ctx_after_func(ctx, fn, arg) runs fn(arg) in
  * its own goroutine once ctx is cancelled (at once if it already is);
- * goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
+ * goro_ctx_after_func_opts(ctx, &opts, fn, arg) gives it goro_go_opts'
+ * options, as goro_after_func_opts does. goro_ctx_after_func_stop(h) returns true if it prevented fn, false if fn
  * had started or an earlier stop prevented it (Go's stop: any number of
  * calls, from any goroutine). The caller owns h: goro_ctx_after_free(h)
  * stops it and frees it, as the last call on it (also after fn ran or the
@@ -403,8 +491,13 @@ GORO_API bool goro_ctx_deadline(goro_ctx *ctx, int64_t *deadline);
 GORO_API void *goro_ctx_value(goro_ctx *ctx, const void *key);
 GORO_API goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
                                                 const char *file, int line);
+GORO_API goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts,
+                                                     goro_fn fn, void *arg,
+                                                     const char *file, int line);
 #define goro_ctx_after_func(ctx, fn, arg) \
     goro_ctx_after_func_at((ctx), (fn), (arg), __FILE__, __LINE__)
+#define goro_ctx_after_func_opts(ctx, opts, fn, arg) \
+    goro_ctx_after_func_opts_at((ctx), (opts), (fn), (arg), __FILE__, __LINE__)
 GORO_API bool goro_ctx_after_func_stop(goro_ctx_after *h);
 GORO_API void goro_ctx_after_free(goro_ctx_after *h);
 
@@ -427,7 +520,9 @@ GORO_API void goro_sema_free(goro_sema *s);
 /* ---- Error groups (golang.org/x/sync/errgroup) -----------------------------
  * goro_errgroup_new(parent) (parent NULL: background). Tasks are
  * int fn(void *arg); goro_errgroup_go starts one (blocking while the limit
- * is reached), goro_errgroup_try_go returns GORO_EAGAIN instead.
+ * is reached), goro_errgroup_try_go returns GORO_EAGAIN instead; their
+ * _opts forms take goro_go_opts' options, goro_errgroup_go_copy copies the
+ * argument as goro_go_copy does.
  * goro_errgroup_ctx(g) is cancelled, with the first non-zero result as its
  * cause, when a task first fails, and when wait returns. wait returns the
  * first non-zero result (0 if none). set_limit(n): at most n active tasks,
@@ -442,9 +537,22 @@ GORO_API int goro_errgroup_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
                                  const char *file, int line);
 GORO_API int goro_errgroup_try_go_at(goro_errgroup *g, goro_task_fn fn, void *arg,
                                      const char *file, int line);
+GORO_API int goro_errgroup_go_opts_at(goro_errgroup *g, const goro_opts *opts,
+                                      goro_task_fn fn, void *arg, const char *file, int line);
+GORO_API int goro_errgroup_try_go_opts_at(goro_errgroup *g, const goro_opts *opts,
+                                          goro_task_fn fn, void *arg,
+                                          const char *file, int line);
+GORO_API int goro_errgroup_go_copy_at(goro_errgroup *g, goro_task_fn fn, const void *arg,
+                                      size_t size, const char *file, int line);
 #define goro_errgroup_go(g, fn, arg) goro_errgroup_go_at((g), (fn), (arg), __FILE__, __LINE__)
 #define goro_errgroup_try_go(g, fn, arg) \
     goro_errgroup_try_go_at((g), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_go_opts(g, opts, fn, arg) \
+    goro_errgroup_go_opts_at((g), (opts), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_try_go_opts(g, opts, fn, arg) \
+    goro_errgroup_try_go_opts_at((g), (opts), (fn), (arg), __FILE__, __LINE__)
+#define goro_errgroup_go_copy(g, fn, arg, size) \
+    goro_errgroup_go_copy_at((g), (fn), (arg), (size), __FILE__, __LINE__)
 GORO_API int goro_errgroup_set_limit(goro_errgroup *g, int n);
 GORO_API int goro_errgroup_wait(goro_errgroup *g);
 GORO_API void goro_errgroup_free(goro_errgroup *g);

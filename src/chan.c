@@ -209,8 +209,12 @@ void goro_chan_release(goro_chan *c)
     goro__lock_acquire(&c->lock);
     bool blocked = c->recvq.first || c->sendq.first;
     goro__lock_release(&c->lock);
-    if (blocked)
-        GORO_FATAL("chan: last reference released while goroutines are blocked on it");
+    if (blocked) {   /* name the program's call: release takes no call site */
+        goro__caller who;
+        goro__caller_find(&who);
+        goro__fatal_site(who.site, "chan: last reference released by %s while goroutines are blocked on it",
+                         who.entry);
+    }
     goro__free(c);
 }
 

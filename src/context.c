@@ -68,6 +68,7 @@ struct goro_ctx_after {
     _Atomic int state;                 /* AF_*: CAS once, under c->mu when c is set */
     goro_fn fn;
     void *arg;
+    goro_opts opts;                    /* fn's goroutine's */
     const char *file;
     int line;
 };
@@ -127,7 +128,7 @@ static void unlink_from_parent(goro_ctx *c)
 
 static void fire_after(struct goro_ctx_after *h)
 {
-    if (goro__go_internal(h->fn, h->arg, h->file, h->line) != 0)
+    if (goro__go_internal(&h->opts, h->fn, h->arg, h->file, h->line) != 0)
         GORO_FATAL("out of memory starting a context after_func goroutine");
 }
 
@@ -404,16 +405,18 @@ void *goro_ctx_value(goro_ctx *c, const void *key)
     return NULL;
 }
 
-goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
-                                       const char *file, int line)
+goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts,
+                                            goro_fn fn, void *arg, const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    if (!ctx || !fn)
+    if (!ctx || !fn || !goro__opts_ok(opts))
         return NULL;
     struct goro_ctx_after *h = goro__malloc(sizeof *h);
     if (!h)
         return NULL;
     *h = (struct goro_ctx_after){ .fn = fn, .arg = arg, .file = file, .line = line };
+    if (opts)
+        h->opts = *opts;
     goro_ctx *c = cancel_ctx(ctx);
     if (!c)
         return h;   /* never fires; stop returns true */
@@ -432,6 +435,12 @@ goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
     }
     goro__lock_release(&c->mu);
     return h;
+}
+
+goro_ctx_after *goro_ctx_after_func_at(goro_ctx *ctx, goro_fn fn, void *arg,
+                                       const char *file, int line)
+{
+    return goro_ctx_after_func_opts_at(ctx, NULL, fn, arg, file, line);
 }
 
 bool goro_ctx_after_func_stop(goro_ctx_after *h)

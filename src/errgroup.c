@@ -19,6 +19,10 @@
  *
  * A task's last access to the group is its WaitGroup done, so free, which
  * waits for the WaitGroup first, never frees a group a task still uses.
+ *
+ * A task's goroutine gets its `task` record copied into its own storage
+ * (goro__go_task); goro_errgroup_go_copy's argument is copied there too,
+ * after the record (at ARG_OFF), and the task reads it in place.
  */
 #include <string.h>
 
@@ -38,10 +42,14 @@ typedef struct task {
     goro_errgroup *g;
     int (*fn)(void *);
     void *arg;
+    bool copied;               /* arg: the copy after this record */
     goro_chan *sem;            /* where its token went (a reference), or NULL */
     const char *file;          /* the goro_errgroup_go call site */
     int line;
 } task;
+
+/* Where a copied argument starts: aligned as goro_go_copy's storage. */
+#define ARG_OFF ((sizeof(task) + 15) & ~(size_t)15)
 
 goro_errgroup *goro_errgroup_new(goro_ctx *parent)
 {
@@ -104,6 +112,8 @@ static void run(void *p)
 {
     task t;
     memcpy(&t, p, sizeof t);
+    if (t.copied)
+        t.arg = (char *)p + ARG_OFF;
     goro_errgroup *g = t.g;
     int r = t.fn(t.arg);
     if (r != 0) {
@@ -118,12 +128,36 @@ static void run(void *p)
     task_end(&t, true);
 }
 
-static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
-                 const char *file, int line)
+/* Starts its goroutine for a task that holds its token: the record, and
+ * after it `size` bytes from `copy` when copied (`arg` then is `copy`). */
+static int spawn(const task *t, const goro_opts *opts, size_t size)
 {
-    if (!g || !fn)
+    if (!t->copied)
+        return goro__go_task(run, t, sizeof *t, (void (*)(void))t->fn, opts, t->file, t->line);
+    _Alignas(16) unsigned char small[ARG_OFF + GORO_COPY_INLINE];
+    unsigned char *buf = small;
+    if (size > GORO_COPY_INLINE && !(buf = goro__malloc(ARG_OFF + size)))
+        return GORO_ENOMEM;
+    memcpy(buf, t, sizeof *t);
+    memcpy(buf + ARG_OFF, t->arg, size);
+    int r = goro__go_task(run, buf, ARG_OFF + size, (void (*)(void))t->fn, opts,
+                          t->file, t->line);
+    if (buf != small)
+        goro__free(buf);
+    return r;
+}
+
+/* goro_errgroup_go and its forms: copy (size bytes) is the argument to
+ * copy, or NULL to pass arg as is. */
+static int start(goro_errgroup *g, const goro_opts *opts, int (*fn)(void *), void *arg,
+                 const void *copy, size_t size, bool try, const char *file, int line)
+{
+    if (!g || !fn || !goro__opts_ok(opts))
         return GORO_EINVAL;
-    task t = { .g = g, .fn = fn, .arg = arg, .file = file, .line = line };
+    if (size > SIZE_MAX - ARG_OFF)
+        return GORO_ENOMEM;
+    task t = { .g = g, .fn = fn, .arg = copy ? (void *)copy : arg, .copied = copy != NULL,
+               .file = file, .line = line };
     goro__lock_acquire(&g->mu);
     t.sem = goro_chan_retain(g->sem);
     g->active++;
@@ -134,7 +168,7 @@ static int start(goro_errgroup *g, int (*fn)(void *), void *arg, bool try,
         return r;
     }
     goro_waitgroup_add_at(&g->wg, 1, file, line);
-    r = goro__go_task(run, &t, sizeof t, (void (*)(void))fn, file, line);
+    r = spawn(&t, opts, size);
     if (r != 0)
         task_end(&t, true);
     return r;
@@ -144,14 +178,37 @@ int goro_errgroup_go_at(goro_errgroup *g, int (*fn)(void *), void *arg,
                         const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    return start(g, fn, arg, false, file, line);
+    return start(g, NULL, fn, arg, NULL, 0, false, file, line);
 }
 
 int goro_errgroup_try_go_at(goro_errgroup *g, int (*fn)(void *), void *arg,
                             const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    return start(g, fn, arg, true, file, line);
+    return start(g, NULL, fn, arg, NULL, 0, true, file, line);
+}
+
+int goro_errgroup_go_opts_at(goro_errgroup *g, const goro_opts *opts, int (*fn)(void *),
+                             void *arg, const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    return start(g, opts, fn, arg, NULL, 0, false, file, line);
+}
+
+int goro_errgroup_try_go_opts_at(goro_errgroup *g, const goro_opts *opts, int (*fn)(void *),
+                                 void *arg, const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    return start(g, opts, fn, arg, NULL, 0, true, file, line);
+}
+
+int goro_errgroup_go_copy_at(goro_errgroup *g, int (*fn)(void *), const void *arg,
+                             size_t size, const char *file, int line)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!arg && size)
+        return GORO_EINVAL;
+    return start(g, NULL, fn, NULL, arg, size, false, file, line);
 }
 
 int goro_errgroup_wait(goro_errgroup *g)

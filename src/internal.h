@@ -63,7 +63,8 @@ struct goro__g {
     _Atomic uint32_t on_cpu;
     G *schedlink;              /* global queue / free list link (their locks) */
     char *stack_lo;            /* stack mapping incl. guard page; NULL until first run */
-    size_t stack_size;         /* requested size incl. guard; 0 = default */
+    size_t stack_size;         /* usable size asked for (newproc); once attached,
+                                  the mapping's, guard included */
     goro_fn fn;
     void *arg;
     /* The user's function, shown by dumps and gdb: fn, or the function a
@@ -128,6 +129,8 @@ struct goro__p {
     int ngfree[2];
     char *stacks[GORO_STACK_POOL]; /* default-size stacks (owner) */
     int nstacks;
+    size_t stacks_total;       /* the size of each of them, guard included (owner):
+                                  an old default's once the default changes */
     uint64_t goid_next, goid_end;  /* id batch (owner) */
     /* Goroutine counters for goro_num_goroutine: written by the owner only,
      * read racily (relaxed) by anyone. */
@@ -241,13 +244,16 @@ void goro__ready_list(G **gs, int n);
 void goro__wakep(void);
 void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
 void goro__runq_put_global(G *head, G *tail, int n);
-/* goro_go for runtime callbacks (never yields the caller). */
-int goro__go_internal(goro_fn fn, void *arg, const char *file, int line);
-/* goro_go_copy for a trampoline that runs a user's function ufn
- * (goro_waitgroup_go, errgroup tasks): dumps and gdb show ufn, and file:line
- * (the user's call) as the creation site. */
+/* goro_go_opts for runtime callbacks (never yields the caller): after_funcs.
+ * opts (may be NULL) are checked by the caller (goro__opts_ok). */
+int goro__go_internal(const goro_opts *opts, goro_fn fn, void *arg,
+                      const char *file, int line);
+/* goro_go_copy, with goro_go_opts' options, for a trampoline that runs a
+ * user's function ufn (goro_waitgroup_go, errgroup tasks): dumps and gdb
+ * show ufn, and file:line (the user's call) as the creation site. opts
+ * (may be NULL) are checked by the caller (goro__opts_ok). */
 int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
-                  const char *file, int line);
+                  const goro_opts *opts, const char *file, int line);
 uint64_t goro__fastrand(void);
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 /* sysmon.c uses these scheduler internals (sched.lock held where noted). */
@@ -337,8 +343,15 @@ void goro__netpoll_break(void);            /* wake the M blocked in goro__netpol
 /* ---- stack.c ---- */
 int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */
 void goro__stack_release(P *p, G *g);
-size_t goro__stack_default(void);
-void goro__stack_init(void);
+size_t goro__stack_default(void);       /* usable bytes, page-rounded */
+/* The one rule on stack sizes (goro_go_opts, the _opts forms, the default):
+ * at most GORO_STACK_MAX, so rounding to pages never overflows. */
+bool goro__stack_size_ok(size_t size);
+static inline bool goro__opts_ok(const goro_opts *opts)
+{
+    return !opts || goro__stack_size_ok(opts->stack_size);
+}
+void goro__stack_init(void);              /* GOROSTACKSIZE */
 void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
 bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */

@@ -1667,7 +1667,8 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->file = file;
     g->line = line;
     g->name = opts ? opts->name : NULL;
-    g->stack_size = opts ? opts->stack_size : 0;
+    /* The default as it is now: a later change is for later goroutines. */
+    g->stack_size = opts && opts->stack_size ? opts->stack_size : goro__stack_default();
     g->stack_lo = NULL;
     g->lock_count = 0;
     g->syscall_depth = 0;
@@ -1701,15 +1702,16 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     return 0;
 }
 
-int goro__go_internal(goro_fn fn, void *arg, const char *file, int line)
+int goro__go_internal(const goro_opts *opts, goro_fn fn, void *arg,
+                      const char *file, int line)
 {
-    return newproc(fn, arg, NULL, 0, NULL, NULL, file, line, false);
+    return newproc(fn, arg, NULL, 0, opts, NULL, file, line, false);
 }
 
 int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
-                  const char *file, int line)
+                  const goro_opts *opts, const char *file, int line)
 {
-    return newproc(tramp, NULL, arg, size, NULL, ufn, file, line, true);
+    return newproc(tramp, NULL, arg, size, opts, ufn, file, line, true);
 }
 
 int goro_go_at(goro_fn fn, void *arg, const char *file, int line)
@@ -1726,7 +1728,7 @@ int goro_go_copy_at(goro_fn fn, const void *arg, size_t size, const char *file, 
 
 int goro_go_opts_at(const goro_opts *opts, goro_fn fn, void *arg, const char *file, int line)
 {
-    if (opts && opts->stack_size > GORO_STACK_MAX)
+    if (!goro__opts_ok(opts))
         return GORO_EINVAL;
     return newproc(fn, arg, NULL, 0, opts, NULL, file, line, true);
 }

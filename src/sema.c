@@ -85,6 +85,17 @@ goro_sema *goro_sema_new(int64_t size)
 void goro_sema_free(goro_sema *s)
 {
     SAN_RUNTIME_SCOPE;
+    if (!s)
+        return;
+    /* A waiter would wake on freed memory. */
+    goro__lock_acquire(&s->mu);
+    bool waiting = s->head != NULL;
+    goro__lock_release(&s->mu);
+    if (waiting) {
+        goro__caller who;
+        goro__caller_find(&who);
+        goro__fatal_site(who.site, "semaphore: freed by %s while goroutines wait on it", who.entry);
+    }
     goro__free(s);
 }
 

@@ -363,7 +363,7 @@ goro_ctx *goro_ctx_with_signals(goro_ctx *parent, const int *sigs, int nsigs)
         goto fail;
     sc->ch = ch;
     sc->ctx = goro_ctx_retain(ctx);
-    if (goro__go_internal(watch, sc, __FILE__, __LINE__) != 0) {
+    if (goro__go_internal(NULL, watch, sc, __FILE__, __LINE__) != 0) {
         goro_ctx_release(ctx);
         goro_signal_stop(ch);
         goto fail;

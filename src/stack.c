@@ -34,6 +34,17 @@
  * the thread's alternate signal stack) is reported as "goroutine N stack
  * overflow" with the goroutine's creation site, followed by the goroutine
  * dump.
+ *
+ * The default size (GOROSTACKSIZE, goro_set_default_stack_size) may change
+ * while goroutines run; the pools then hold stacks of the old default. A
+ * goroutine asks for a size (newproc resolves the default when it starts)
+ * and gets a stack of exactly that size: a pooled one only when the size is
+ * the default. The slab and the global pool always hold stacks of the
+ * current default (the change empties them under pool_lock); each P's pool
+ * records its stacks' size (`stacks_total`), and a P finding it is not the
+ * default frees them. So does the end of a goroutine whose pooled stack is
+ * an old default's. Each stack knows whether it is pooled (STACK_OWN is
+ * the other kind), never by comparing sizes.
  */
 #include <errno.h>
 #include <signal.h>
@@ -55,12 +66,19 @@
 #define GUARD_MPROTECT_MAX 16384
 #define CANARY 0x676f726f63616e79ull   /* "gorocany" */
 
-enum { STACK_CANARY = 1 };        /* unguarded: check the canary instead */
+enum {
+    STACK_CANARY = 1,             /* unguarded: check the canary instead */
+    STACK_OWN = 2,                /* a mapping of its own, unmapped at the end (not pooled) */
+};
 
 enum { GUARD_MADVISE, GUARD_MPROTECT };
 
 static size_t page_size;
-static size_t default_total;      /* GUARD_BYTES + GORO_STACK_DEFAULT */
+/* GUARD_BYTES + the default size: the size of the slab's and the global pool's
+ * stacks. Written under pool_lock; read anywhere (relaxed: a stale value
+ * only sends a goroutine to the slower path; every stack's size is its
+ * own). */
+static _Atomic size_t default_total;
 static int guard_mode;
 
 /* Slab carving and the global pool (pool_lock). */
@@ -69,18 +87,67 @@ static char *slab_cur, *slab_end;
 static long nguarded;             /* mprotect guards installed */
 static char **gpool;
 static size_t gpool_n, gpool_cap;
-static long ncarved;              /* default stacks ever carved (pool_lock) */
-static _Atomic long nother;       /* other-size stacks mapped */
+static long ncarved;              /* pooled stacks carved and not freed (pool_lock) */
+static _Atomic long nother;       /* STACK_OWN stacks mapped */
+
+/* ---- the default size ---- */
+
+bool goro__stack_size_ok(size_t size)
+{
+    return size <= GORO_STACK_MAX;
+}
+
+/* The whole mapping for `size` usable bytes (0: GORO_STACK_DEFAULT). */
+static size_t total_for(size_t size)
+{
+    if (size == 0)
+        size = GORO_STACK_DEFAULT;
+    return GUARD_BYTES + ((size + page_size - 1) & ~(page_size - 1));
+}
 
 size_t goro__stack_default(void)
 {
-    return GORO_STACK_DEFAULT;
+    return atomic_load_explicit(&default_total, memory_order_relaxed) - GUARD_BYTES;
+}
+
+size_t goro_default_stack_size(void)
+{
+    goro__init();
+    return goro__stack_default();
+}
+
+/* GOROSTACKSIZE: bytes, or KiB, MiB, GiB with a k, m or g suffix. */
+static bool parse_size(const char *s, size_t *size)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    }
+    if (errno || *end || v > (GORO_STACK_MAX >> shift))
+        return false;
+    *size = (size_t)v << shift;
+    return true;
 }
 
 void goro__stack_init(void)
 {
     page_size = (size_t)sysconf(_SC_PAGESIZE);
-    default_total = GUARD_BYTES + GORO_STACK_DEFAULT;
+    size_t size = GORO_STACK_DEFAULT;
+    const char *env = getenv("GOROSTACKSIZE");
+    if (env && *env && !parse_size(env, &size)) {
+        /* Go's answer to a malformed GOMEMLIMIT, the other byte count */
+        fprintf(stderr, "GOROSTACKSIZE=%s\nfatal error: malformed GOROSTACKSIZE "
+                "(bytes, or with a k, m or g suffix; at most 1g)\n", env);
+        abort();
+    }
+    atomic_store_explicit(&default_total, total_for(size), memory_order_relaxed);
     guard_mode = GUARD_MPROTECT;
     const char *force = getenv("GORO_STACK_GUARD");
     if (force && strcmp(force, "mprotect") == 0)
@@ -125,27 +192,27 @@ static void stack_register(char *lo, size_t total, G *g)
     (void)lo; (void)total; (void)g;
 }
 
-/* A new default stack from the slab (pool_lock held). When a new slab
- * cannot be mapped, a mapping of one stack is tried before giving up
- * (pooled like the others, never unmapped). */
-static char *slab_carve(uint16_t *flags)
+/* A new default stack (of `total` bytes, the default) from the slab
+ * (pool_lock held). When a new slab cannot be mapped, a mapping of one
+ * stack is tried before giving up (pooled like the others). */
+static char *slab_carve(size_t total, uint16_t *flags)
 {
     char *lo;
-    if ((size_t)(slab_end - slab_cur) >= default_total) {
+    if ((size_t)(slab_end - slab_cur) >= total) {
         lo = slab_cur;
-        slab_cur += default_total;
+        slab_cur += total;
     } else {
         const int mf = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
-        size_t len = default_total * SLAB_STACKS;
+        size_t len = total * SLAB_STACKS;
         void *s = goro__mmap(NULL, len, PROT_READ | PROT_WRITE, mf, -1, 0);
         if (s != MAP_FAILED) {
             goro__madvise(s, len, MADV_NOHUGEPAGE);   /* a failure is harmless */
             slab_cur = s;
             slab_end = slab_cur + len;
             lo = slab_cur;
-            slab_cur += default_total;
+            slab_cur += total;
         } else {
-            s = goro__mmap(NULL, default_total, PROT_READ | PROT_WRITE, mf, -1, 0);
+            s = goro__mmap(NULL, total, PROT_READ | PROT_WRITE, mf, -1, 0);
             if (s == MAP_FAILED)
                 return NULL;
             lo = s;
@@ -153,25 +220,92 @@ static char *slab_carve(uint16_t *flags)
     }
     ncarved++;
     *flags = (uint16_t)guard_install(lo, true);
-    stack_register(lo, default_total, NULL);
+    stack_register(lo, total, NULL);
     return lo;
+}
+
+/* Unmaps n pooled stacks of `total` bytes (pool entries) that are not of
+ * the default size any more, and uncounts them. */
+static void stacks_free(char **stacks, size_t n, size_t total)
+{
+    if (n == 0)
+        return;
+    long guarded = 0;   /* mprotect guards gone with them */
+    for (size_t i = 0; i < n; i++) {
+        bool canary = (uintptr_t)stacks[i] & STACK_CANARY;
+        char *lo = (char *)((uintptr_t)stacks[i] & ~(uintptr_t)STACK_CANARY);
+#if GORO_ASAN
+        __lsan_unregister_root_region(lo + GUARD_BYTES, total - GUARD_BYTES);
+#endif
+        munmap(lo, total);
+        guarded += !canary && guard_mode == GUARD_MPROTECT;
+    }
+    goro__lock_acquire(&pool_lock);
+    ncarved -= (long)n;
+    nguarded -= guarded;
+    goro__lock_release(&pool_lock);
+}
+
+/* Makes p's pool one of stacks of `total` bytes, freeing those of another
+ * size (an old default's). */
+static void pool_resize(P *p, size_t total)
+{
+    if (p->stacks_total == total)
+        return;
+    stacks_free(p->stacks, (size_t)p->nstacks, p->stacks_total);
+    p->nstacks = 0;
+    p->stacks_total = total;
+}
+
+int goro_set_default_stack_size(size_t size)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!goro__stack_size_ok(size))
+        return GORO_EINVAL;
+    goro__init();
+    size_t total = total_for(size);
+    goro__lock_acquire(&pool_lock);
+    size_t old = atomic_load_explicit(&default_total, memory_order_relaxed);
+    if (total == old) {
+        goro__lock_release(&pool_lock);
+        return 0;
+    }
+    atomic_store_explicit(&default_total, total, memory_order_relaxed);
+    /* The old default's stacks leave the slab and the global pool. */
+    char **pool = gpool, *rest = slab_cur;
+    size_t n = gpool_n, restlen = (size_t)(slab_end - slab_cur);
+    gpool = NULL;
+    gpool_n = gpool_cap = 0;
+    slab_cur = slab_end = NULL;
+    goro__lock_release(&pool_lock);
+    if (restlen)
+        munmap(rest, restlen);
+    stacks_free(pool, n, old);
+    free(pool);
+    return 0;
 }
 
 int goro__stack_attach(P *p, G *g)
 {
-    if (g->stack_size == 0 || g->stack_size == GORO_STACK_DEFAULT) {
+    size_t total = total_for(g->stack_size);
+    if (total == atomic_load_explicit(&default_total, memory_order_relaxed)) {
+        pool_resize(p, total);
         char *lo = NULL;
         uint16_t flags = 0;
         if (p->nstacks > 0) {
             lo = p->stacks[--p->nstacks];
         } else {
             goro__lock_acquire(&pool_lock);
+            if (atomic_load_explicit(&default_total, memory_order_relaxed) != total) {
+                goro__lock_release(&pool_lock);
+                goto own;   /* the default changed since it was read */
+            }
             while (gpool_n > 0 && p->nstacks < GORO_STACK_POOL / 2)
                 p->stacks[p->nstacks++] = gpool[--gpool_n];
             if (p->nstacks > 0)
                 lo = p->stacks[--p->nstacks];
             else
-                lo = slab_carve(&flags);
+                lo = slab_carve(total, &flags);
             goro__lock_release(&pool_lock);
             if (!lo)
                 return GORO_ENOMEM;
@@ -185,13 +319,11 @@ int goro__stack_attach(P *p, G *g)
         if (flags & STACK_CANARY)
             *(uint64_t *)(lo + GUARD_BYTES) = CANARY;
         g->stack_lo = lo;
-        g->stack_size = default_total;
+        g->stack_size = total;
         g->stack_flags = flags;
         return 0;
     }
-    /* goro_go_opts caps the size (GORO_STACK_MAX): no overflow here */
-    size_t usable = (g->stack_size + page_size - 1) & ~(page_size - 1);
-    size_t total = GUARD_BYTES + usable;
+own:;
     void *s = goro__mmap(NULL, total, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (s == MAP_FAILED)
@@ -199,7 +331,7 @@ int goro__stack_attach(P *p, G *g)
     atomic_fetch_add_explicit(&nother, 1, memory_order_relaxed);
     g->stack_lo = s;
     g->stack_size = total;
-    g->stack_flags = (uint16_t)guard_install(s, false);
+    g->stack_flags = (uint16_t)(guard_install(s, false) | STACK_OWN);
     stack_register(s, total, g);
     return 0;
 }
@@ -218,18 +350,18 @@ static int cmp_addr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* MADV_FREE on the usable part of n default stacks (pool entries),
- * one call per run of adjacent stacks: guard pages keep their protection
- * through it. Sorts the entries. */
-static void release_pages(char **stacks, int n)
+/* MADV_FREE on the usable part of n pooled stacks of `total` bytes (pool
+ * entries), one call per run of adjacent stacks: guard pages keep their
+ * protection through it. Sorts the entries. */
+static void release_pages(char **stacks, int n, size_t total)
 {
     qsort(stacks, (size_t)n, sizeof *stacks, cmp_addr);
     for (int i = 0; i < n;) {
         char *lo = (char *)((uintptr_t)stacks[i] & ~(uintptr_t)STACK_CANARY);
-        char *hi = lo + default_total;
+        char *hi = lo + total;
         int j = i + 1;
         while (j < n && (char *)((uintptr_t)stacks[j] & ~(uintptr_t)STACK_CANARY) == hi) {
-            hi += default_total;
+            hi += total;
             j++;
         }
         goro__madvise(lo + GUARD_BYTES, (size_t)(hi - lo) - GUARD_BYTES, MADV_FREE);   /* harmless if it fails */
@@ -243,7 +375,7 @@ void goro__stack_release(P *p, G *g)
     if (!lo)
         return;
     g->stack_lo = NULL;
-    if (g->stack_size != default_total) {
+    if (g->stack_flags & STACK_OWN) {
 #if GORO_VALGRIND
         VALGRIND_STACK_DEREGISTER(g->vg_stack_id);
 #endif
@@ -255,8 +387,15 @@ void goro__stack_release(P *p, G *g)
         g->stack_size = 0;
         return;
     }
+    size_t total = g->stack_size;
     g->stack_size = 0;
-    p->stacks[p->nstacks++] = (char *)((uintptr_t)lo | (g->stack_flags & STACK_CANARY));
+    char *entry = (char *)((uintptr_t)lo | (g->stack_flags & STACK_CANARY));
+    if (total != atomic_load_explicit(&default_total, memory_order_relaxed)) {
+        stacks_free(&entry, 1, total);   /* an old default's */
+        return;
+    }
+    pool_resize(p, total);
+    p->stacks[p->nstacks++] = entry;
     if (p->nstacks < GORO_STACK_POOL)
         return;
     /* Over the watermark: the older half goes to the global pool, which
@@ -267,23 +406,34 @@ void goro__stack_release(P *p, G *g)
     bool cold = gpool_n >= GPOOL_HOT;
     goro__lock_release(&pool_lock);
     if (cold)
-        release_pages(p->stacks, n);
+        release_pages(p->stacks, n, total);
     goro__lock_acquire(&pool_lock);
+    if (atomic_load_explicit(&default_total, memory_order_relaxed) != total) {
+        goro__lock_release(&pool_lock);   /* the default changed meanwhile */
+        pool_resize(p, atomic_load_explicit(&default_total, memory_order_relaxed));
+        return;
+    }
     if (gpool_n + (size_t)n > gpool_cap) {
         size_t cap = gpool_cap ? gpool_cap * 2 : 1024;
         while (cap < gpool_n + (size_t)n)
             cap *= 2;
         char **ng = goro__realloc_pool(gpool, cap * sizeof *ng);
-        if (!ng) {
-            goro__lock_release(&pool_lock);
-            return;   /* keep them in the P pool; it stays full */
+        if (ng) {
+            gpool = ng;
+            gpool_cap = cap;
         }
-        gpool = ng;
-        gpool_cap = cap;
     }
-    memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
-    gpool_n += (size_t)n;
-    goro__lock_release(&pool_lock);
+    if (gpool_n + (size_t)n <= gpool_cap) {
+        memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
+        gpool_n += (size_t)n;
+        goro__lock_release(&pool_lock);
+    } else {
+        /* No room for them (the array could not grow): back to the
+         * kernel, for the P pool must drop below its watermark either way
+         * (the next release stores at p->stacks[p->nstacks]). */
+        goro__lock_release(&pool_lock);
+        stacks_free(p->stacks, (size_t)n, total);
+    }
     memmove(p->stacks, p->stacks + n, (size_t)(p->nstacks - n) * sizeof *p->stacks);
     p->nstacks -= n;
 }

@@ -26,6 +26,7 @@ struct goro_timer {
     goro__lock op;
     goro_fn fn;                /* after_func */
     void *arg;
+    goro_opts opts;            /* after_func: its goroutine's */
     const char *file;          /* after_func call site */
     int line;
 };
@@ -45,7 +46,7 @@ static void fire_func(goro__timer *n)
 {
     goro_timer *t = n->arg;
     if (atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel))
-        if (goro__go_internal(t->fn, t->arg, t->file, t->line) != 0)
+        if (goro__go_internal(&t->opts, t->fn, t->arg, t->file, t->line) != 0)
             GORO_FATAL("out of memory starting the goroutine of an after_func timer");
 }
 
@@ -116,10 +117,11 @@ goro_timer *goro_timer_new(int64_t d)
     return t;
 }
 
-goro_timer *goro_after_func_at(int64_t d, goro_fn fn, void *arg, const char *file, int line)
+goro_timer *goro_after_func_opts_at(int64_t d, const goro_opts *opts, goro_fn fn, void *arg,
+                                    const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    if (!fn)
+    if (!fn || !goro__opts_ok(opts))
         return NULL;
     goro_timer *t = timer_new(0, false);
     if (!t)
@@ -127,10 +129,17 @@ goro_timer *goro_after_func_at(int64_t d, goro_fn fn, void *arg, const char *fil
     t->node.fn = fire_func;
     t->fn = fn;
     t->arg = arg;
+    if (opts)
+        t->opts = *opts;
     t->file = file;
     t->line = line;
     arm(t, d);
     return t;
+}
+
+goro_timer *goro_after_func_at(int64_t d, goro_fn fn, void *arg, const char *file, int line)
+{
+    return goro_after_func_opts_at(d, NULL, fn, arg, file, line);
 }
 
 goro_chan *goro_timer_chan(goro_timer *t)

@@ -188,15 +188,21 @@ static void wg_trampoline(void *p)
     goro_waitgroup_add_at(t.wg, -1, t.file, t.line);
 }
 
-int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg, const char *file, int line)
+int goro_waitgroup_go_opts_at(goro_waitgroup *wg, const goro_opts *opts, goro_fn fn,
+                              void *arg, const char *file, int line)
 {
     SAN_RUNTIME_SCOPE;
-    if (!wg || !fn)
+    if (!wg || !fn || !goro__opts_ok(opts))
         return GORO_EINVAL;
     wg_task t = { wg, fn, arg, file, line };
     goro_waitgroup_add_at(wg, 1, file, line);
-    int r = goro__go_task(wg_trampoline, &t, sizeof t, (void (*)(void))fn, file, line);
+    int r = goro__go_task(wg_trampoline, &t, sizeof t, (void (*)(void))fn, opts, file, line);
     if (r != 0)
         goro_waitgroup_add_at(wg, -1, file, line);
     return r;
+}
+
+int goro_waitgroup_go_at(goro_waitgroup *wg, goro_fn fn, void *arg, const char *file, int line)
+{
+    return goro_waitgroup_go_opts_at(wg, NULL, fn, arg, file, line);
 }

@@ -107,18 +107,6 @@ static const char *entry(const char *dump, uint64_t id, char *buf, size_t cap)
     return buf;
 }
 
-/* goro_dump's output, malloc'd. */
-static char *dump_string(void)
-{
-    char *dump = NULL;
-    size_t dumplen = 0;
-    FILE *f = open_memstream(&dump, &dumplen);
-    CHECK(f);
-    goro_dump(f);
-    fclose(f);
-    return dump;
-}
-
 /* ---- goroutines the runtime starts for the user ---- */
 
 enum { S_WG, S_ERRGROUP, S_AFTER, S_CTX_AFTER, S_N };

@@ -11,11 +11,13 @@
  *    the errgroup's context retained past the group;
  *  - errgroups: wait twice (same result), go after wait, free while a task
  *    still runs (free waits for it);
- *  - semaphores: release and acquire again, try_acquire after release;
+ *  - semaphores: release and acquire again, try_acquire after release; a
+ *    free while a goroutine waits aborts (child process);
  *  - leak snapshots: verify twice;
  *  - channels: close twice, retain/release pairs; the last release while a
  *    goroutine is blocked on the channel, directly or through
- *    goro_timer_free, aborts (child processes);
+ *    goro_timer_free, aborts (child processes); these aborts name the
+ *    program's function that made the call;
  *  - NULL handles: stop, free and release do nothing.
  * (AfterFunc handles of contexts: test_context.)
  */
@@ -218,33 +220,70 @@ static void blocked_recv(void *arg)
     goro_chan_recv(arg, NULL);
 }
 
-/* Returns once a goroutine is parked in a channel receive. */
-static void wait_blocked_recv(void)
+/* Returns once a goroutine is parked for reason (GORO_WAIT_*). */
+static void wait_parked(int reason)
 {
     for (;;) {
         goro_stats_t st;
         goro_stats(&st);
-        if (st.waiting_on[GORO_WAIT_CHAN_RECV] >= 1)
+        if (st.waiting_on[reason] >= 1)
             return;
         goro_sleep(MS);
     }
 }
 
-static void misuse_release_blocked(void)
+/* Exported (the test is linked with -rdynamic), so the report can name
+ * them as the call site. */
+__attribute__((noinline)) void misuse_release_blocked(void);
+__attribute__((noinline)) void misuse_timer_free_blocked(void);
+__attribute__((noinline)) void misuse_sema_free_waiting(void);
+
+static void sema_acquire_one(void *arg)
+{
+    goro_sema_acquire(arg, NULL, 1);
+}
+
+void misuse_sema_free_waiting(void)
+{
+    goro_sema *s = goro_sema_new(1);
+    CHECK_EQ(goro_sema_acquire(s, NULL, 1), 0);
+    CHECK_EQ(goro_go(sema_acquire_one, s), 0);
+    wait_parked(GORO_WAIT_SEMA);
+    goro_sema_free(s);
+    fprintf(stderr, "not reached\n");
+}
+
+void misuse_release_blocked(void)
 {
     goro_chan *c = goro_chan_make(sizeof(int), 0);
     CHECK_EQ(goro_go(blocked_recv, c), 0);
-    wait_blocked_recv();
+    wait_parked(GORO_WAIT_CHAN_RECV);
     goro_chan_release(c);
+    fprintf(stderr, "not reached\n");   /* (and no tail call: this frame stays) */
 }
 
-static void misuse_timer_free_blocked(void)
+void misuse_timer_free_blocked(void)
 {
     goro_timer *t = goro_timer_new(GORO_MINUTE);
     goro_chan *c = goro_timer_chan(t);
     CHECK_EQ(goro_go(blocked_recv, c), 0);
-    wait_blocked_recv();
+    wait_parked(GORO_WAIT_CHAN_RECV);
     goro_timer_free(t);   /* the timer owns the channel */
+    fprintf(stderr, "not reached\n");
+}
+
+/* The abort says message and names the program's function that made the
+ * call (these calls take no call site: found by unwinding). */
+static void expect_fatal_at(const char *self, const char *mode, const char *message,
+                            const char *site)
+{
+    char out[8192];
+    int status = misuse_run(self, mode, out, sizeof out);
+    if (!WIFSIGNALED(status) || !strstr(out, message) || !strstr(out, site)) {
+        fprintf(stderr, "misuse '%s': expected an abort with \"%s\" at %s; status %#x, stderr:\n%s\n",
+                mode, message, site, status, out);
+        exit(1);
+    }
 }
 
 int main(int argc, char **argv)
@@ -255,11 +294,19 @@ int main(int argc, char **argv)
             misuse_release_blocked();
         else if (!strcmp(argv[1], "timer-free-blocked"))
             misuse_timer_free_blocked();
+        else if (!strcmp(argv[1], "sema-free-waiting"))
+            misuse_sema_free_waiting();
         return 0;   /* not reached when the misuse is caught */
     }
-    const char *blocked = "chan: last reference released while goroutines are blocked on it";
-    expect_fatal(argv[0], "release-blocked", blocked, "chan.c", 0);
-    expect_fatal(argv[0], "timer-free-blocked", blocked, "chan.c", 0);
+    expect_fatal_at(argv[0], "release-blocked",
+                    "chan: last reference released by goro_chan_release while goroutines are blocked on it",
+                    "misuse_release_blocked+");
+    expect_fatal_at(argv[0], "timer-free-blocked",
+                    "chan: last reference released by goro_timer_free while goroutines are blocked on it",
+                    "misuse_timer_free_blocked+");
+    expect_fatal_at(argv[0], "sema-free-waiting",
+                    "semaphore: freed by goro_sema_free while goroutines wait on it",
+                    "misuse_sema_free_waiting+");
 
     all(NULL);              /* from a plain thread */
     atomic_store(&after_runs, 0);

@@ -42,9 +42,15 @@ static int child_main(const char *mode)
     goro_opts named = { .name = "quitter" };
     CHECK(goro_go(recv_forever, NULL) == 0);
     CHECK(goro_go_opts(&named, recv_forever, NULL) == 0);
-    while (goro_num_goroutine() < 2)
+    /* Until both are parked on the channel: a fixed pause was not always
+     * enough on a loaded machine (the dump showed them still runnable). */
+    for (;;) {
+        goro_stats_t s;
+        goro_stats(&s);
+        if (s.waiting_on[GORO_WAIT_CHAN_RECV] >= 2)
+            break;
         goro_sleep(GORO_MILLISECOND);
-    goro_sleep(20 * GORO_MILLISECOND);   /* let them park */
+    }
     printf("chan %p\nready\n", (void *)ch);
     fflush(stdout);
     pthread_sigmask(SIG_UNBLOCK, &quit, NULL);

@@ -1,8 +1,8 @@
 /*
  * testutil.h: the little each test needs: CHECK, a scale-down factor for
  * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1),
- * deep_frames() to use stack, and run_main() to run a function as a
- * goroutine and wait for it.
+ * deep_frames() to use stack, run_main() to run a function as a goroutine
+ * and wait for it, and dump_string() for goro_dump's text.
  * Every test is its own process; CTest gives each a timeout.
  */
 #ifndef GORO_TESTUTIL_H
@@ -74,6 +74,37 @@ static inline void run_main(goro_fn fn, void *arg)
     CHECK(goro_waitgroup_go(&wg, fn, arg) == 0);
     goro_waitgroup_wait(&wg);
 }
+
+/* goro_dump's output, malloc'd. (Not inlined: GCC 12 then takes the
+ * result for a pointer to the local the memory stream writes, and
+ * -Wdangling-pointer fails the build.) */
+__attribute__((noinline, unused)) static char *dump_string(void)
+{
+    char *dump = NULL;
+    size_t dumplen = 0;
+    FILE *f = open_memstream(&dump, &dumplen);
+    CHECK(f);
+    goro_dump(f);
+    fclose(f);
+    return dump;
+}
+
+#ifdef GORO_INTERNAL_H
+/* (Tests that include internal.h.) Once every goroutine has ended, every
+ * stack is back in a pool or unmapped: waits up to 10 s for it. */
+__attribute__((unused)) static void check_no_stack_in_use(void)
+{
+    long in_use = 0, other = 0;
+    for (int64_t deadline = goro_now() + 10 * GORO_SECOND; goro_now() < deadline;
+         goro_sleep(GORO_MILLISECOND)) {
+        goro__stack_counts(&in_use, &other);
+        if (in_use == 0 && other == 0)
+            return;
+    }
+    fprintf(stderr, "pooled stacks in use %ld, own mappings %ld\n", in_use, other);
+    CHECK(0);
+}
+#endif
 
 #define TEST_PASS(name) do { printf("%s: 1 passed, 0 failed\n", name); return 0; } while (0)
 

@@ -1,6 +1,6 @@
-/* hello.c: the program `make install-test` builds against an installed goro,
- * once with pkg-config and once with find_package(goro): eight goroutines
- * add into one counter under a WaitGroup. */
+/* hello.c: the program tests/consumer/run.sh builds against goro every way
+ * a user can (pkg-config, find_package, add_subdirectory, the Debian
+ * packages): eight goroutines add into one counter under a WaitGroup. */
 #include <goro.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@ static void work(void *arg)
 
 int main(void)
 {
-    goro_waitgroup wg = {0};
+    goro_waitgroup wg = GORO_WAITGROUP_INIT;
     int vals[8];
     for (int i = 0; i < 8; i++) {
         vals[i] = i + 1;
