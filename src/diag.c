@@ -249,6 +249,12 @@ static bool g_read(G *g, int64_t now, goro_ginfo *gi)
     return true;
 }
 
+/* A live goroutine's record and its G (for its frames). */
+typedef struct gent {
+    goro_ginfo gi;
+    G *g;
+} gent;
+
 /* Live goroutines sorted by id, malloc'd; -1 when out of memory. */
 static int gi_cmp(const void *a, const void *b)
 {
@@ -256,10 +262,10 @@ static int gi_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int collect(goro_ginfo **out)
+static int collect(gent **out)
 {
     long cap = atomic_load_explicit(&allg_count, memory_order_relaxed);
-    goro_ginfo *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
+    gent *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
     if (!v)
         return -1;
     int64_t now = goro__nanotime();
@@ -267,10 +273,10 @@ static int collect(goro_ginfo **out)
     FOR_EACH_G(g) {
         if (n == cap)
             break;   /* registered after we sized the array: started after us */
-        if (g_read(g, now, &v[n]))
-            n++;
+        if (g_read(g, now, &v[n].gi))
+            v[n++].g = g;
     }
-    qsort(v, (size_t)n, sizeof *v, gi_cmp);
+    qsort(v, (size_t)n, sizeof *v, gi_cmp);   /* gi comes first */
     *out = v;
     return n;
 }
@@ -339,7 +345,43 @@ static void out_fn(out *o, void (*fn)(void))
     }
 }
 
-static void out_g(out *o, const goro_ginfo *gi)
+static void out_frames(out *o, const uintptr_t *pcs, int n)
+{
+    char buf[512];
+    for (int i = 0; i < n; i++) {
+        goro__symbolize(buf, sizeof buf, pcs[i]);
+        outf(o, "\t%s\n", buf);
+    }
+    if (n == GORO_TRACE_DEPTH)
+        outf(o, "\t...\n");
+}
+
+/* g's frames: the calling thread's own goroutine (self: may unwind it),
+ * or a parked one from its saved context, trusted only if it stayed
+ * parked throughout (status and wait count unchanged afterwards); none
+ * for goroutines running elsewhere. */
+static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
+{
+    uintptr_t pcs[GORO_TRACE_DEPTH];
+    int n = 0;
+    if (g == goro__getg()) {
+        if (self)
+            n = goro__trace_self(pcs, GORO_TRACE_DEPTH);
+    } else if (gi->state == GORO_G_WAITING &&
+               atomic_load_explicit(&g->on_cpu, memory_order_acquire) == 0) {
+        /* off its stack: the context is saved (pairs with the release that
+         * clears on_cpu after the switch) */
+        uint64_t waits = atomic_load_explicit(&g->nwaits, memory_order_acquire);
+        n = goro__trace_ctx(__atomic_load_n(&g->ctx, __ATOMIC_RELAXED), pcs, GORO_TRACE_DEPTH);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING ||
+                atomic_load_explicit(&g->nwaits, memory_order_relaxed) != waits)
+            n = 0;   /* it ran meanwhile */
+    }
+    out_frames(o, pcs, n);
+}
+
+static void out_g(out *o, const goro_ginfo *gi, G *g, bool self)
 {
     char mins[32] = "";
     if (gi->state == GORO_G_WAITING && gi->wait_ns >= GORO_MINUTE)
@@ -351,6 +393,8 @@ static void out_g(out *o, const goro_ginfo *gi)
     if (gi->state == GORO_G_WAITING)
         out_wait(o, gi->wait, gi->wait_obj, gi->wait_ns);
     out_fn(o, gi->fn);
+    if (g)
+        out_g_frames(o, g, gi, self);
     outf(o, "created by %s:%d\n\n", gi->file ? gi->file : "?", gi->line);
 }
 
@@ -364,20 +408,29 @@ static void out_threads(out *o, int64_t now)
         outf(o, "thread %d%s [%s]:\n", (int)tid, t->is_main ? " (main)" : "", wait_names[wait]);
         out_wait(o, wait, atomic_load_explicit(&t->obj, memory_order_relaxed),
                  now - atomic_load_explicit(&t->since, memory_order_relaxed));
+        uintptr_t pcs[GORO_TRACE_DEPTH];
+        uint32_t seq = atomic_load_explicit(&t->seq, memory_order_acquire);
+        int n = goro__trace_fp(0, atomic_load_explicit(&t->fp, memory_order_relaxed), pcs,
+                               GORO_TRACE_DEPTH);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&t->reason, memory_order_relaxed) == GORO_WAIT_NONE ||
+                atomic_load_explicit(&t->seq, memory_order_relaxed) != seq)
+            n = 0;   /* it woke meanwhile */
+        out_frames(o, pcs, n);
         outf(o, "\n");
     }
 }
 
 /* In registry order, no allocation (signal handlers): first (if not
  * NULL), then every other goroutine, then the threads. */
-static void dump_unsorted(out *o, int64_t now, G *first)
+static void dump_unsorted(out *o, int64_t now, G *first, bool self)
 {
     goro_ginfo gi;
     if (first && g_read(first, now, &gi))
-        out_g(o, &gi);
+        out_g(o, &gi, first, self);
     FOR_EACH_G(g)
         if (g != first && g_read(g, now, &gi))
-            out_g(o, &gi);
+            out_g(o, &gi, g, self);
     out_threads(o, now);
 }
 
@@ -385,22 +438,22 @@ static void dump_unsorted(out *o, int64_t now, G *first)
 static void dump(out *o, bool sorted)
 {
     int64_t now = goro__nanotime();
-    goro_ginfo *v;
+    gent *v;
     int n;
     if (sorted && (n = collect(&v)) >= 0) {
         for (int i = 0; i < n; i++)
-            out_g(o, &v[i]);
+            out_g(o, &v[i].gi, v[i].g, true);
         goro__free(v);
         out_threads(o, now);
     } else {
-        dump_unsorted(o, now, NULL);
+        dump_unsorted(o, now, NULL, true);
     }
 }
 
-void goro__dump_fd(int fd, const G *first)
+void goro__dump_fd(int fd, const G *first, bool self_frames)
 {
     out o = { NULL, fd };
-    dump_unsorted(&o, goro__nanotime(), (G *)first);
+    dump_unsorted(&o, goro__nanotime(), (G *)first, self_frames);
 }
 
 void goro_dump(FILE *f)
@@ -416,12 +469,12 @@ int goro_goroutines(goro_ginfo *outv, int max)
 {
     SAN_RUNTIME_SCOPE;
     goro__init();
-    goro_ginfo *v;
+    gent *v;
     int n = collect(&v);
     if (n < 0)
         return GORO_ENOMEM;
-    if (outv && max > 0)
-        memcpy(outv, v, (size_t)(n < max ? n : max) * sizeof *v);
+    for (int i = 0; outv && i < n && i < max; i++)
+        outv[i] = v[i].gi;
     goro__free(v);
     return n;
 }
@@ -565,7 +618,7 @@ goro_leak_snapshot *goro_leakcheck_begin(void)
 {
     SAN_RUNTIME_SCOPE;
     goro__init();
-    goro_ginfo *v;
+    gent *v;
     int n = collect(&v);
     if (n < 0)
         return NULL;
@@ -573,7 +626,7 @@ goro_leak_snapshot *goro_leakcheck_begin(void)
     if (s) {
         s->n = n;
         for (int i = 0; i < n; i++)
-            s->ids[i] = v[i].id;
+            s->ids[i] = v[i].gi.id;
     }
     goro__free(v);
     return s;
@@ -593,11 +646,11 @@ static bool snap_has(const goro_leak_snapshot *s, uint64_t id)
 }
 
 /* Moves the goroutines started since s (not self) to the front of v. */
-static int leaked(const goro_leak_snapshot *s, goro_ginfo *v, int n, uint64_t self)
+static int leaked(const goro_leak_snapshot *s, gent *v, int n, uint64_t self)
 {
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (v[i].id != self && !snap_has(s, v[i].id))
+        if (v[i].gi.id != self && !snap_has(s, v[i].gi.id))
             v[k++] = v[i];
     return k;
 }
@@ -610,7 +663,7 @@ int goro_leakcheck_verify(const goro_leak_snapshot *s, int64_t grace, FILE *repo
     uint64_t self = goro_id();
     int64_t start = goro_now(), nap = 100 * GORO_MICROSECOND;
     for (;;) {
-        goro_ginfo *v;
+        gent *v;
         int n = collect(&v);
         if (n < 0)
             return GORO_ENOMEM;
@@ -622,7 +675,7 @@ int goro_leakcheck_verify(const goro_leak_snapshot *s, int64_t grace, FILE *repo
                 outf(&o, "goro: %d goroutine%s leaked (still alive after a %lld ms grace period):\n\n",
                      k, k == 1 ? "" : "s", (long long)(grace / GORO_MILLISECOND));
                 for (int i = 0; i < k; i++)
-                    out_g(&o, &v[i]);
+                    out_g(&o, &v[i].gi, v[i].g, true);
                 fflush(report);
             }
             goro__free(v);

@@ -69,6 +69,7 @@ _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
     fflush(stderr);
+    goro__trace_write_self(2);
     abort();
 }
 
