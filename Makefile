@@ -8,6 +8,7 @@ CTEST       ?= ctest
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 GORO_WERROR ?= OFF
 SAN_CC      ?= clang
+SAN_CXX     ?= clang++
 CTEST_FLAGS ?= --output-on-failure -j2
 
 # $(call configure_build,DIR,CMAKE ARGS): configure (cheap when nothing
@@ -25,7 +26,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
-        test-aarch64 test-model bench bench-report install-test consumer-test package-test header-test clean help
+        test-aarch64 test-model bench bench-cpp bench-report install-test consumer-test package-test header-test clean help
 
 all: build
 
@@ -39,16 +40,16 @@ test: build
 	cd build/release && $(CTEST) $(CTEST_FLAGS)
 
 test-asan:
-	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=address -DGORO_BUILD_BENCH=OFF)
+	$(call configure_build,build/asan,-DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) -DGORO_SANITIZE=address -DGORO_BUILD_BENCH=OFF)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) $(CTEST_FLAGS)
 
 test-tsan:
-	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DGORO_SANITIZE=thread -DGORO_BUILD_BENCH=OFF)
+	$(call configure_build,build/tsan,-DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) -DGORO_SANITIZE=thread -DGORO_BUILD_BENCH=OFF)
 	cd build/tsan && $(TSAN_WRAP) $(CTEST) $(CTEST_FLAGS)
 
 test-valgrind:
-	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" \
+	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
 	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/valgrind && $(CTEST) $(CTEST_FLAGS)
 
@@ -70,6 +71,11 @@ test-model:
 
 bench:
 	bash bench/run.sh
+
+# goro.hpp's overhead: the C++ twins in bench/cpp/ against their C
+# programs, alternating, RUNS processes each (bench/cpp/compare.sh).
+bench-cpp: build
+	bash bench/cpp/compare.sh
 
 # Runs bench/run.sh and writes docs/bench-report.md and docs/bench-report.svg
 # (slow, like bench; not part of CI).
@@ -104,9 +110,10 @@ soak-short: build
 # Programs built against goro the ways its users build them
 # (tests/consumer/run.sh): install-test installs build/release into a
 # scratch prefix and builds against it with pkg-config (shared, static, the
-# sanitizer variants) and find_package; consumer-test adds this checkout
-# to a CMake project with add_subdirectory and checks that none of goro's
-# tests, examples or benchmarks is built.
+# sanitizer variants) and find_package (with a C++ compiler, also
+# tests/consumer/hello.cpp, goro.hpp's program, both ways); consumer-test
+# adds this checkout to a CMake project with add_subdirectory and checks
+# that none of goro's tests, examples or benchmarks is built.
 CONSUMER_ENV = SAN_CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR)
 install-test: build
 	$(CONSUMER_ENV) bash tests/consumer/run.sh install
@@ -123,7 +130,7 @@ package-test:
 	SAN_CC=$(SAN_CC) JOBS=$(JOBS) bash tests/package-test.sh
 
 # goro.h at full warnings as C99/C11/C17 (gcc, clang) and C++11/17/20
-# (g++, clang++): tests/header-test.sh.
+# (g++, clang++), goro.hpp as C++17/20 (g++, clang++): tests/header-test.sh.
 header-test: build
 	bash tests/header-test.sh
 
@@ -141,13 +148,14 @@ help:
 	@echo "make test-aarch64   cross-build for AArch64, run the arch tests in qemu"
 	@echo "make test-model     spin model check of channels and select (verify/model)"
 	@echo "make bench          benchmarks, goro against Go (bench/run.sh)"
+	@echo "make bench-cpp      goro.hpp against the C API: C++ twins of pingpong, buffered, spawn_join"
 	@echo "make bench-report   benchmarks, then docs/bench-report.md and .svg (bench/report.sh)"
 	@echo "make fuzz-short     replay fuzz regressions, fuzz for FUZZ_SHORT_TIME s (60; CI)"
 	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"
 	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
-	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake)"
+	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake; C and C++)"
 	@echo "make consumer-test  a CMake project with goro as a subdirectory builds none of goro's tests"
 	@echo "make package-test   build the Debian packages, lintian, install, build against them, remove"
-	@echo "make header-test    goro.h warning-free as C99/11/17 and C++11/17/20 (gcc, clang)"
+	@echo "make header-test    goro.h warning-free as C99/11/17 and C++11/17/20, goro.hpp as C++17/20 (gcc, clang)"
 	@echo "make clean          remove build/"

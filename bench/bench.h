@@ -13,11 +13,15 @@
  *
  * e.g. "spawn_join ns_per_op 42.1". Lines starting with '#' are comments
  * (settings, per-pass values) that bench/run.sh ignores.
+ *
+ * It compiles as C++ too, for the goro.hpp twins in bench/cpp/.
  */
 #ifndef GORO_BENCH_H
 #define GORO_BENCH_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <goro.h>
 
 #include <stdint.h>
@@ -135,7 +139,7 @@ struct bench_call_ {
 
 static inline void bench_call_(void *p)
 {
-    struct bench_call_ *c = p;
+    struct bench_call_ *c = (struct bench_call_ *)p;
     c->fn(c->arg);
     goro_waitgroup_done(&c->done);
 }
@@ -146,7 +150,10 @@ static inline void bench_call_(void *p)
  * first stack) before a memory reading. */
 static inline void bench_run(goro_fn fn, void *arg)
 {
-    struct bench_call_ c = {fn, arg, {0}};
+    struct bench_call_ c;
+    memset(&c, 0, sizeof c);   /* a zero WaitGroup, in C and C++ alike */
+    c.fn = fn;
+    c.arg = arg;
     goro_waitgroup_add(&c.done, 1);
     bench_go(bench_call_, &c);
     goro_waitgroup_wait(&c.done);
@@ -173,7 +180,7 @@ struct bench_series_ {
 
 static inline void bench_series_(void *p)
 {
-    struct bench_series_ *s = p;
+    struct bench_series_ *s = (struct bench_series_ *)p;
     BENCH_MEASURE(*s->cold, s->v, s->pass());
 }
 

@@ -629,6 +629,28 @@ GORO_API int goro_listen_tcp(const char *host, int port, int backlog);
 GORO_API void goro_syscall_begin(void);
 GORO_API void goro_syscall_end(void);
 
+/* ---- Signals (Go: os/signal) ---------------------------------------------
+ * goro_signal_notify(ch, sigs, n) relays each listed signal that arrives to
+ * ch, a channel of int, as the signal's number, without blocking: a full
+ * channel drops it (signal.Notify). n == 0 means every catchable signal.
+ * Repeated calls add signals; goro_signal_stop(ch) ends the relaying to ch
+ * (nothing reaches ch once it returns); goro_signal_ignore(sigs, n) sets
+ * the signals to be ignored and goro_signal_reset(sigs, n) gives them back
+ * the action they had before goro touched them (n == 0: every one), both
+ * removing them from every channel. SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL and the C library's reserved real-time signals are
+ * GORO_EINVAL, as are a NULL channel and elements of another size.
+ * goro_ctx_with_signals(parent, sigs, n) is signal.NotifyContext: a child
+ * of parent cancelled (GORO_ECANCELED, the signal's number as its cause)
+ * when one of the signals arrives; from then on, or once it is cancelled
+ * otherwise, the signals are no longer caught for it. NULL for bad signals
+ * or out of memory. No goro call may be made from a signal handler. */
+GORO_API int goro_signal_notify(goro_chan *ch, const int *sigs, int nsigs);
+GORO_API void goro_signal_stop(goro_chan *ch);
+GORO_API int goro_signal_ignore(const int *sigs, int nsigs);
+GORO_API int goro_signal_reset(const int *sigs, int nsigs);
+GORO_API goro_ctx *goro_ctx_with_signals(goro_ctx *parent, const int *sigs, int nsigs);
+
 /* ---- Diagnostics (Go: SIGQUIT dumps, deadlock detection, goleak, stats) ---
  * Every goroutine has a record: id, name (goro_go_opts), creation site,
  * state, and while it waits, what on (GORO_WAIT_*, with the channel, mutex,
@@ -636,13 +658,16 @@ GORO_API void goro_syscall_end(void);
  * blocked in a goro call are shown too. Reading the records races with the
  * goroutines that own them: a dump is a best-effort picture, never a crash.
  *
- * goro_dump(f) writes every goroutine, in id order, as Go's traceback does
- * (no stack frames: C has no cheap unwinder; gdb's `info goroutines` has
- * them):
+ * goro_dump(f) writes every goroutine, in id order, as Go's traceback does,
+ * with the frames (at most 32, innermost first) of parked goroutines, of
+ * the calling goroutine and of blocked plain threads (docs/api.md says
+ * which; build with -fno-omit-frame-pointer for complete traces):
  *     goroutine 7 [chan receive, 3 minutes]:
  *         name: fetcher
  *         on: chan 0x55d1c0a2b2a0
  *         func: fetch_one
+ *         goro_chan_recv+0x3a (/usr/lib/libgoro.so.0+0x9a3a)
+ *         fetch_one+0x1f (/usr/bin/prog+0x11f2)
  *     created by src/fetch.c:42
  * ", N minutes" appears once it has waited a minute, as in Go; "on:" names
  * the object (fd N for I/O); "func:" the function the goroutine runs (the

@@ -5,8 +5,11 @@
 #   gcc, clang:     -std=c99, c11, c17   -Wall -Wextra -Wpedantic
 #   g++, clang++:   -std=c++11, 17, 20   -Wall -Wextra -Wpedantic -Wold-style-cast
 # and links and runs the C++17 build against build/release's libgoro.a (so
-# the inline functions are exercised as C++ too). A compiler that is not
-# installed fails the step.
+# the inline functions are exercised as C++ too). goro.hpp, the C++17
+# layer, the same way through tests/cpp/header_check.cpp (which
+# instantiates its most used templates):
+#   g++, clang++:   -std=c++17, 20       -Wall -Wextra -Wpedantic
+# A compiler that is not installed fails the step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/header-test
@@ -31,6 +34,12 @@ done
 for cxx in g++ clang++; do
     for std in c++11 c++17 c++20; do
         run "$cxx" -x c++ -std=$std "${warn[@]}" -Wold-style-cast -Iinclude -c $src -o "$out/$cxx-$std.o"
+    done
+done
+for cxx in g++ clang++; do
+    for std in c++17 c++20; do
+        run "$cxx" -std=$std "${warn[@]}" -Iinclude -c tests/cpp/header_check.cpp \
+            -o "$out/hpp-$cxx-$std.o"
     done
 done
 run g++ -o "$out/test_header_cxx" "$out/g++-c++17.o" build/release/libgoro.a -pthread

@@ -14,8 +14,9 @@
  * its own safe points (intercepted calls), never while the loop is inside
  * goro, so there the case cannot arise.
  *
- * Then the guide's way to take signals: blocked before the first goro
- * call, read from a signalfd by a goroutine.
+ * Then signals blocked before the first goro call and read from a
+ * signalfd by a goroutine (what programs did before goro_signal_notify)
+ * still work.
  */
 #include <pthread.h>
 #include <stdatomic.h>

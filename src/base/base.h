@@ -77,6 +77,22 @@ typedef struct goro__caller {
     bool in_handler;           /* made from a signal handler */
 } goro__caller;
 void goro__caller_find(goro__caller *c);
+/* Traces (GORO_TRACE_DEPTH frames at most; docs/api.md): each fills pcs
+ * with addresses inside call instructions, innermost first, dropping the
+ * runtime's frames above the innermost public call when names show it.
+ * _self: the calling thread, from the interrupted code when called in a
+ * signal handler; _fp: another stack's frame-pointer chain from fp (pc, if
+ * not 0, is the innermost frame's return address); _ctx: a switched-out
+ * goroutine's saved context. Allocate nothing, take no runtime lock. */
+#define GORO_TRACE_DEPTH 32
+int goro__trace_self(uintptr_t *pcs, int max);
+int goro__trace_fp(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max);
+int goro__trace_ctx(const void *ctx, uintptr_t *pcs, int max);
+/* "name+0x1c (object+0x1234)", or "object+0x1234" (addr2line -e object),
+ * or the address; returns the length. dladdr: takes the loader's lock. */
+size_t goro__symbolize(char *buf, size_t sz, uintptr_t pc);
+/* The calling thread's frames, one "\tframe\n" line each, with write(2). */
+void goro__trace_write_self(int fd);
 /* "fatal error: <message>\n\tat <site>" on stderr with write(2), then abort. */
 _Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,21 @@
 /*
- * callsite.c: names the program's call behind a fatal error that the
- * runtime finds deep inside itself, for calls that take no call site (a
- * goro call from a signal handler, a goro call in a child of fork()).
+ * callsite.c: the runtime's one unwinder and symbolizer. It names the
+ * program's call behind a fatal error that the runtime finds deep inside
+ * itself, for calls that take no call site (a goro call from a signal
+ * handler, a goro call in a child of fork()), and gives the frames that
+ * dumps, leak reports and fatal reports print (goro__trace_*).
+ *
+ * Two walks. The calling thread's own stack is unwound with libgcc's
+ * unwinder (unwind tables: no frame pointers needed, and it crosses
+ * signal frames). Any other stack (a parked goroutine's, from the frame
+ * pointer and pc its context switch saved; a plain thread asleep in a
+ * goro wait, from the frame pointer it recorded) is walked along its
+ * frame-pointer chain, which reaches as far as the code was built with
+ * frame pointers (libgoro is). Every word of another stack is read with
+ * process_vm_readv on ourselves, so a stack freed or reused meanwhile
+ * gives a short or wrong trace, never a fault (where the call is missing,
+ * qemu-user, the words are read directly); the chain must grow
+ * upwards and stay within 16 MiB, so a corrupt one ends the walk.
  *
  * It unwinds the stack with libgcc's unwinder, which also crosses signal
  * frames, and names each return address with dladdr. The runtime's
@@ -18,15 +32,20 @@
  * interrupted dlopen or an exception's unwinding could still hang here.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
+#include <link.h>
 #include <sys/auxv.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <unwind.h>
 
 #include "base/base.h"
+#include "sched/arch/arch.h"
 
 enum { MAX_FRAMES = 64 };
 
@@ -48,20 +67,26 @@ static _Unwind_Reason_Code collect(struct _Unwind_Context *ctx, void *arg)
     return _URC_NO_REASON;
 }
 
-/* Formats pc as "name+0x1c (module+0x1234)", or without the name. */
-static void describe(char *buf, size_t sz, uintptr_t pc)
+size_t goro__symbolize(char *buf, size_t sz, uintptr_t pc)
 {
     Dl_info d;
+    int n;
     if (!dladdr((void *)pc, &d) || !d.dli_fname) {
-        snprintf(buf, sz, "%#lx", (unsigned long)pc);
-        return;
+        n = snprintf(buf, sz, "%#lx", (unsigned long)pc);
+    } else {
+        /* A position-dependent executable's addresses are absolute. */
+        const ElfW(Ehdr) *eh = d.dli_fbase;
+        unsigned long off = (unsigned long)(eh && eh->e_type == ET_EXEC ? pc
+                                            : pc - (uintptr_t)d.dli_fbase);
+        if (d.dli_sname && d.dli_saddr)
+            n = snprintf(buf, sz, "%s+0x%lx (%s+0x%lx)", d.dli_sname,
+                         (unsigned long)(pc - (uintptr_t)d.dli_saddr), d.dli_fname, off);
+        else
+            n = snprintf(buf, sz, "%s+0x%lx", d.dli_fname, off);
     }
-    unsigned long off = (unsigned long)(pc - (uintptr_t)d.dli_fbase);
-    if (d.dli_sname)
-        snprintf(buf, sz, "%s+%#lx (%s+%#lx)", d.dli_sname,
-                 (unsigned long)(pc - (uintptr_t)d.dli_saddr), d.dli_fname, off);
-    else
-        snprintf(buf, sz, "%s+%#lx", d.dli_fname, off);
+    if (n < 0)
+        n = 0;
+    return (size_t)n < sz ? (size_t)n : sz - 1;
 }
 
 /* What the frame at pc is. *entry: the name of a public call. */
@@ -117,7 +142,7 @@ void goro__caller_find(goro__caller *c)
         site = handler;
     snprintf(c->entry, sizeof c->entry, "%s", entry ? entry : "a goro function");
     if (site >= 0) {
-        describe(c->site, sizeof c->site, w.pc[site]);
+        goro__symbolize(c->site, sizeof c->site, w.pc[site]);
         return;
     }
     /* Cannot tell: the return addresses, for addr2line. */
@@ -127,6 +152,108 @@ void goro__caller_find(goro__caller *c)
         if (dladdr((void *)w.pc[i], &d) && d.dli_fname)
             len += (size_t)snprintf(c->site + len, sizeof c->site - len, " %s+%#lx",
                                     d.dli_fname, (unsigned long)(w.pc[i] - (uintptr_t)d.dli_fbase));
+    }
+}
+
+/* ---- traces ---- */
+
+/* Drops the runtime's frames on top: those above the first frame that
+ * has a name (goro's internal functions have none: they are hidden; the
+ * first is the public call, or where that call's path has no name of its
+ * own, such as a fatal error's cold part, the program's frame). With
+ * nothing named (the program exports no names), all stay. */
+static int trim(uintptr_t *pcs, int n)
+{
+    int first = 0;
+    Dl_info d;
+    while (first < n && !(dladdr((void *)pcs[first], &d) && d.dli_sname))
+        first++;
+    if (first == n)
+        return n;
+    memmove(pcs, pcs + first, (size_t)(n - first) * sizeof *pcs);
+    return n - first;
+}
+
+int goro__trace_self(uintptr_t *pcs, int max)
+{
+    walk w = { .n = 0 };
+    _Unwind_Backtrace(collect, &w);
+    /* After a signal frame, the interrupted code's frames only. */
+    int from = 0;
+    for (int i = 1; i < w.n; i++)
+        if (w.sig[i]) {
+            from = i;
+            break;
+        }
+    int n = 0;
+    for (int i = from; i < w.n && n < max; i++)
+        pcs[n++] = w.pc[i];
+    return from ? n : trim(pcs, n);
+}
+
+/* Without process_vm_readv (qemu-user), other stacks are read directly. */
+static _Atomic bool no_vm_readv;
+
+static bool peek(pid_t self, uintptr_t addr, uintptr_t *out)
+{
+    if (!atomic_load_explicit(&no_vm_readv, memory_order_relaxed)) {
+        struct iovec mine = { out, sizeof *out }, theirs = { (void *)addr, sizeof *out };
+        if (process_vm_readv(self, &mine, 1, &theirs, 1, 0) == (ssize_t)sizeof *out)
+            return true;
+        if (errno != ENOSYS)
+            return false;
+        atomic_store_explicit(&no_vm_readv, true, memory_order_relaxed);
+    }
+    *out = *(volatile const uintptr_t *)addr;
+    return true;
+}
+
+int goro__trace_fp(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max)
+{
+    pid_t self = getpid();
+    int n = 0;
+    if (pc && max > 0)
+        pcs[n++] = pc - 1;   /* a return address: the call is before it */
+    while (n < max && fp && (fp & (sizeof fp - 1)) == 0) {
+        uintptr_t next, ret;
+        if (!peek(self, fp, &next) || !peek(self, fp + sizeof fp, &ret) || ret < 4096 ||
+                next == 0)
+            break;   /* next == 0: ret is in the entry trampoline (goro__ctx_start) */
+        pcs[n++] = ret - 1;
+        if (next <= fp || next - fp > ((uintptr_t)16 << 20))
+            break;
+        fp = next;
+    }
+    return trim(pcs, n);
+}
+
+int goro__trace_ctx(const void *ctx, uintptr_t *pcs, int max)
+{
+    uintptr_t pc, fp;
+    pid_t self = getpid();
+    if (goro__ctx_fp_off == goro__ctx_pc_off)
+        return 0;   /* ucontext on an architecture without frame offsets */
+    if (!ctx || !peek(self, (uintptr_t)ctx + goro__ctx_pc_off, &pc) ||
+            !peek(self, (uintptr_t)ctx + goro__ctx_fp_off, &fp))
+        return 0;
+    return goro__trace_fp(pc, fp, pcs, max);
+}
+
+void goro__trace_write_self(int fd)
+{
+    uintptr_t pcs[GORO_TRACE_DEPTH];
+    int n = goro__trace_self(pcs, GORO_TRACE_DEPTH);
+    for (int i = 0; i < n; i++) {
+        char line[600];
+        line[0] = '\t';
+        size_t len = 1 + goro__symbolize(line + 1, sizeof line - 2, pcs[i]);
+        line[len++] = '\n';
+        for (size_t off = 0; off < len;) {
+            ssize_t k = write(fd, line + off, len - off);
+            if (k <= 0)
+                return;
+            off += (size_t)k;
+        }
     }
 }
 
@@ -148,6 +275,7 @@ _Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
             break;
         off += (int)k;
     }
+    goro__trace_write_self(2);
     abort();
 }
 
@@ -160,6 +288,7 @@ _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
     fflush(stderr);
+    goro__trace_write_self(2);
     abort();
 }
 

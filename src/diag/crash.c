@@ -5,14 +5,15 @@
  *
  *  - A SIGSEGV in the running goroutine's guard region is a stack
  *    overflow: stack.c reports it and aborts.
- *  - Anything else gets the crash report, Go's panic output less the
- *    stack frames (C has no cheap unwinder):
+ *  - Anything else gets the crash report, Go's panic output:
  *        panic: runtime error: invalid memory address or nil pointer dereference
  *        [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x55d1c0a2b2a0]
  *        pc: parse_header+0x12 (/usr/bin/prog+0x11f2)
  *
  *        goroutine 7 [running]:
  *                name: parser
+ *                parse_header+0x12 (/usr/bin/prog+0x11f2)
+ *                serve+0x40 (/usr/bin/prog+0x1300)
  *        created by src/parse.c:40
  *
  *        (every other goroutine and blocked thread, as goro_dump writes them)
@@ -135,23 +136,13 @@ static void put_cause(wbuf *w, int sig, const siginfo_t *si, bool sent)
  * addr2line -e object takes. */
 static void put_symbol(wbuf *w, uintptr_t pc)
 {
-    Dl_info info;
-    if (!pc || !dladdr((void *)pc, &info) || !info.dli_fname)
+    char buf[512];
+    if (!pc)
         return;
+    goro__symbolize(buf, sizeof buf, pc);
     put(w, "pc: ");
-    if (info.dli_sname && info.dli_saddr) {
-        put(w, info.dli_sname);
-        put(w, "+");
-        put_num(w, pc - (uintptr_t)info.dli_saddr, 16);
-        put(w, " (");
-    }
-    /* A position-dependent executable's addresses are absolute. */
-    const ElfW(Ehdr) *eh = info.dli_fbase;
-    uintptr_t off = eh && eh->e_type == ET_EXEC ? pc : pc - (uintptr_t)info.dli_fbase;
-    put(w, info.dli_fname);
-    put(w, "+");
-    put_num(w, off, 16);
-    put(w, info.dli_sname && info.dli_saddr ? ")\n" : "\n");
+    put(w, buf);
+    put(w, "\n");
 }
 
 static const char *sig_name(int sig)
@@ -190,10 +181,13 @@ static void report(int sig, const siginfo_t *si, void *uctx, bool sent, const G 
         put(&w, "thread ");
         put_num(&w, (uintptr_t)tid, 10);
         put(&w, tid == getpid() ? " (main)" : "");
-        put(&w, " [running]: not in a goroutine\n\n");
+        put(&w, " [running]: not in a goroutine\n");
+        flush(&w);
+        goro__trace_write_self(STDERR_FILENO);
+        put(&w, "\n");
     }
     flush(&w);
-    goro__dump_fd(STDERR_FILENO, g);
+    goro__dump_fd(STDERR_FILENO, g, true);
 }
 
 /* Whether this thread writes the report; waits for another thread's. */

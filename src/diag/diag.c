@@ -1,8 +1,7 @@
 /*
  * diag.c: goroutine records and what is built on them: goro_dump (also on
- * SIGQUIT, and in the fatal signal reports of crash.c and stack.c),
- * goro_goroutines, the deadlock check and goro_stats. The leak check
- * (leak.c) reads the same records.
+ * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the
+ * deadlock check, the leak check and goro_stats.
  *
  * Records. A G carries its id, name, creation site, the user's function
  * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
@@ -56,7 +55,8 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 #include "wait/wait.h"
-#include "diag/diag.h"
+
+#define S goro__S
 
 _Atomic int64_t goro__coarse_ns;
 _Atomic pid_t goro__sysmon_tid;
@@ -155,7 +155,7 @@ static bool thr_plain(const goro__thr *t, pid_t *tid)
     *tid = atomic_load_explicit(&t->tid, memory_order_acquire);
     if (*tid == 0 || *tid == atomic_load_explicit(&goro__sysmon_tid, memory_order_relaxed))
         return false;
-    for (M *m = goro__S.midle; m; m = m->schedlink)
+    for (M *m = S.midle; m; m = m->schedlink)
         if (m->tid == *tid)
             return false;
     return true;
@@ -249,6 +249,12 @@ static bool g_read(G *g, int64_t now, goro_ginfo *gi)
     return true;
 }
 
+/* A live goroutine's record and its G (for its frames). */
+typedef struct gent {
+    goro_ginfo gi;
+    G *g;
+} gent;
+
 /* Live goroutines sorted by id, malloc'd; -1 when out of memory. */
 static int gi_cmp(const void *a, const void *b)
 {
@@ -256,10 +262,10 @@ static int gi_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int goro__diag_collect(goro_ginfo **out)
+static int collect(gent **out)
 {
     long cap = atomic_load_explicit(&allg_count, memory_order_relaxed);
-    goro_ginfo *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
+    gent *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
     if (!v)
         return -1;
     int64_t now = goro__nanotime();
@@ -267,10 +273,10 @@ int goro__diag_collect(goro_ginfo **out)
     FOR_EACH_G(g) {
         if (n == cap)
             break;   /* registered after we sized the array: started after us */
-        if (g_read(g, now, &v[n]))
-            n++;
+        if (g_read(g, now, &v[n].gi))
+            v[n++].g = g;
     }
-    qsort(v, (size_t)n, sizeof *v, gi_cmp);
+    qsort(v, (size_t)n, sizeof *v, gi_cmp);   /* gi comes first */
     *out = v;
     return n;
 }
@@ -339,7 +345,43 @@ static void out_fn(out *o, void (*fn)(void))
     }
 }
 
-static void out_g(out *o, const goro_ginfo *gi)
+static void out_frames(out *o, const uintptr_t *pcs, int n)
+{
+    char buf[512];
+    for (int i = 0; i < n; i++) {
+        goro__symbolize(buf, sizeof buf, pcs[i]);
+        outf(o, "\t%s\n", buf);
+    }
+    if (n == GORO_TRACE_DEPTH)
+        outf(o, "\t...\n");
+}
+
+/* g's frames: the calling thread's own goroutine (self: may unwind it),
+ * or a parked one from its saved context, trusted only if it stayed
+ * parked throughout (status and wait count unchanged afterwards); none
+ * for goroutines running elsewhere. */
+static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
+{
+    uintptr_t pcs[GORO_TRACE_DEPTH];
+    int n = 0;
+    if (g == goro__getg()) {
+        if (self)
+            n = goro__trace_self(pcs, GORO_TRACE_DEPTH);
+    } else if (gi->state == GORO_G_WAITING &&
+               atomic_load_explicit(&g->on_cpu, memory_order_acquire) == 0) {
+        /* off its stack: the context is saved (pairs with the release that
+         * clears on_cpu after the switch) */
+        uint64_t waits = atomic_load_explicit(&g->nwaits, memory_order_acquire);
+        n = goro__trace_ctx(__atomic_load_n(&g->ctx, __ATOMIC_RELAXED), pcs, GORO_TRACE_DEPTH);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING ||
+                atomic_load_explicit(&g->nwaits, memory_order_relaxed) != waits)
+            n = 0;   /* it ran meanwhile */
+    }
+    out_frames(o, pcs, n);
+}
+
+static void out_g(out *o, const goro_ginfo *gi, G *g, bool self)
 {
     char mins[32] = "";
     if (gi->state == GORO_G_WAITING && gi->wait_ns >= GORO_MINUTE)
@@ -351,14 +393,9 @@ static void out_g(out *o, const goro_ginfo *gi)
     if (gi->state == GORO_G_WAITING)
         out_wait(o, gi->wait, gi->wait_obj, gi->wait_ns);
     out_fn(o, gi->fn);
+    if (g)
+        out_g_frames(o, g, gi, self);
     outf(o, "created by %s:%d\n\n", gi->file ? gi->file : "?", gi->line);
-}
-
-void goro__diag_print(FILE *f, const goro_ginfo *v, int n)
-{
-    out o = { f, -1 };
-    for (int i = 0; i < n; i++)
-        out_g(&o, &v[i]);
 }
 
 static void out_threads(out *o, int64_t now)
@@ -371,20 +408,29 @@ static void out_threads(out *o, int64_t now)
         outf(o, "thread %d%s [%s]:\n", (int)tid, t->is_main ? " (main)" : "", wait_names[wait]);
         out_wait(o, wait, atomic_load_explicit(&t->obj, memory_order_relaxed),
                  now - atomic_load_explicit(&t->since, memory_order_relaxed));
+        uintptr_t pcs[GORO_TRACE_DEPTH];
+        uint32_t seq = atomic_load_explicit(&t->seq, memory_order_acquire);
+        int n = goro__trace_fp(0, atomic_load_explicit(&t->fp, memory_order_relaxed), pcs,
+                               GORO_TRACE_DEPTH);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&t->reason, memory_order_relaxed) == GORO_WAIT_NONE ||
+                atomic_load_explicit(&t->seq, memory_order_relaxed) != seq)
+            n = 0;   /* it woke meanwhile */
+        out_frames(o, pcs, n);
         outf(o, "\n");
     }
 }
 
 /* In registry order, no allocation (signal handlers): first (if not
  * NULL), then every other goroutine, then the threads. */
-static void dump_unsorted(out *o, int64_t now, G *first)
+static void dump_unsorted(out *o, int64_t now, G *first, bool self)
 {
     goro_ginfo gi;
     if (first && g_read(first, now, &gi))
-        out_g(o, &gi);
+        out_g(o, &gi, first, self);
     FOR_EACH_G(g)
         if (g != first && g_read(g, now, &gi))
-            out_g(o, &gi);
+            out_g(o, &gi, g, self);
     out_threads(o, now);
 }
 
@@ -392,22 +438,22 @@ static void dump_unsorted(out *o, int64_t now, G *first)
 static void dump(out *o, bool sorted)
 {
     int64_t now = goro__nanotime();
-    goro_ginfo *v;
+    gent *v;
     int n;
-    if (sorted && (n = goro__diag_collect(&v)) >= 0) {
+    if (sorted && (n = collect(&v)) >= 0) {
         for (int i = 0; i < n; i++)
-            out_g(o, &v[i]);
+            out_g(o, &v[i].gi, v[i].g, true);
         goro__free(v);
         out_threads(o, now);
     } else {
-        dump_unsorted(o, now, NULL);
+        dump_unsorted(o, now, NULL, true);
     }
 }
 
-void goro__dump_fd(int fd, const G *first)
+void goro__dump_fd(int fd, const G *first, bool self_frames)
 {
     out o = { NULL, fd };
-    dump_unsorted(&o, goro__nanotime(), (G *)first);
+    dump_unsorted(&o, goro__nanotime(), (G *)first, self_frames);
 }
 
 void goro_dump(FILE *f)
@@ -423,12 +469,12 @@ int goro_goroutines(goro_ginfo *outv, int max)
 {
     SAN_RUNTIME_SCOPE;
     goro__init();
-    goro_ginfo *v;
-    int n = goro__diag_collect(&v);
+    gent *v;
+    int n = collect(&v);
     if (n < 0)
         return GORO_ENOMEM;
-    if (outv && max > 0)
-        memcpy(outv, v, (size_t)(n < max ? n : max) * sizeof *v);
+    for (int i = 0; outv && i < n && i < max; i++)
+        outv[i] = v[i].gi;
     goro__free(v);
     return n;
 }
@@ -488,7 +534,7 @@ static bool threads_all_known(uint32_t gen)
             continue;
         pid_t tid = (pid_t)atoi(e->d_name);
         bool known = tid == sysmon;
-        for (M *m = goro__S.midle; m && !known; m = m->schedlink)
+        for (M *m = S.midle; m && !known; m = m->schedlink)
             known = m->tid == tid;
         FOR_EACH_THR(t) {
             if (known)
@@ -514,10 +560,10 @@ void goro__checkdead_locked(void)
 {
     static uint32_t gen;   /* (sched.lock) */
     atomic_thread_fence(memory_order_seq_cst);   /* pairs with goro__thread_sleeps */
-    if (deadlock_off || goro__S.nmidle != goro__S.mcount)
+    if (deadlock_off || S.nmidle != S.mcount)
         return;
     if (goro__netpoll_pending() || goro__timers_earliest() != 0 ||
-        atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) != 0)
+        atomic_load_explicit(&S.runq_size, memory_order_relaxed) != 0)
         return;
     gen++;
     int asleep = 0;
@@ -554,11 +600,106 @@ void goro__thread_sleeps(void)
     if (deadlock_off)
         return;
     /* seq_cst, after the caller's seq_cst futex CAS: see the file comment */
-    if (__atomic_load_n(&goro__S.nmidle, __ATOMIC_SEQ_CST) != __atomic_load_n(&goro__S.mcount, __ATOMIC_SEQ_CST))
+    if (__atomic_load_n(&S.nmidle, __ATOMIC_SEQ_CST) != __atomic_load_n(&S.mcount, __ATOMIC_SEQ_CST))
         return;
-    goro__lock_acquire(&goro__S.lock);
+    goro__lock_acquire(&S.lock);
     goro__checkdead_locked();
-    goro__lock_release(&goro__S.lock);
+    goro__lock_release(&S.lock);
+}
+
+/* ---- leak check ---- */
+
+struct goro_leak_snapshot {
+    int n;
+    uint64_t ids[];            /* live goroutines at the snapshot, sorted */
+};
+
+goro_leak_snapshot *goro_leakcheck_begin(void)
+{
+    SAN_RUNTIME_SCOPE;
+    goro__init();
+    gent *v;
+    int n = collect(&v);
+    if (n < 0)
+        return NULL;
+    goro_leak_snapshot *s = goro__malloc(sizeof *s + (size_t)n * sizeof s->ids[0]);
+    if (s) {
+        s->n = n;
+        for (int i = 0; i < n; i++)
+            s->ids[i] = v[i].gi.id;
+    }
+    goro__free(v);
+    return s;
+}
+
+static bool snap_has(const goro_leak_snapshot *s, uint64_t id)
+{
+    int lo = 0, hi = s->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->ids[lo] == id;
+}
+
+/* Moves the goroutines started since s (not self) to the front of v. */
+static int leaked(const goro_leak_snapshot *s, gent *v, int n, uint64_t self)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (v[i].gi.id != self && !snap_has(s, v[i].gi.id))
+            v[k++] = v[i];
+    return k;
+}
+
+int goro_leakcheck_verify(const goro_leak_snapshot *s, int64_t grace, FILE *report)
+{
+    SAN_RUNTIME_SCOPE;
+    if (!s)
+        return GORO_EINVAL;
+    uint64_t self = goro_id();
+    int64_t start = goro_now(), nap = 100 * GORO_MICROSECOND;
+    for (;;) {
+        gent *v;
+        int n = collect(&v);
+        if (n < 0)
+            return GORO_ENOMEM;
+        int k = leaked(s, v, n, self);
+        int64_t waited = goro_now() - start;
+        if (k == 0 || waited >= grace) {
+            if (k && report) {
+                out o = { report, -1 };
+                outf(&o, "goro: %d goroutine%s leaked (still alive after a %lld ms grace period):\n\n",
+                     k, k == 1 ? "" : "s", (long long)(grace / GORO_MILLISECOND));
+                for (int i = 0; i < k; i++)
+                    out_g(&o, &v[i].gi, v[i].g, true);
+                fflush(report);
+            }
+            goro__free(v);
+            return k;
+        }
+        goro__free(v);
+        if (nap > grace - waited)
+            nap = grace - waited;
+        goro_sleep(nap);
+        if (nap < 20 * GORO_MILLISECOND)
+            nap *= 2;
+    }
+}
+
+void goro_leakcheck_free(goro_leak_snapshot *s)
+{
+    goro__free(s);
+}
+
+int goro_leakcheck_end(goro_leak_snapshot *s, int64_t grace, FILE *report)
+{
+    int k = goro_leakcheck_verify(s, grace, report);
+    goro_leakcheck_free(s);
+    return k;
 }
 
 /* ---- goro_stats ---- */
@@ -588,13 +729,13 @@ void goro_stats(goro_stats_t *st)
         if (atomic_load_explicit(&t->tid, memory_order_relaxed) &&
             atomic_load_explicit(&t->reason, memory_order_relaxed) != GORO_WAIT_NONE)
             st->threads_blocked++;
-    st->threads = __atomic_load_n(&goro__S.mcount, __ATOMIC_RELAXED);
-    st->threads_idle = __atomic_load_n(&goro__S.nmidle, __ATOMIC_RELAXED);
-    st->procs = atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
-    st->procs_idle = atomic_load_explicit(&goro__S.npidle, memory_order_relaxed);
-    st->created = (uint64_t)atomic_load_explicit(&goro__S.nthread_created, memory_order_relaxed);
+    st->threads = __atomic_load_n(&S.mcount, __ATOMIC_RELAXED);
+    st->threads_idle = __atomic_load_n(&S.nmidle, __ATOMIC_RELAXED);
+    st->procs = atomic_load_explicit(&S.nprocs, memory_order_relaxed);
+    st->procs_idle = atomic_load_explicit(&S.npidle, memory_order_relaxed);
+    st->created = (uint64_t)atomic_load_explicit(&S.nthread_created, memory_order_relaxed);
     for (int i = 0; i < GORO_MAX_PROCS; i++) {
-        P *p = atomic_load_explicit(&goro__S.allp[i], memory_order_acquire);
+        P *p = atomic_load_explicit(&S.allp[i], memory_order_acquire);
         if (!p)
             break;
         st->created += (uint64_t)atomic_load_explicit(&p->ncreated, memory_order_relaxed);

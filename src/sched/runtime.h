@@ -356,8 +356,10 @@ void goro__allg_add(G *g);                 /* a G struct was allocated (never re
 void goro__checkdead_locked(void);
 extern _Atomic pid_t goro__sysmon_tid;
 /* The dump for fatal signal reports, to fd, without allocating: first's
- * record (if not NULL), then the other goroutines and blocked threads. */
-void goro__dump_fd(int fd, const G *first);
+ * record (if not NULL), then the other goroutines and blocked threads.
+ * self_frames: the calling thread's goroutine gets its frames (not for a
+ * stack overflow: unwinding would read the guard region). */
+void goro__dump_fd(int fd, const G *first, bool self_frames);
 
 /* ---- fork.c: the atfork handler that sets goro__forked (base/base.h) ---- */
 void goro__fork_init(void);                /* at runtime init */

@@ -473,7 +473,7 @@ _Noreturn void goro__stack_overflow(const G *g)
                      g->file ? g->file : "?", g->line);
     if (n > 0)
         (void)!write(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-    goro__dump_fd(2, g);
+    goro__dump_fd(2, g, false);
     abort();
 }
 

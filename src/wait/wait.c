@@ -77,6 +77,7 @@ static int block_thread(goro__waiter *w, int64_t deadline, int reason, const voi
     atomic_store_explicit(&t->timed, deadline != GORO_FOREVER, memory_order_relaxed);
     atomic_store_explicit(&t->obj, obj, memory_order_relaxed);
     atomic_store_explicit(&t->since, goro__nanotime(), memory_order_relaxed);
+    atomic_store_explicit(&t->fp, (uintptr_t)__builtin_frame_address(0), memory_order_relaxed);
     atomic_store_explicit(&t->reason, (uint8_t)reason, memory_order_relaxed);
     bool checked = deadline != GORO_FOREVER;   /* a timed wait ends by itself */
     int r;

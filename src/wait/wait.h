@@ -54,6 +54,7 @@ typedef struct goro__thr {
     const void *_Atomic obj;       /* what it waits on (the thread) */
     _Atomic int64_t since;         /* goro__nanotime() at the block (the thread) */
     _Atomic pid_t tid;             /* owner; 0: free (thr_lock in diag.c) */
+    _Atomic uintptr_t fp;          /* frame pointer in its wait, for dumps (the thread) */
     bool is_main;                  /* the process's initial thread */
     uint32_t chk_gen, chk_seq;     /* the deadlock check's first look (sched.lock) */
     struct goro__thr *_Atomic next; /* registry link, set once */

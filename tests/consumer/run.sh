@@ -7,14 +7,16 @@
 #                 --static, goro-tsan/goro-asan (examples/60_sanitize.c must
 #                 run without a sanitizer report), gdb's auto-load of
 #                 goro-gdb.py, the soname, and tests/consumer with
-#                 find_package.
+#                 find_package; with a C++ compiler, hello.cpp (goro.hpp)
+#                 too, with pkg-config and with find_package.
 #   subdirectory  (make consumer-test) tests/consumer with add_subdirectory of
 #                 this checkout; checks that no goro test, example or
 #                 benchmark is built or even defined.
 #   system        (make package-test) what `install` does, against the
 #                 installed Debian packages (/usr, no paths to set).
-# Environment: CC (cc), SAN_CC (clang; the sanitized pkg-config builds),
-# CMAKE (cmake), JOBS, GORO_WERROR (subdirectory mode).
+# Environment: CC (cc), CXX (c++; hello.cpp is built only if it exists),
+# SAN_CC (clang; the sanitized pkg-config builds), CMAKE (cmake), JOBS,
+# GORO_WERROR (subdirectory mode).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -23,6 +25,7 @@ out=$root/build/consumer-$mode
 CC=${CC:-cc}
 SAN_CC=${SAN_CC:-clang}
 CMAKE=${CMAKE:-cmake}
+CXX=${CXX:-c++}
 hello=tests/consumer/hello.c
 example=examples/60_sanitize.c
 rm -rf "$out"
@@ -51,8 +54,9 @@ run_clean() {
     echo "consumer: $(basename "$prog"): no $kind report"
 }
 
-# pc_builds RPATH: the README's pkg-config builds; RPATH is the linker
-# option for the shared library's directory (empty for /usr).
+# pc_builds RPATH: the README's pkg-config builds (and docs/cpp.md's, for
+# hello.cpp, when a C++ compiler exists); RPATH is the linker option for
+# the shared library's directory (empty for /usr).
 pc_builds() {
     local rpath=$1
     echo "pkg-config --cflags --libs goro: $(pkg-config --cflags --libs goro)"
@@ -61,6 +65,10 @@ pc_builds() {
     $CC -o "$out/hello-static" $hello $(pkg-config --cflags goro) \
         $(pkg-config --static --libs goro | sed 's/-lgoro\b/-l:libgoro.a/')
     "$out/hello-static"
+    if command -v "$CXX" >/dev/null; then
+        $CXX -std=c++17 -o "$out/hello-cpp-pc" tests/consumer/hello.cpp $(pkg-config --cflags --libs goro) $rpath
+        "$out/hello-cpp-pc"
+    fi
     for kind in tsan asan; do
         $SAN_CC -g -o "$out/sanitize-$kind" $example $(pkg-config --cflags --libs goro-$kind)
         run_clean $kind "$out/sanitize-$kind"
@@ -96,6 +104,18 @@ cmake_consumer() {
     run_clean asan "$out/cmake/sanitize_asan"
 }
 
+# cmake_package_consumer CMAKE ARGS: cmake_consumer on the find_package
+# path, with hello.cpp (goro.hpp) when a C++ compiler exists.
+cmake_package_consumer() {
+    if command -v "$CXX" >/dev/null; then
+        cmake_consumer -DCONSUMER_CXX=ON -DCMAKE_CXX_COMPILER="$(command -v "$CXX")" "$@"
+        "$out/cmake/hello_cpp"
+    else
+        echo "consumer: no C++ compiler ($CXX), hello.cpp not built"
+        cmake_consumer "$@"
+    fi
+}
+
 case $mode in
 install)
     prefix=$out/prefix
@@ -106,13 +126,14 @@ install)
     soname_check "$(pkg-config --variable=libdir goro)"
     gdb_check -iex "set auto-load scripts-directory $prefix/share/gdb/auto-load" \
         -iex "add-auto-load-safe-path $prefix"
-    cmake_consumer -DCMAKE_PREFIX_PATH="$prefix"
+    cmake_package_consumer -DCMAKE_PREFIX_PATH="$prefix"
     ;;
 subdirectory)
     cmake_consumer -DGORO_SOURCE_DIR="$root" -DGORO_WERROR="${GORO_WERROR:-OFF}"
     # Only the consumer's four programs and goro's libraries: no goro
-    # test, example, benchmark or soak target exists, none was built.
-    if $CMAKE --build "$out/cmake" --target help | grep -E '(^|[ .])(test_|example_|bench_|soak|run-examples)'; then
+    # test (C or C++: cpp17_test_*), example, benchmark or soak target
+    # exists, none was built.
+    if $CMAKE --build "$out/cmake" --target help | grep -E '(^|[ .])(test_|cpp[0-9]+_|example_|bench_|soak|run-examples)'; then
         echo "consumer: goro's tests, examples or benchmarks are targets of the consumer"
         exit 1
     fi
@@ -127,7 +148,7 @@ system)
     pc_builds ""
     soname_check "$(pkg-config --variable=libdir goro)"
     gdb_check
-    cmake_consumer
+    cmake_package_consumer
     ;;
 *)
     echo "run.sh: unknown mode $mode" >&2

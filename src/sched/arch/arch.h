@@ -30,4 +30,9 @@ void *goro__ctx_switch(void **from, void *to, void *arg);
  * initial frame. */
 void *goro__ctx_make(void *lo, size_t size, void (*entry)(void));
 
+/* Where a saved context (the value *from holds while switched out) keeps
+ * the frame pointer and the pc it resumes at, as byte offsets from it:
+ * dumps walk a parked goroutine's frames from there (callsite.c). */
+extern const size_t goro__ctx_fp_off, goro__ctx_pc_off;
+
 #endif

@@ -23,3 +23,6 @@ void *goro__ctx_make(void *lo, size_t size, void (*entry)(void))
     sp[FPCR] = fpcr;
     return sp;
 }
+
+/* The saved x29 and x30 (switch.S's frame). */
+const size_t goro__ctx_fp_off = 80, goro__ctx_pc_off = 88;

@@ -9,6 +9,7 @@
  * environment, so this is much slower than the assembly switches but needs
  * nothing architecture-specific.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <ucontext.h>
@@ -51,3 +52,15 @@ void *goro__ctx_make(void *lo, size_t size, void (*entry)(void))
     makecontext(uc, entry, 0);
     return uc;
 }
+
+/* The frame pointer and pc swapcontext saved (equal offsets elsewhere:
+ * no frames). */
+#if defined(__x86_64__)
+const size_t goro__ctx_fp_off = offsetof(ucontext_t, uc_mcontext.gregs[REG_RBP]);
+const size_t goro__ctx_pc_off = offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+const size_t goro__ctx_fp_off = offsetof(ucontext_t, uc_mcontext.regs[29]);
+const size_t goro__ctx_pc_off = offsetof(ucontext_t, uc_mcontext.pc);
+#else
+const size_t goro__ctx_fp_off = 0, goro__ctx_pc_off = 0;
+#endif

@@ -23,3 +23,6 @@ void *goro__ctx_make(void *lo, size_t size, void (*entry)(void))
     sp[7] = (uint64_t)(uintptr_t)goro__ctx_start; /* return address */
     return sp;
 }
+
+/* The saved rbp and return address (switch.S's frame). */
+const size_t goro__ctx_fp_off = 6 * 8, goro__ctx_pc_off = 7 * 8;
