@@ -1,4 +1,6 @@
-// ctest-labels: sched
+// ctest-labels: fork
+// (Not "sched": its children re-execute the program, which qemu-user
+// without binfmt_misc cannot do, so the AArch64 step leaves it out.)
 /*
  * test_fork: a child of fork() may only exec.
  *

@@ -1,4 +1,6 @@
-// ctest-labels: sched
+// ctest-labels: signal
+// (Not "sched": its children re-execute the program, which qemu-user
+// without binfmt_misc cannot do, so the AArch64 step leaves it out.)
 /*
  * test_sighandler: a goro call from a signal handler that interrupted goro
  * on the same thread aborts with a message naming the call and the
