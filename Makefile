@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Makefile: one-word wrappers around CMake and CTest (`make help` lists them).
 # Every configuration has its own directory under build/. GORO_WERROR=ON in
 # the environment (CI sets it) turns compiler warnings into errors.

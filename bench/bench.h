@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/bench.h: the shared driver for goro's C benchmark programs.
  *

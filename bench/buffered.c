@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buffered: a channel of long with capacity 128 carries N = 10,000,000
  * items, in two configurations, each measured on its own:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cancel_fanout: N = 10,000 goroutines each blocked in a select on
  * goro_ctx_done(ctx) of one goro_ctx_with_cancel context; the driver (a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_timeout: in a driver goroutine (Go's main is a goroutine), N =
  * 1,000,000 times: ctx = goro_ctx_with_timeout(background, 1 hour), then

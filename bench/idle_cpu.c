@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * idle_cpu: after a burst of work (1,000 goroutines that each yield, sleep
  * 1 ms and finish), measure the process CPU time (getrusage, user + system,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lock_hog: a hog goroutine holds one goro_mutex almost all the time: it
  * locks, computes for 20 us, yields (so one P is enough for others to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutex: G goroutines (G = 2, 8, 100) increment one counter under one
  * goro_mutex, N = 10,000,000 increments in total (N/G each), from inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutex_uncontended: one goroutine locks and unlocks a free goro_mutex
  * N = 50,000,000 times (from inside a driver goroutine, as Go's main is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pairs: K independent ping-pong pairs (default 64), each two goroutines
  * and two unbuffered channels, doing N/K round trips each (N = 2,000,000

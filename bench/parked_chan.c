@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parked_chan: N = 100,000 goroutines, each blocked receiving on its own
  * unbuffered channel. A driver goroutine makes each channel and starts its

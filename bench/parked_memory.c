@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parked_memory: N = 100,000 goroutines each blocked in goro_sleep(1 hour).
  * A driver goroutine spawns them; each calls wg.Done() and then sleeps; the

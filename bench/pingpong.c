@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pingpong: two goroutines, two unbuffered channels. The driver goroutine
  * (Go's main is a goroutine, so main starts a driver and waits for it)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pipeline: gen -> square -> square -> driver over unbuffered channels.
  * gen sends 0..N-1 (N = 1,000,000) and closes; each square stage receives

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/report.sh: the benchmark report (run by `make bench-report`).
 #
 # Runs bench/run.sh (every workload in C and its Go twin, alternating, on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ring: P = 10,000 participants in a ring of unbuffered channels: the
  * driver goroutine (Go's main) and 9,999 forwarders; forwarder i receives

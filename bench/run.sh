@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh: runs goro's benchmark workloads and their Go twins on this
 # machine and prints one table of medians (run by `make bench`).
 #

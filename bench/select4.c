@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * select4: four producer goroutines each send N/4 items on their own
  * channel and close it; the driver goroutine (Go's main) receives all N =

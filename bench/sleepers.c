@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sleepers: from a driver goroutine (Go's main is a goroutine), start N =
  * 100,000 goroutines that each sleep 1 ms once and then wg.Done(), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawn_join: from inside a goroutine (Go's main is a goroutine, so main
  * starts a driver goroutine and waits for it), spawn N = 1,000,000

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * syscall: the cost of the blocking-call handoff when the call does not
  * block. In a goroutine:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_echo: TCP echo server throughput over loopback, 100 and 1,000
  * concurrent connections, 64-byte messages.

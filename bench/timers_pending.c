@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timers_pending: a driver goroutine (Go's main is a goroutine) creates N =
  * 1,000,000 timers with goro_timer_new(1 hour), none of which fires during

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waitgroup_fanout: N = 100,000 goroutines all block in goro_waitgroup_wait
  * on one "gate" WaitGroup; one done on the gate releases them all, and each

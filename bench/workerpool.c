@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workerpool: 5 worker goroutines range over a jobs channel (capacity 100)
  * and send job*job on a results channel (capacity 100). A feeder goroutine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * yield: two goroutines on one P alternate with goro_yield (Go:
  * runtime.Gosched with GOMAXPROCS=1); each yields N = 1,000,000 times.

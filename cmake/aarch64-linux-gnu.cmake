@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # aarch64-linux-gnu.cmake: CMake toolchain file for cross-building goro for
 # 64-bit Arm Linux with Debian's gcc-aarch64-linux-gnu; tests run under
 # qemu-aarch64 (make test-aarch64).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 01_say.c: mirrors the seed tutorial's first goroutine program (section
  * "Goroutines"): say(msg) prints "msg i" three times, sleeping 100 ms after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 02_hundred_thousand.c: mirrors the seed tutorial's "Start 100,000
  * goroutines with no problem" program (section "Goroutines"): a loop does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 03_loop_capture.c: mirrors the seed tutorial's "Anonymous goroutines and
  * closure capture" program. Its first loop starts five closures that print

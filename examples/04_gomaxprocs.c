@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 04_gomaxprocs.c: mirrors the seed tutorial's program in "The Go scheduler
  * (GMP model)": it prints runtime.GOMAXPROCS(0) (the number of Ps, by

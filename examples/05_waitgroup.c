@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 05_waitgroup.c: mirrors the seed tutorial's "WaitGroup for fan-out"
  * program: for each of the items 1..5, wg.Add(1) then go processItem(id,

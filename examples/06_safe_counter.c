@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 06_safe_counter.c: mirrors the seed tutorial's "Mutex for shared state"
  * program: a SafeCounter (a sync.Mutex and an int) whose Inc and Get lock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 07_rwmutex_cache.c: mirrors the seed tutorial's read-heavy Cache (the
  * sync.RWMutex program after "Mutex for shared state"): Get takes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 08_sema_fetch.c: the seed's "buffered channels as semaphores" fetcher
  * (50 URLs, at most 10 fetches at once), written with the weighted

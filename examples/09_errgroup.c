@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 09_errgroup.c: golang.org/x/sync/errgroup, which the seed recommends for
  * "fan-in, merge, retry": start tasks in a group derived from a context;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 10_chan_hello.c: mirrors the seed tutorial's first channel program
  * (section "Channels: communicating between goroutines"): ch := make(chan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 11_chan_results.c: mirrors the seed tutorial's "Using channels for
  * results" program: fetchURL(url, ch chan<- string) fetches a URL and sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 12_chan_range.c: mirrors the seed tutorial's "Ranging over a channel"
  * program: generate(nums ...int) <-chan int starts a goroutine that sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 13_chan_buffered.c: mirrors the seed tutorial's "Buffered channels"
  * program: ch := make(chan int, 3); three sends that do not block because

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 14_chan_semaphore.c: mirrors the seed tutorial's "Buffered channels as
  * semaphores" program: 50 goroutines each "fetch" https://example.com/<i>,

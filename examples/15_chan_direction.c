@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 15_chan_direction.c: mirrors the seed tutorial's "Channel direction in
  * function signatures" program: producer(ch chan<- int) sends 0..4 and

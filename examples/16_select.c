@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 16_select.c: mirrors the seed tutorial's "The select statement" program:
  * two goroutines send "one" on ch1 after 2 s and "two" on ch2 after 1 s;

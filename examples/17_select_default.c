@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 17_select_default.c: mirrors the seed tutorial's "select with a default
  * case (non-blocking)" program: tryReceive(ch <-chan int) (int, bool)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 18_done_channel.c: mirrors the seed tutorial's "The done channel pattern"
  * program: three workers loop on select { case job, ok := <-jobs: ...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 19_fan_in.c: mirrors the seed tutorial's "WaitGroup plus channel:
  * collecting results" program: fan out one goroutine per input (1..5), each

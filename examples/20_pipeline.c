@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 20_pipeline.c: mirrors the seed tutorial's "Pipeline" program (section
  * "Production concurrency patterns"): gen(2, 3, 4) -> square -> square ->

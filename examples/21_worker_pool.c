@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 21_worker_pool.c: mirrors the seed tutorial's "Worker pool" program:
  * workerPool(5, jobs, results) starts five workers that range over jobs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 30_select_timeout.c: mirrors the seed tutorial's "select with a timeout"
  * program: fetchWithTimeout(url) starts a goroutine that simulates a slow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 31_done_sleep.c: mirrors the seed tutorial's "The done channel pattern"
  * with time in it: workers loop until a done channel is closed, and main

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 32_ctx_timeout.c: mirrors the seed tutorial's "Context cancellation"
  * program (the first main): three workers run doWork(ctx, id), a loop of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 33_ctx_cancel.c: mirrors the seed tutorial's "Context cancellation"
  * program (the second main): ctx, cancel := context.WithCancel(Background);

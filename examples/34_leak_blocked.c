@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 34_leak_blocked.c: mirrors the seed tutorial's "Goroutine leaks", cause
  * 1, "Blocked forever on a channel send or receive", in its fixed form:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 35_leak_loop.c: mirrors the seed tutorial's "Goroutine leaks", cause 2,
  * "Infinite loop with no exit condition", in its fixed form:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 36_leak_range.c: mirrors the seed tutorial's "Goroutine leaks", cause 3,
  * "Ranging over an unclosed channel", in its fixed form:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 37_ctx_pipeline.c: mirrors the seed tutorial's "Pipeline" program
  * (section "Production concurrency patterns") with its context:

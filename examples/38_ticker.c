@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 38_ticker.c: a ticker. The seed tutorial has no ticker program; this
  * mirrors the example in Go's documentation of time.NewTicker, which the

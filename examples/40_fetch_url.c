@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 40_fetch_url.c: mirrors the seed tutorial's "Using channels for results"
  * program: fetchURL(url, ch) does an HTTP GET and sends "url -> status" (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 41_echo_server.c: a TCP echo server, one goroutine per connection (Go's
  * classic net.Listen / Accept / go handle(conn) server), serving 10,000

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 42_sem_fetcher.c: mirrors the seed tutorial's "Buffered channels as
  * semaphores" program: 50 URLs, one goroutine each, and a buffered channel

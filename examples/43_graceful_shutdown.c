@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 43_graceful_shutdown.c: graceful shutdown on SIGTERM or SIGINT, Go's
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 50_goroutine_dump.c: goro's diagnostics on the seed's third goroutine
  * leak (ranging over a channel nobody closes; 36_leak_range.c shows the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * 60_sanitize.c: the program of the guide's "Sanitizing your program": plain
  * (non-atomic) data handed between goroutines through a channel, guarded by

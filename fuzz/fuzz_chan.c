@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_chan.c: libFuzzer harness for goro's channel, select, timer and
  * context API, checked against a model of Go's semantics.

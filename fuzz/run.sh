@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz/run.sh: builds and runs goro's libFuzzer harness (fuzz/fuzz_chan.c).
 #
 #   fuzz/run.sh build            configure and build build/fuzz (clang, ASan+UBSan, libFuzzer)

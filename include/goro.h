@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * goro.h: Go's concurrency model for C. The only public header.
  *

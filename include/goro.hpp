@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * goro.hpp: the C++17 layer over goro.h. Header-only; link with the same
  * library (goro::goro in CMake, `pkg-config goro`). docs/cpp.md is the

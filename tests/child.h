@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child.h: runs this test program again as a child process, for tests
  * whose subject ends the process (a deadlock report, a SIGQUIT dump).

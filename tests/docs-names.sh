@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # docs-names.sh ROOT: fails when the docs, the tools, the model or a
 # comment in src/ name a goro__ function or variable that the code does
 # not define, or a `src/...` file (in backquotes) that does not exist.

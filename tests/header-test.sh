@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # header-test.sh: `make header-test`. Compiles tests/test_header.c (which
 # uses every macro of goro.h) with every compiler and language standard
 # goro.h supports, at full warnings, warnings as errors:

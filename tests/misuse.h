@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * misuse.h: checks that a misuse aborts the way Go's fatal errors do. The
  * test re-executes its own binary (argv[0]) with a mode argument; the child

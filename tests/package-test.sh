@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # package-test.sh: `make package-test`. Builds the Debian packages from a
 # copy of this checkout (build/package/goro: dpkg-buildpackage leaves its
 # files next to the source, not in the checkout), runs lintian on them

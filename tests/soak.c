@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak.c: a long randomized stress run (make soak; make soak-short in CI).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_alloc.c: allocation failure. With the runtime's allocator made to
  * fail (goro__alloc_fail_after), goro_go, goro_go_copy and

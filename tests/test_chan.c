@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_chan.c: channel basics.
  *  - unbuffered rendezvous and buffered FIFO order, from goroutines and

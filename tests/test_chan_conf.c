@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_chan_conf.c: Go's channel conformance tests, ported (rewritten in C
  * from what each Go test checks).

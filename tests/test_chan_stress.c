@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_chan_stress.c: channels and select under load, with exact
  * bookkeeping of every value.

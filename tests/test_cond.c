@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cond.c: goro_cond (Go's sync.Cond).
  *  - TestCondSignal: with 2 waiters, each signal wakes exactly one;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_context.c: contexts, ported from Go's context tests (written anew
  * in C): TestBackground, TestWithCancel, TestParentFinishesChild,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_crash.c: what fatal signals in goroutines print, each case in a
  * child process (this program run again with the case's name), with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_deadlock.c: the deadlock check (diag.c), each case in a child
  * process (this program run again with the case's name), at the test's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_dump.c: goroutine records and goro_dump (diag.c). Goroutines are
  * put in every state a dump names, then the dump (written to a memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_errgroup.c: goro_errgroup, ported from x/sync/errgroup's tests
  * (written anew in C):

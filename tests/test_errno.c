@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_errno.c: errno belongs to the goroutine. Each goroutine sets its own
  * errno, parks (sleep, yield) many times, typically resuming on another

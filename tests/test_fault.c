@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fault.c: fault injection (src/base/fault.c). For each workload (spawn
  * and join; channels and select; timers; context; sync; I/O on a pipe and

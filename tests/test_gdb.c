@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_gdb.c: tools/goro-gdb.py driven by gdb in batch mode.
  *

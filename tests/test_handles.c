@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_handles.c: every handle of the API called twice, and after its
  * owner ended, as docs/api.md ("Handles and their lifetimes") promises;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_header.c: what goro.h promises to a program at compile time. It
  * includes nothing but goro.h and libc headers and is written in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_hog.c: CPU hogs (goroutines that compute without calling into
  * goro) do not starve the others, even at GOMAXPROCS 1 (Go's

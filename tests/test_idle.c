@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_idle.c: an idle runtime uses no CPU. After goroutines (including
  * sleepers, so timers were used) have finished, the process's CPU time

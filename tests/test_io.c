@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_io.c: goroutine-aware fd calls on the netpoller.
  *  - many goroutines stream data through many pipes and socketpairs, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_io_echo.c: 10,000 concurrent loopback TCP connections (500 in
  * GORO_TEST_SLOW builds), every byte echoed back intact.

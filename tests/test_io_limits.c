@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_io_limits.c: running out of file descriptors is reported cleanly.
  *  - the poller itself needs two fds (epoll, eventfd) at the first

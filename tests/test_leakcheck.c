@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_leakcheck.c: the leak check (goleak's VerifyNone) on the seed's
  * three goroutine leaks (examples 34-36 show the fixed forms):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lockthread.c: goro_lock_os_thread / goro_unlock_os_thread.
  *  - a wired goroutine always resumes on its own thread, across sleeps and

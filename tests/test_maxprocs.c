@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_maxprocs.c: GOMAXPROCS.
  *  - the default honours GOROMAXPROCS (CTest runs this at 1 and 2);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mutex.c: goro_mutex (Go's sync.Mutex).
  *  - TestMutex: trylock on a free / held mutex, then goroutines hammering

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_once.c: goro_once (Go's sync.Once).
  *  - TestOnce: 10 goroutines call do on one once; fn runs exactly once and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rwmutex.c: goro_rwmutex (Go's sync.RWMutex).
  *  - TestRWMutex: tryrlock/trylock against a free, read-locked and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_select_conf.c: Go's select conformance tests, ported (rewritten in
  * C from what each Go test checks), and the select contract of goro.h.

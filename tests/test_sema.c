@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sema.c: goro_sema, ported from x/sync/semaphore's tests (written
  * anew in C):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: signal
 /*
  * test_shutdown: the graceful-shutdown example (examples/43_graceful_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: signal
 // (Not "sched": its children re-execute the program, which qemu-user
 // without binfmt_misc cannot do, so the AArch64 step leaves it out.)

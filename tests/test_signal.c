@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: signal
 /*
  * test_signal: signals as channel values (goro_signal_notify and friends,

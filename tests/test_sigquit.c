@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sigquit.c: the dump on SIGQUIT, in a child process (this program
  * run again) whose goroutines wait on a channel, one of them named, while

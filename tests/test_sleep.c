@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sleep.c: goro_sleep and the per-P timer heaps.
  *  - a sleep lasts at least its duration (goroutine and plain thread);

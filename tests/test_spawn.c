@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_spawn.c: goroutine creation and join.
  *  - 1,000,000 goroutines spawned from a goroutine and joined, each counted

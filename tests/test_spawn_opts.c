@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_spawn_opts.c: options for the goroutines the runtime starts for the
  * user, and the process-wide default stack size.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_stack.c: goroutine stacks.
  *  - lazy: a queued goroutine that has not run holds no stack;

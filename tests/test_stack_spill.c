@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_stack_spill.c: a P's stack pool that is full when the global pool
  * cannot grow (its array's allocation fails) still drops below its

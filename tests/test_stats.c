@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_stats.c: goro_stats.
  *  - an idle runtime: no goroutines, Ps = GOMAXPROCS;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_switch.c: the context-switch contract of src/sched/arch/arch.h on its own,
  * with no runtime: a ping-pong of a million switches with a counter check,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_syscall.c: goro_syscall_begin / goro_syscall_end (blocking-call
  * handoff, Go's entersyscall/exitsyscall and sysmon's retake).

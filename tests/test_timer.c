@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_timer.c: goro_after, timers, tickers, goro_after_func.
  *  - goro_after delivers the fire time once, not before d; usable in

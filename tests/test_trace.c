@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: arch
 /*
  * test_trace: frames in dumps, leak reports and fatal reports, for known

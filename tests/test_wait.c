@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait.c: the blocking primitive (src/wait/wait.h).
  *  - a plain thread blocked in goro__waiter_block is woken by a goroutine,

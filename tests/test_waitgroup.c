@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_waitgroup.c: goro_waitgroup (Go's sync.WaitGroup).
  *  - TestWaitGroup: a barrier built from two WaitGroups releases nobody

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_yield.c: goro_yield fairness and the run-queue order.
  *  - N goroutines that only yield all make progress, and when the first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.h: the little each test needs: CHECK, a scale-down factor for
  * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1),

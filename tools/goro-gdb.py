@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # goro-gdb.py: gdb support for goro's goroutines (gdb's Python API).
 #
 #   info goroutines          every live goroutine: id, state, what it waits

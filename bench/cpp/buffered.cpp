@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buffered (C++): bench/buffered.c written with goro.hpp: a
  * goro::chan<long> of capacity 128, 1p1c and 4p4c, producers and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/cpp/compare.sh: goro.hpp's overhead. Runs each C benchmark and its
 # C++ twin (bench_<name>, bench_cpp_<name>) as RUNS processes each,
 # alternating C and C++, and prints per figure the median over the

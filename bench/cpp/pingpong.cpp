@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pingpong (C++): bench/pingpong.c written with goro.hpp: goro::chan<long>,
  * range-for in the partner, goro::go with a capturing lambda. Same figure

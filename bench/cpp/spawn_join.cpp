@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawn_join (C++): bench/spawn_join.c written with goro.hpp: N goroutines
  * started with goro::go and a capturing lambda, joined with a

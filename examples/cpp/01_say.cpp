@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 01_say.cpp: the C++ twin of 01_say.c (Go: go say("world"); say("hello")).
 // The two lines of each round may come in either order, and "background 2"
 // may be missing: main returning ends the program, as in Go.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 05_waitgroup.cpp: the C++ twin of 05_waitgroup.c: five items processed
 // concurrently, wg.Go style; main waits for all of them.
 #include <goro.hpp>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 06_safe_counter.cpp: the C++ twin of 06_safe_counter.c: 1000 goroutines
 // increment a counter guarded by a goro::mutex; prints 1000.
 #include <goro.hpp>

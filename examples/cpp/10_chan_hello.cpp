@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 10_chan_hello.cpp: the C++ twin of 10_chan_hello.c: a goroutine sends a
 // string on an unbuffered channel; main receives and prints it.
 #include <goro.hpp>

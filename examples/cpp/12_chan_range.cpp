@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 12_chan_range.cpp: the C++ twin of 12_chan_range.c: generate(nums...)
 // returns a receive-only channel fed by a goroutine that closes it; main
 // ranges over it (2 3 5 7 11) until the close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 13_chan_buffered.cpp: the C++ twin of 13_chan_buffered.c: three sends
 // fit the buffer of 3, a fourth would block (try_send says so); then
 // 1 2 3 and "0 3" (len, cap).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 16_select.cpp: the C++ twin of 16_select.c: two goroutines send after
 // 200 ms and 100 ms; two selects print "from ch2: two", "from ch1: one".
 #include <goro.hpp>

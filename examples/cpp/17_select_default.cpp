@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 17_select_default.cpp: the C++ twin of 17_select_default.c: a receive
 // that must not block (select with default): "0 false", "42 true",
 // "0 false".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 21_worker_pool.cpp: the C++ twin of 21_worker_pool.c: five workers range
 // over jobs and send job*job on results; a goroutine closes results once
 // they are done; main sends 1..20 and prints "total: 2870".

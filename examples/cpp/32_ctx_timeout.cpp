@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // 32_ctx_timeout.cpp: the C++ twin of 32_ctx_timeout.c: three workers do
 // work every 100 ms until a 370 ms timeout cancels their context; each
 // then prints why it stopped ("timed out": context deadline exceeded).

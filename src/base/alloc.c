@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.c: the runtime's allocation entry points. Each can be made to fail
  * by the fault-injection switch (fault.c, kind GORO_FAULT_ALLOC); the check

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * base.h: what every layer of the runtime uses and nothing else provides:
  * fatal errors (goro__fatal, the call site behind one, the fork check),

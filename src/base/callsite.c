@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * callsite.c: the runtime's one unwinder and symbolizer. It names the
  * program's call behind a fatal error that the runtime finds deep inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error.c: goro_strerror, names for goro's codes and for -errno.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault.c: fault injection for tests. Every fallible call the runtime
  * makes to the C library or the kernel goes through a hook here (the

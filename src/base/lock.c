@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lock.c: futex wait/wake and the slow path of goro__lock (see lock.h).
  * Deadlines are absolute CLOCK_MONOTONIC nanoseconds; INT64_MAX = none.

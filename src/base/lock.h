@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lock.h: the runtime's own futex-based lock and futex helpers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * san.h: what the context-switch path tells ASan, TSan and Valgrind.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * version.c: goro_version(), the library's own version. It is compiled
  * with the goro.h it was built from, so a program built against another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chan.c: channels (Go's chan T): make, send, receive, close, len, cap.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chan.h: channel internals shared by chan.c and select.c.
  *

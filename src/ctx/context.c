@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * context.c: contexts (Go's context package): the cancellation tree,
  * deadlines, values, causes and after_func.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crash.c: fatal signals. At the first goro call one handler is installed
  * for SIGSEGV, SIGBUS, SIGFPE and SIGILL, on the thread's alternate signal

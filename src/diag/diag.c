@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag.c: goroutine records and what is built on them: goro_dump (also on
  * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.c: goroutine-aware fd calls (Go's internal/poll and net), on the
  * netpoller of netpoll.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netpoll.c: poll descriptors and the scheduler's side of the netpoller
  * (design and backend contract in netpoll.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netpoll.h: the netpoller, in two halves (named so as not to shadow
  * <poll.h>, since src/ is on the include path).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * netpoll_epoll.c: the Linux backend of the netpoller (contract in
  * netpoll.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signal.c: signals as channel values (Go's os/signal): goro_signal_notify,
  * goro_signal_stop, goro_signal_ignore, goro_signal_reset and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * findrun.c: what an M without work does on its scheduler context (g0):
  * goro__find_runnable looks for a goroutine in the local queue, the global

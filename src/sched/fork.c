@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fork.c: a child of fork() may only exec (Go's rule; docs/design.md,
  * "fork and signal handlers").

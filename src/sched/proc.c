@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc.c: the lifecycle of Ps and Ms: idle Ps (goro__pidle_put/get),
  * creating and retiring Ps, starting, parking and waking Ms (startm,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runq.c: the run queues: a P's ring (the inline part is in runq.h),
  * stealing from another P's ring, and the global queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runq.h: a P's local run queue, the operations on the scheduler's hot
  * paths (ready, yield, the switch's choice of successor), inline in every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime.h: the runtime's shared types (G, M, P, the scheduler) and the
  * goro__ prototypes the modules use to talk to each other.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched.c: the scheduler's start-up and runtime calls (goro_maxprocs,
  * goro_num_goroutine, goro_lock_os_thread, ...), the scheduler state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawn.c: creating goroutines (goro_go and its variants, newproc), the G
  * allocator and the reuse of dead Gs (per-P caches spilling to a global

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stack.c: goroutine stacks: slabs, per-P pools, guard regions, overflow
  * reports.

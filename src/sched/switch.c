@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * switch.c: running goroutines: switching, park and ready, yield, and the
  * loop of the scheduler context (g0) that runs what goro__find_runnable

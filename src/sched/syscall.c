@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * syscall.c: blocking calls, goro_syscall_begin / goro_syscall_end (Go's
  * entersyscall / exitsyscall), and what an M does when it finds its P

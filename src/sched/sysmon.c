@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sysmon.c: the monitor thread (Go's sysmon). It runs without a P and
  * does three things:

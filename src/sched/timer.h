@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timer.h: runtime timers, kept in per-P 4-ary heaps (timerheap.c).
  *

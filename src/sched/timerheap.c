@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * time.c: the monotonic clock, goro_sleep, and the per-P timer heaps.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cond.c: goro_cond (Go's sync.Cond), with the mutex passed to wait.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errgroup.c: goro_errgroup (golang.org/x/sync/errgroup).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutex.c: goro_mutex (Go's sync.Mutex), with Go's two modes
  * (../shared/reference/go-runtime-notes.md §4).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * once.c: goro_once (Go's sync.Once).
  *

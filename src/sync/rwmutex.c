@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rwmutex.c: goro_rwmutex (Go's sync.RWMutex) with writer preference.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sema.c: goro_sema, a weighted semaphore (golang.org/x/sync/semaphore).
  *

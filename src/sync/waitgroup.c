@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * waitgroup.c: goro_waitgroup (Go's sync.WaitGroup).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timers.c: goro_after, timers, tickers and goro_after_func (Go's time
  * package), on the per-P timer heaps of sched/timerheap.c.

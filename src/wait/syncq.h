@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * syncq.h: the FIFO wait queue shared by the sync primitives (mutex.c,
  * rwmutex.c, cond.c).

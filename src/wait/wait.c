@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c: the blocking primitive (contract in wait.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hello.c: the program tests/consumer/run.sh builds against goro every way
  * a user can (pkg-config, find_package, add_subdirectory, the Debian
  * packages): eight goroutines add into one counter under a WaitGroup. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hello.cpp: the C++ program tests/consumer/run.sh builds against goro with
 // CMake when a C++ compiler exists (goro::goro carries goro.hpp with
 // goro.h): eight goroutines send into a channel; main sums what it

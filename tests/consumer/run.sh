@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/consumer/run.sh MODE: builds and runs programs against goro the way
 # its users do, and fails on the first thing that does not work.
 #   install       (make install-test) installs build/release into a scratch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * header_check.cpp: goro.hpp on its own, for the cpp_header.* tests, which
  * compile this file with every g++ and clang++ found, as C++17 and C++20,

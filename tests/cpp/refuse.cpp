@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * refuse.cpp: what goro.hpp must refuse at compile time. CTest compiles it
  * once per `#if REFUSE == n` block below (cpp_refuse.n) and expects the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: chan
 /*
  * test_chan.cpp: goro::chan<T> (goro.hpp): values of any movable T arrive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: time
 /*
  * test_context.cpp: goro.hpp's contexts (cancel, timeout, deadline, value,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: sched
 /*
  * test_go.cpp: goro::go (goro.hpp): capturing lambdas (the size of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: diag
 /*
  * test_panic.cpp: an exception that escapes a goroutine ends the program

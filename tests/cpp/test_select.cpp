@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: chan;select
 /*
  * test_select.cpp: goro::select (goro.hpp): each case form (receive with a

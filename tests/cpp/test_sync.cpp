@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // ctest-labels: sync
 /*
  * test_sync.cpp: goro.hpp's sync types with the standard lock guards:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * testutil.hpp: tests/testutil.h for the C++ tests (its zero-initialised
  * goro_waitgroup is `{0}`, which C++ warns about), and what several of

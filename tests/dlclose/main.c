@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_dlclose: a program that does not link goro dlopens a plug-in that
  * does (libgoro.so), runs goroutines in it, dlcloses it and runs on while

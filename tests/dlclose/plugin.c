@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin.c: the plug-in test_dlclose loads. It links libgoro.so; plugin_run
  * runs n goroutines of its own code, waits for them, and leaves a ticker

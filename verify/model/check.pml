@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.pml: the end-of-run checks, run once every client has finished
  * (a client that never finishes is a deadlock or a lost wakeup, which spin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fanin.pml: one select receiving from two channels, two senders that each
  * send on both channels and close one of them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fanout.pml: a select sending on two channels against a select and a
  * plain receive; close must wake every waiter of a channel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * goro.pml: a Promela model of goro's channel and select protocol, as
  * implemented in src/wait/wait.[ch], src/chan/chan.[ch], src/chan/select.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pipeline.pml: buffered channels, a full buffer with blocked senders, and
  * a select that two senders race to claim.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # verify/model/run.sh: model-checks goro's channel and select protocol
 # (the Promela model in this directory) with spin, in every configuration,
 # then checks that each deliberately broken variant is caught.

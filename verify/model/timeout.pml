@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timeout.pml: deadlines competing for the claim, close waking blocked
  * senders, and a select with both directions on one channel.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // buffered: Go twin of bench/buffered.c. A chan int with capacity 128
 // carries N = 10,000,000 items, in two configurations, each measured on
 // its own:

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // cancel_fanout: Go twin of bench/cancel_fanout.c. N = 10,000 goroutines
 // each blocked in <-ctx.Done() of one context.WithCancel context; main
 // calls cancel() and times how long it takes until all N have exited

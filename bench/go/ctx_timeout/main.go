@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // ctx_timeout: Go twin of bench/ctx_timeout.c. N = 1,000,000 times:
 // ctx, cancel := context.WithTimeout(context.Background(), time.Hour), then
 // cancel() (the timer is armed and stopped each time; it never fires).

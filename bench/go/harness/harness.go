@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // Package harness is the shared driver of goro's Go benchmark twins
 // (bench/go/<name>/main.go), the Go side of bench/bench.h: the same method
 // (one warm-up pass reported as cold_<metric>, then Passes measured passes

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // idle_cpu: Go twin of bench/idle_cpu.c. After a burst of work (1,000
 // goroutines that each Gosched, sleep 1 ms and finish), measure process CPU
 // time (getrusage, user + system) used while main sleeps for 1 second.

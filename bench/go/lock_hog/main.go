@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // lock_hog: Go twin of bench/lock_hog.c. A hog goroutine holds one
 // sync.Mutex almost all the time: Lock, compute 20 us, runtime.Gosched(),
 // compute 20 us, Unlock, Lock again at once. The main goroutine takes the

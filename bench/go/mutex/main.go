@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // mutex: Go twin of bench/mutex.c. G goroutines (G = 2, 8, 100) increment
 // one counter under one sync.Mutex, N = 10,000,000 increments in total
 // (N/G each). Figure, per G: ns per increment (total time / N), median of

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // mutex_uncontended: Go twin of bench/mutex_uncontended.c. One goroutine
 // (main) locks and unlocks a free sync.Mutex N = 50,000,000 times. Figure:
 // ns per Lock + Unlock pair, median of 3 passes after a warm-up pass

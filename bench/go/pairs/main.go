@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // pairs: Go twin of bench/pairs.c. K independent ping-pong pairs (default
 // 64), each two goroutines and two unbuffered channels, doing N/K round
 // trips each (N = 2,000,000 in all). Figure: ns per round trip of the whole

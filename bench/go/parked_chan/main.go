@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // parked_chan: Go twin of bench/parked_chan.c. N = 100,000 goroutines,
 // each blocked receiving on its own unbuffered channel: main makes each
 // channel and starts its goroutine, which calls started.Done() and then

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // parked_memory: Go twin of bench/parked_memory.c. N = 100,000 goroutines
 // each call wg.Done() and then block in time.Sleep(time.Hour). Figures: RSS
 // increase per goroutine in bytes (/proc/self/statm before spawning vs

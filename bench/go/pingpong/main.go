@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // pingpong: Go twin of bench/pingpong.c. Two goroutines, two unbuffered
 // channels: main sends i on ping and waits for it back on pong, N =
 // 1,000,000 times; the other goroutine receives on ping and sends what it

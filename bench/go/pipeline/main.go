@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // pipeline: Go twin of bench/pipeline.c. gen -> square -> square -> main
 // over unbuffered channels: gen sends 0..N-1 (N = 1,000,000) and closes;
 // each square stage ranges over its input, sends n*n (uint64, wrapping) and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // ring: Go twin of bench/ring.c. P = 10,000 participants in a ring of
 // unbuffered channels: main and 9,999 forwarders; forwarder i receives on
 // ch[i-1] and sends what it got on ch[i]. main sends a token on ch[0] and

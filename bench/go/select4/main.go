@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // select4: Go twin of bench/select4.c. Four producer goroutines each send
 // N/4 items on their own channel and close it; main receives all N =
 // 4,000,000 items with a select over the four channels, setting a channel

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // sleepers: Go twin of bench/sleepers.c. From main, start N = 100,000
 // goroutines that each time.Sleep(time.Millisecond) once and then
 // wg.Done(), and wg.Wait(). Each goroutine measures its own oversleep (the

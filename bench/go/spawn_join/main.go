@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // spawn_join: Go twin of bench/spawn_join.c. From the main goroutine, spawn
 // N = 1,000,000 goroutines that each do trivial work and wg.Done(), then
 // wg.Wait(). Figure: ns per goroutine, median of 3 passes after a warm-up

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // syscall: Go twin of bench/syscall.c. Go cannot call entersyscall and
 // exitsyscall alone, so the handoff cost is syscall.Syscall(SYS_GETPID)
 // (which brackets the system call with them) minus

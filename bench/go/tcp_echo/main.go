@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // tcp_echo: Go twin of bench/tcp_echo.c. The same echo server on Go's net
 // package (one goroutine per connection, 4 KiB Read then Write), on
 // 127.0.0.1, driven by the same C load client: the program

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // timers_pending: Go twin of bench/timers_pending.c. main creates N =
 // 1,000,000 timers with time.NewTimer(time.Hour), none of which fires
 // during the run, then sits idle for 1 s (time.Sleep) with all of them

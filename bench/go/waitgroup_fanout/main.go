@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // waitgroup_fanout: Go twin of bench/waitgroup_fanout.c. N = 100,000
 // goroutines block in Wait on one "gate" WaitGroup; one Done on the gate
 // releases them all, and each then calls Done on a "finished" WaitGroup

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // workerpool: Go twin of bench/workerpool.c. 5 worker goroutines range over
 // a jobs channel (capacity 100) and send job*job on a results channel
 // (capacity 100). A feeder goroutine sends N = 1,000,000 jobs and closes

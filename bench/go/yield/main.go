@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+
 // yield: Go twin of bench/yield.c. Two goroutines on one P (GOMAXPROCS=1,
 // set here too) alternate with runtime.Gosched; each yields N = 1,000,000
 // times while main is parked in wg.Wait(). Figure: ns per Gosched call,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * AArch64 initial frame for goro__ctx_make (layout: switch.S). The new
  * context inherits the caller's FPCR (rounding mode, flush-to-zero).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Portable context switch on getcontext/makecontext/swapcontext (contract:
  * src/sched/arch/arch.h), built with -DGORO_UCONTEXT=ON on any architecture.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * x86-64 initial frame for goro__ctx_make (layout: switch.S). The new
  * context inherits the caller's MXCSR and x87 control word.
