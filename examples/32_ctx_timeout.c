@@ -1,5 +1,5 @@
 /*
- * 32_ctx_timeout.c: mirrors the seed tutorial's "Context cancellation"
+ * 32_ctx_timeout.c: mirrors the Go tour's "Context cancellation"
  * program (the first main): three workers run doWork(ctx, id), a loop of
  * select { case <-ctx.Done(): print ctx.Err() and return; default: do
  * work and sleep }, under ctx, cancel := context.WithTimeout(Background,
@@ -22,7 +22,7 @@
  * deadline exceeded".
  *
  * Times are scaled down and spread out so that the output is the same on
- * every run: each work step sleeps 100 ms (the seed's 500 ms), the timeout
+ * every run: each work step sleeps 100 ms (the Go original's 500 ms), the timeout
  * is 370 ms, and worker i starts (i - 1) * 20 ms late, so in each round the
  * workers print in id order, each does four steps, and each notices the
  * timeout when it wakes from its fourth sleep (at 400, 420, 440 ms):
