@@ -9,9 +9,9 @@
  * reads the same variable, usually after the loop has moved it on. Here the
  * goroutines are held at a gate until the loop has finished, so the mistake
  * shows the same way every run (all see 5). The fix is goro_go_copy, which
- * copies i into the goroutine when it is started. The Go original leaves waiting
- * for a later section; here a WaitGroup waits. Goroutines finish in any
- * order, so each one records what it saw and main prints the values sorted.
+ * copies i into the goroutine when it is started. The Go original leaves
+ * waiting for a later section; here a WaitGroup waits. Goroutines finish in
+ * any order, so each one records what it saw and main prints the values sorted.
  */
 #include <goro.h>
 #include <stdatomic.h>

@@ -5,9 +5,9 @@
  * runtime.GOMAXPROCS(1), and prints runtime.NumGoroutine().
  *
  * goro_num_goroutine() counts goroutines but not main, so where Go prints
- * "Goroutines: 1" (main alone) goro prints 0. As an addition to the Go original,
- * three goroutines are then started and held on a WaitGroup so the count
- * can be seen to move. GOROMAXPROCS in the environment overrides the
+ * "Goroutines: 1" (main alone) goro prints 0. As an addition to the Go
+ * original, three goroutines are then started and held on a WaitGroup so the
+ * count can be seen to move. GOROMAXPROCS in the environment overrides the
  * default, as GOMAXPROCS does for Go.
  */
 #include <goro.h>

@@ -7,7 +7,8 @@
  * The five goroutines sleep at the same time, so the whole run takes about
  * 50 ms, not 250. They finish in any order; to keep the output readable
  * each records its id and main prints them sorted after the Wait. As in the
- * Go original, a pointer to main's WaitGroup is passed (it lives on main's stack).
+ * Go original, a pointer to main's WaitGroup is passed (it lives on main's
+ * stack).
  */
 #include <goro.h>
 #include <stdatomic.h>

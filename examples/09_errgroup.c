@@ -1,5 +1,5 @@
 /*
- * 09_errgroup.c: golang.org/x/sync/errgroup, which the Go original recommends for
+ * 09_errgroup.c: golang.org/x/sync/errgroup, which the Go tour recommends for
  * "fan-in, merge, retry": start tasks in a group derived from a context;
  * the first task to fail cancels the group's context, so the others stop
  * early, and wait returns that first error. Here task 3 fails; the other

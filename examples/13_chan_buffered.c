@@ -6,8 +6,8 @@
  *
  * len(ch) is intch_len on the receive view (goro_chan_len on the untyped
  * channel) and cap(ch) is goro_chan_cap. The fourth send, commented out in
- * the Go original because it would block forever, is shown with intch_try_send,
- * which returns GORO_EAGAIN instead of blocking.
+ * the Go original because it would block forever, is shown with
+ * intch_try_send, which returns GORO_EAGAIN instead of blocking.
  */
 #include <goro.h>
 #include <stdio.h>

@@ -9,14 +9,14 @@
  * cases[i].result == GORO_ECLOSED (Go's ok == false).
  *
  * Differences from the Go original, to make the output the same every run: the
- * Go original closes done straight after queueing the jobs, so how many jobs are
- * processed first, and by which worker, varies from run to run (select
+ * Go original closes done straight after queueing the jobs, so how many jobs
+ * are processed first, and by which worker, varies from run to run (select
  * picks at random when jobs and done are both ready). Here main waits until
  * the nine jobs have been processed before closing done, then waits for
- * the workers to return (a WaitGroup instead of the Go original's 100 ms sleep).
- * The workers record what they did and main prints it afterwards: the jobs
- * in order (without the worker that took each one, which varies), then the
- * workers in order.
+ * the workers to return (a WaitGroup instead of the Go original's 100 ms
+ * sleep). The workers record what they did and main prints it afterwards: the
+ * jobs in order (without the worker that took each one, which varies), then
+ * the workers in order.
  */
 #include <goro.h>
 #include <stdio.h>
@@ -82,10 +82,10 @@ int main(void)
         goro_waitgroup_add(&processed, 1);
         intch_send(jobs.tx, i);
     }
-    goro_waitgroup_wait(&processed);    /* (not in the Go original: see above) */
+    goro_waitgroup_wait(&processed);    /* (not in the Go tour: see above) */
 
     goro_chan_close(done);              /* broadcast shutdown to all workers at once */
-    goro_waitgroup_wait(&exited);       /* the Go original sleeps 100 ms instead */
+    goro_waitgroup_wait(&exited);       /* the Go tour sleeps 100 ms instead */
 
     for (int i = 1; i <= NJOBS; i++)
         if (taken_by[i] != 0)

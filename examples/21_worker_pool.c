@@ -5,9 +5,9 @@
  * every worker is done; main sends jobs 1..20 on a channel with capacity
  * 100, closes it, sums the results and prints "total: 2870".
  *
- * The workers' WaitGroup, a local variable captured by the Go original's closures,
- * lives in a struct pool that main owns and keeps until the results are
- * in. The closer holds its own reference to results, since it may still be
+ * The workers' WaitGroup, a local variable captured by the Go original's
+ * closures, lives in a struct pool that main owns and keeps until the results
+ * are in. The closer holds its own reference to results, since it may still be
  * returning from close after main has finished with the channel.
  */
 #include <goro.h>

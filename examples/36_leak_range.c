@@ -17,8 +17,8 @@
  *     }()
  *
  * The leaky version is `for v := range ch`, which never ends if the sender
- * never closes ch. The Go original names two fixes, and this program shows both
- * with the same consumer goroutine:
+ * never closes ch. The Go original names two fixes, and this program shows
+ * both with the same consumer goroutine:
  *   1. the sender closes ch when it is done: the consumer's receive
  *      returns GORO_ECLOSED (Go's ok == false) and it returns;
  *   2. the sender does not close ch, but the context is cancelled: the

@@ -4,9 +4,9 @@
  * "error: ...") on a result channel; main starts one goroutine per URL and
  * prints one result per URL, in the order they finish.
  *
- * The Go original fetches example.com and httpbin.org; this program never leaves
- * the machine: it first starts a tiny HTTP/1.0 server, written with goro,
- * on 127.0.0.1 (a free port), which answers "/" and "/get" with 200 and
+ * The Go original fetches example.com and httpbin.org; this program never
+ * leaves the machine: it first starts a tiny HTTP/1.0 server, written with
+ * goro, on 127.0.0.1 (a free port), which answers "/" and "/get" with 200 and
  * "/status/404" with 404, and fetches from that. Each connection the
  * server accepts is served by its own goroutine; each fetch is a goroutine
  * that parks in goro_dial_tcp / goro_write / goro_read while the others
