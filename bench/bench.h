@@ -2,8 +2,8 @@
 /*
  * bench/bench.h: the shared driver for goro's C benchmark programs.
  *
- * Every program in bench/ follows the method of the Go baselines
- * (shared/reference/baselines.md) and of its twin in bench/go/<name>/:
+ * Every program in bench/ follows the same method as its Go twin in
+ * bench/go/<name>/:
  * one warm-up pass (reported as cold_<metric>), then BENCH_PASSES measured
  * passes, and the median of the measured passes is the figure.
  * parked_memory is the exception: one cold pass per process.

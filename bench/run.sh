@@ -7,8 +7,7 @@
 # bench/go/<name>/main.go (built here with `go build` in the module bench/go,
 # whose package bench/go/harness they share). Each program runs one
 # warm-up pass and 3 measured passes and prints the median of the passes
-# (parked_memory, timers_pending: one cold pass per process), like the Go
-# baselines in shared/reference/baselines.md.
+# (parked_memory, timers_pending: one cold pass per process).
 #
 # Output format of every program (C and Go alike), on stdout:
 #     <workload> <metric> <value>        e.g.  spawn_join ns_per_op 42.1

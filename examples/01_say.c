@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 01_say.c: mirrors the seed tutorial's first goroutine program (section
+ * 01_say.c: mirrors the Go tour's first goroutine program (section
  * "Goroutines"): say(msg) prints "msg i" three times, sleeping 100 ms after
  * each line; main starts say("background") as a goroutine and then calls
  * say("foreground") itself.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 02_hundred_thousand.c: mirrors the seed tutorial's "Start 100,000
+ * 02_hundred_thousand.c: mirrors the Go tour's "Start 100,000
  * goroutines with no problem" program (section "Goroutines"): a loop does
  * wg.Add(1) and starts go func(n int) { defer wg.Done(); _ = n * n }(i) for
  * i in 0..99,999, then wg.Wait() and prints "all done".

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 03_loop_capture.c: mirrors the seed tutorial's "Anonymous goroutines and
+ * 03_loop_capture.c: mirrors the Go tour's "Anonymous goroutines and
  * closure capture" program. Its first loop starts five closures that print
  * the loop variable i, captured by reference, so they may all print 5; its
  * second loop passes i as a parameter, go func(n int) { ... }(i), so each
@@ -10,9 +10,9 @@
  * reads the same variable, usually after the loop has moved it on. Here the
  * goroutines are held at a gate until the loop has finished, so the mistake
  * shows the same way every run (all see 5). The fix is goro_go_copy, which
- * copies i into the goroutine when it is started. The seed leaves waiting
- * for a later section; here a WaitGroup waits. Goroutines finish in any
- * order, so each one records what it saw and main prints the values sorted.
+ * copies i into the goroutine when it is started. The Go original leaves
+ * waiting for a later section; here a WaitGroup waits. Goroutines finish in
+ * any order, so each one records what it saw and main prints the values sorted.
  */
 #include <goro.h>
 #include <stdatomic.h>

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 04_gomaxprocs.c: mirrors the seed tutorial's program in "The Go scheduler
+ * 04_gomaxprocs.c: mirrors the Go tour's program in "The Go scheduler
  * (GMP model)": it prints runtime.GOMAXPROCS(0) (the number of Ps, by
  * default the CPU count), limits the runtime to one P with
  * runtime.GOMAXPROCS(1), and prints runtime.NumGoroutine().
  *
  * goro_num_goroutine() counts goroutines but not main, so where Go prints
- * "Goroutines: 1" (main alone) goro prints 0. As an addition to the seed,
- * three goroutines are then started and held on a WaitGroup so the count
- * can be seen to move. GOROMAXPROCS in the environment overrides the
+ * "Goroutines: 1" (main alone) goro prints 0. As an addition to the Go
+ * original, three goroutines are then started and held on a WaitGroup so the
+ * count can be seen to move. GOROMAXPROCS in the environment overrides the
  * default, as GOMAXPROCS does for Go.
  */
 #include <goro.h>

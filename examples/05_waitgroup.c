@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 05_waitgroup.c: mirrors the seed tutorial's "WaitGroup for fan-out"
+ * 05_waitgroup.c: mirrors the Go tour's "WaitGroup for fan-out"
  * program: for each of the items 1..5, wg.Add(1) then go processItem(id,
  * &wg), where processItem defers wg.Done(), sleeps 50 ms and prints "item
  * <id> processed"; main's wg.Wait() then prints "all items processed".
@@ -8,7 +8,8 @@
  * The five goroutines sleep at the same time, so the whole run takes about
  * 50 ms, not 250. They finish in any order; to keep the output readable
  * each records its id and main prints them sorted after the Wait. As in the
- * seed, a pointer to main's WaitGroup is passed (it lives on main's stack).
+ * Go original, a pointer to main's WaitGroup is passed (it lives on main's
+ * stack).
  */
 #include <goro.h>
 #include <stdatomic.h>

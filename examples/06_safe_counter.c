@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 06_safe_counter.c: mirrors the seed tutorial's "Mutex for shared state"
+ * 06_safe_counter.c: mirrors the Go tour's "Mutex for shared state"
  * program: a SafeCounter (a sync.Mutex and an int) whose Inc and Get lock
  * the mutex; main starts 1000 goroutines that each call Inc once (wg.Add(1)
  * before each, defer wg.Done() inside), waits for them, and prints Get(),

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 07_rwmutex_cache.c: mirrors the seed tutorial's read-heavy Cache (the
+ * 07_rwmutex_cache.c: mirrors the Go tour's read-heavy Cache (the
  * sync.RWMutex program after "Mutex for shared state"): Get takes the
  * shared read lock (RLock: many readers at once), Set the exclusive write
  * lock (Lock).
  *
- * The seed shows only the two methods; this program adds a main that
+ * The Go original shows only the two methods; this program adds a main that
  * fills the cache, runs 100 reader goroutines (each looks every key up 100
  * times) alongside a writer goroutine that keeps updating one key, and
  * prints what the readers saw. C has no map, so the cache is a small

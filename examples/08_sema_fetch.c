@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 08_sema_fetch.c: the seed's "buffered channels as semaphores" fetcher
+ * 08_sema_fetch.c: the Go tour's "buffered channels as semaphores" fetcher
  * (50 URLs, at most 10 fetches at once), written with the weighted
  * semaphore of golang.org/x/sync/semaphore instead of a channel:
  * goro_sema_acquire(sem, ctx, 1) / goro_sema_release(sem, 1). Fetches are

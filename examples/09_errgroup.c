@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 09_errgroup.c: golang.org/x/sync/errgroup, which the seed recommends for
+ * 09_errgroup.c: golang.org/x/sync/errgroup, which the Go tour recommends for
  * "fan-in, merge, retry": start tasks in a group derived from a context;
  * the first task to fail cancels the group's context, so the others stop
  * early, and wait returns that first error. Here task 3 fails; the other

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 10_chan_hello.c: mirrors the seed tutorial's first channel program
+ * 10_chan_hello.c: mirrors the Go tour's first channel program
  * (section "Channels: communicating between goroutines"): ch := make(chan
  * string); a goroutine sends "hello from goroutine"; main receives it with
  * msg := <-ch and prints it.

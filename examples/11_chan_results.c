@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 11_chan_results.c: mirrors the seed tutorial's "Using channels for
+ * 11_chan_results.c: mirrors the Go tour's "Using channels for
  * results" program: fetchURL(url, ch chan<- string) fetches a URL and sends
  * "<url> -> <status>" (or "error: ...") on ch; main starts one goroutine per
  * URL and then receives exactly one result per URL.

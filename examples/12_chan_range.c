@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 12_chan_range.c: mirrors the seed tutorial's "Ranging over a channel"
+ * 12_chan_range.c: mirrors the Go tour's "Ranging over a channel"
  * program: generate(nums ...int) <-chan int starts a goroutine that sends
  * each number and then closes the channel; main ranges over the channel,
  * printing 2 3 5 7 11, and the loop ends when the channel is closed.

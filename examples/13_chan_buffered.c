@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 13_chan_buffered.c: mirrors the seed tutorial's "Buffered channels"
+ * 13_chan_buffered.c: mirrors the Go tour's "Buffered channels"
  * program: ch := make(chan int, 3); three sends that do not block because
  * the buffer has room; three receives that print 1 2 3 without any other
  * goroutine; then len(ch), cap(ch), which print "0 3".
  *
  * len(ch) is intch_len on the receive view (goro_chan_len on the untyped
  * channel) and cap(ch) is goro_chan_cap. The fourth send, commented out in
- * the seed because it would block forever, is shown with intch_try_send,
- * which returns GORO_EAGAIN instead of blocking.
+ * the Go original because it would block forever, is shown with
+ * intch_try_send, which returns GORO_EAGAIN instead of blocking.
  */
 #include <goro.h>
 #include <stdio.h>

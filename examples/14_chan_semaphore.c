@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 14_chan_semaphore.c: mirrors the seed tutorial's "Buffered channels as
+ * 14_chan_semaphore.c: mirrors the Go tour's "Buffered channels as
  * semaphores" program: 50 goroutines each "fetch" https://example.com/<i>,
  * but a channel with capacity 10 lets at most 10 of them be inside at
  * once: sem <- struct{}{} takes a slot, <-sem gives it back.
  *
  * Go's chan struct{} carries nothing; its C twin is a channel with 0-byte
  * elements, sent and received with NULL. Each goroutine here also holds its
- * slot for 10 ms (the seed's fetch does nothing), so that the limit is
+ * slot for 10 ms (the Go original's fetch does nothing), so that the limit is
  * actually reached, and counts how many are inside; main checks that it
  * never went above 10. The goroutines print in whatever order they get a
  * slot, so each records its URL and main prints them sorted after

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 15_chan_direction.c: mirrors the seed tutorial's "Channel direction in
+ * 15_chan_direction.c: mirrors the Go tour's "Channel direction in
  * function signatures" program: producer(ch chan<- int) sends 0..4 and
  * closes; consumer(ch <-chan int) ranges over the channel printing
  * "received: <n>"; main makes a chan int with capacity 5, starts the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 16_select.c: mirrors the seed tutorial's "The select statement" program:
+ * 16_select.c: mirrors the Go tour's "The select statement" program:
  * two goroutines send "one" on ch1 after 2 s and "two" on ch2 after 1 s;
  * main runs select twice and prints whichever message arrives first:
  * "from ch2: two", then "from ch1: one".

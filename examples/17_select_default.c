@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 17_select_default.c: mirrors the seed tutorial's "select with a default
+ * 17_select_default.c: mirrors the Go tour's "select with a default
  * case (non-blocking)" program: tryReceive(ch <-chan int) (int, bool)
  * selects on v := <-ch with a default case, returning (v, true) if a value
  * was ready and (0, false) at once if not.
  *
- * The seed shows only the function; main here calls it on an empty
+ * The Go original shows only the function; main here calls it on an empty
  * channel, then after a send, then once more after draining it.
  * goro_select_try is select with default: it returns GORO_EAGAIN, without
  * blocking, when no case is ready. With a single case it is the same as

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 18_done_channel.c: mirrors the seed tutorial's "The done channel pattern"
+ * 18_done_channel.c: mirrors the Go tour's "The done channel pattern"
  * program: three workers loop on select { case job, ok := <-jobs: ...
  * case <-done: ... }; main queues jobs 1..9 on a buffered channel and then
  * close(done) tells every worker at once to stop.
@@ -9,15 +9,15 @@
  * select see done at once; a receive case on a closed channel fires with
  * cases[i].result == GORO_ECLOSED (Go's ok == false).
  *
- * Differences from the seed, to make the output the same every run: the
- * seed closes done straight after queueing the jobs, so how many jobs are
- * processed first, and by which worker, varies from run to run (select
+ * Differences from the Go original, to make the output the same every run: the
+ * Go original closes done straight after queueing the jobs, so how many jobs
+ * are processed first, and by which worker, varies from run to run (select
  * picks at random when jobs and done are both ready). Here main waits until
  * the nine jobs have been processed before closing done, then waits for
- * the workers to return (a WaitGroup instead of the seed's 100 ms sleep).
- * The workers record what they did and main prints it afterwards: the jobs
- * in order (without the worker that took each one, which varies), then the
- * workers in order.
+ * the workers to return (a WaitGroup instead of the Go original's 100 ms
+ * sleep). The workers record what they did and main prints it afterwards: the
+ * jobs in order (without the worker that took each one, which varies), then
+ * the workers in order.
  */
 #include <goro.h>
 #include <stdio.h>
@@ -83,10 +83,10 @@ int main(void)
         goro_waitgroup_add(&processed, 1);
         intch_send(jobs.tx, i);
     }
-    goro_waitgroup_wait(&processed);    /* (not in the seed: see above) */
+    goro_waitgroup_wait(&processed);    /* (not in the Go tour: see above) */
 
     goro_chan_close(done);              /* broadcast shutdown to all workers at once */
-    goro_waitgroup_wait(&exited);       /* the seed sleeps 100 ms instead */
+    goro_waitgroup_wait(&exited);       /* the Go tour sleeps 100 ms instead */
 
     for (int i = 1; i <= NJOBS; i++)
         if (taken_by[i] != 0)

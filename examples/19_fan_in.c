@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 19_fan_in.c: mirrors the seed tutorial's "WaitGroup plus channel:
+ * 19_fan_in.c: mirrors the Go tour's "WaitGroup plus channel:
  * collecting results" program: fan out one goroutine per input (1..5), each
  * sending x*x on a results channel with room for every result; a further
  * goroutine waits on the WaitGroup and then closes results; main fans in by

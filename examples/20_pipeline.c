@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 20_pipeline.c: mirrors the seed tutorial's "Pipeline" program (section
+ * 20_pipeline.c: mirrors the Go tour's "Pipeline" program (section
  * "Production concurrency patterns"): gen(2, 3, 4) -> square -> square ->
  * main, each stage a goroutine that sends on an unbuffered channel it
  * closes when done, and main prints 16, 81, 256.
  *
- * The seed passes a context.Context so that every stage can give up early
- * (case <-ctx.Done(): return). goro's contexts come later; here a done
+ * The Go original passes a context.Context so that every stage can give up
+ * early (case <-ctx.Done(): return). goro's contexts come later; here a done
  * channel plays that part, which is what ctx.Done() is: each send is a
  * select between out <- v and <-done, and main's defer cancel() becomes
  * closing done at the end. Closing done early would make every stage

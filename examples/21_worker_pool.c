@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 21_worker_pool.c: mirrors the seed tutorial's "Worker pool" program:
+ * 21_worker_pool.c: mirrors the Go tour's "Worker pool" program:
  * workerPool(5, jobs, results) starts five workers that range over jobs
  * and send job*job on results, plus a goroutine that closes results once
  * every worker is done; main sends jobs 1..20 on a channel with capacity
  * 100, closes it, sums the results and prints "total: 2870".
  *
- * The workers' WaitGroup, a local variable captured by the seed's closures,
- * lives in a struct pool that main owns and keeps until the results are
- * in. The closer holds its own reference to results, since it may still be
+ * The workers' WaitGroup, a local variable captured by the Go original's
+ * closures, lives in a struct pool that main owns and keeps until the results
+ * are in. The closer holds its own reference to results, since it may still be
  * returning from close after main has finished with the channel.
  */
 #include <goro.h>

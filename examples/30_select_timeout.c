@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 30_select_timeout.c: mirrors the seed tutorial's "select with a timeout"
+ * 30_select_timeout.c: mirrors the Go tour's "select with a timeout"
  * program: fetchWithTimeout(url) starts a goroutine that simulates a slow
  * request (sleep, then send "response body" on a channel with capacity 1)
  * and selects between that result and time.After(2 * time.Second),
  * returning an error "request to <url> timed out" when the timer wins.
  *
- * The seed only defines the function; main here calls it twice, once for
- * a request that answers within the timeout and once for one that does
+ * The Go original only defines the function; main here calls it twice, once
+ * for a request that answers within the timeout and once for one that does
  * not, and prints what each returned:
  *     fast.example: response body
  *     slow.example: request to slow.example timed out
  * Delays are scaled down tenfold: the timeout is 200 ms, the slow request
- * takes 300 ms (the seed's 3 s) and the fast one 50 ms.
+ * takes 300 ms (the Go original's 3 s) and the fast one 50 ms.
  *
  * goro_after(d) is time.After(d): a channel that receives the fire time
  * once. In C it is a reference the caller releases; releasing it before it
  * fires is fine (the timer frees itself when it fires). The result channel
- * has capacity 1, as in the seed, so the slow request's goroutine can send
- * and exit even though nobody receives any more; it holds its own
+ * has capacity 1, as in the Go original, so the slow request's goroutine can
+ * send and exit even though nobody receives any more; it holds its own
  * reference, since fetch_with_timeout has released its own by then.
  */
 #include <goro.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 31_done_sleep.c: mirrors the seed tutorial's "The done channel pattern"
+ * 31_done_sleep.c: mirrors the Go tour's "The done channel pattern"
  * with time in it: workers loop until a done channel is closed, and main
  * decides when by sleeping first, then close(done) broadcasts the shutdown
- * to every worker at once. It is the done-channel form of the seed's
+ * to every worker at once. It is the done-channel form of the Go tour's
  * "Context cancellation" doWork loop (32_ctx_timeout.c is the context
  * form); examples/18_done_channel.c is the job-queue version.
  *
@@ -23,14 +23,14 @@
  *
  * Each worker waits in a select on done and on its own timer, so it stops
  * as soon as done is closed rather than at its next tick. The timer is a
- * goro_timer reset on each round (time.NewTimer + Reset), which the seed
- * recommends over time.After in a loop. Worker i starts i * 20 ms late so
- * that, in every round, worker 1 prints before 2 and 2 before 3; each
+ * goro_timer reset on each round (time.NewTimer + Reset), which the Go
+ * original recommends over time.After in a loop. Worker i starts i * 20 ms
+ * late so that, in every round, worker 1 prints before 2 and 2 before 3; each
  * prints three ticks (at 100, 200, 300 ms after it started), then all
  * three shut down together at 390 ms. They wake at the same moment, so
  * each records its shutdown and main, which waits with a WaitGroup where
- * the seed sleeps 100 ms, prints those lines in order, with the goroutine
- * count before and after.
+ * the Go original sleeps 100 ms, prints those lines in order, with the
+ * goroutine count before and after.
  */
 #include <goro.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 32_ctx_timeout.c: mirrors the seed tutorial's "Context cancellation"
+ * 32_ctx_timeout.c: mirrors the Go tour's "Context cancellation"
  * program (the first main): three workers run doWork(ctx, id), a loop of
  * select { case <-ctx.Done(): print ctx.Err() and return; default: do
  * work and sleep }, under ctx, cancel := context.WithTimeout(Background,
@@ -11,8 +11,8 @@
  *     ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
  *     defer cancel()
  * is
- *     goro_ctx *ctx = goro_ctx_with_timeout(goro_ctx_background(), 2 * GORO_SECOND);
- *     ... goro_ctx_cancel(ctx); goro_ctx_release(ctx);
+ *     goro_ctx *ctx = goro_ctx_with_timeout(goro_ctx_background(), 2 *
+ * GORO_SECOND);     ... goro_ctx_cancel(ctx); goro_ctx_release(ctx);
  * A context is reference-counted; the workers use main's reference, which
  * is safe because main releases it only after wg.Wait().
  *
@@ -23,10 +23,10 @@
  * deadline exceeded".
  *
  * Times are scaled down and spread out so that the output is the same on
- * every run: each work step sleeps 100 ms (the seed's 500 ms), the timeout
- * is 370 ms, and worker i starts (i - 1) * 20 ms late, so in each round the
- * workers print in id order, each does four steps, and each notices the
- * timeout when it wakes from its fourth sleep (at 400, 420, 440 ms):
+ * every run: each work step sleeps 100 ms (the Go original's 500 ms), the
+ * timeout is 370 ms, and worker i starts (i - 1) * 20 ms late, so in each
+ * round the workers print in id order, each does four steps, and each notices
+ * the timeout when it wakes from its fourth sleep (at 400, 420, 440 ms):
  *     worker 1: doing work      (x3 workers, x4 rounds)
  *     ...
  *     worker 1 cancelled: deadline exceeded

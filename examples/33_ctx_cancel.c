@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 33_ctx_cancel.c: mirrors the seed tutorial's "Context cancellation"
+ * 33_ctx_cancel.c: mirrors the Go tour's "Context cancellation"
  * program (the second main): ctx, cancel := context.WithCancel(Background);
  * a goroutine sleeps 1 s and calls cancel(); main blocks on <-ctx.Done()
  * and prints "context cancelled: context canceled".

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 34_leak_blocked.c: mirrors the seed tutorial's "Goroutine leaks", cause
+ * 34_leak_blocked.c: mirrors the Go tour's "Goroutine leaks", cause
  * 1, "Blocked forever on a channel send or receive", in its fixed form:
  *
  *     func fixed(ctx context.Context) {
@@ -22,14 +22,14 @@
  *
  * main calls fixed(ctx) and prints goro_num_goroutine() (which, unlike Go's
  * runtime.NumGoroutine, does not count main) before, while the goroutine
- * waits, and after cancel(); the seed's goleak.VerifyNone check becomes
+ * waits, and after cancel(); the Go original's goleak.VerifyNone check becomes
  * verify_none below, which, like goleak, retries for a while because
  * goroutines take a moment to exit after they are told to:
  *     before fixed(): 0 goroutines
  *     after fixed(): 1 goroutines (blocked in select)
  *     after cancel(): 0 goroutines (no leak)
  *
- * In C the goroutine also owns what the seed's garbage collector would
+ * In C the goroutine also owns what the Go original's garbage collector would
  * free: it releases ch and its reference to ctx on its way out.
  */
 #include <goro.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 35_leak_loop.c: mirrors the seed tutorial's "Goroutine leaks", cause 2,
+ * 35_leak_loop.c: mirrors the Go tour's "Goroutine leaks", cause 2,
  * "Infinite loop with no exit condition", in its fixed form:
  *
  *     go func() {
@@ -26,7 +26,7 @@
  *     process: step 1 / 2 / 3
  *     after cancel(): 0 goroutines (no leak)
  * goro_num_goroutine() does not count main; verify_none stands for the
- * seed's goleak.VerifyNone and, like it, retries for a while.
+ * Go original's goleak.VerifyNone and, like it, retries for a while.
  *
  * A loop like this that never parks (process() pure computation) still
  * stops here: goro does not preempt C code, but main is a plain thread

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 36_leak_range.c: mirrors the seed tutorial's "Goroutine leaks", cause 3,
+ * 36_leak_range.c: mirrors the Go tour's "Goroutine leaks", cause 3,
  * "Ranging over an unclosed channel", in its fixed form:
  *
  *     go func() {
@@ -18,8 +18,8 @@
  *     }()
  *
  * The leaky version is `for v := range ch`, which never ends if the sender
- * never closes ch. The seed names two fixes, and this program shows both
- * with the same consumer goroutine:
+ * never closes ch. The Go original names two fixes, and this program shows
+ * both with the same consumer goroutine:
  *   1. the sender closes ch when it is done: the consumer's receive
  *      returns GORO_ECLOSED (Go's ok == false) and it returns;
  *   2. the sender does not close ch, but the context is cancelled: the
@@ -27,7 +27,7 @@
  * In both rounds main sends 1, 2, 3 on an unbuffered channel (so each
  * value has been received once its send returns), then closes ch or
  * cancels, and prints goro_num_goroutine() (not counting main) before and
- * after; verify_none stands for the seed's goleak.VerifyNone:
+ * after; verify_none stands for the Go original's goleak.VerifyNone:
  *     sender closes ch: 1 2 3, consumer: "channel closed", 0 goroutines left
  *     ctx cancelled:    1 2 3, consumer: "context canceled", 0 goroutines left
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 37_ctx_pipeline.c: mirrors the seed tutorial's "Pipeline" program
+ * 37_ctx_pipeline.c: mirrors the Go tour's "Pipeline" program
  * (section "Production concurrency patterns") with its context:
  * gen(ctx, 2, 3, 4) -> square(ctx, .) -> square(ctx, .) -> main, each
  * stage a goroutine that closes its unbuffered output channel when it
@@ -10,8 +10,8 @@
  * 16, 81, 256, then cancel() (Go's defer cancel()).
  * (examples/20_pipeline.c is the same program with a done channel.)
  *
- * A second run, not in the seed, shows what the context is for: gen(ctx,
- * 1..1000) -> square, of which main takes only two values before it
+ * A second run, not in the Go original, shows what the context is for:
+ * gen(ctx, 1..1000) -> square, of which main takes only two values before it
  * cancels. Every stage is then blocked sending, takes the ctx.Done() case
  * and returns, and goro_num_goroutine() (which does not count main) drops
  * back to 0 without main draining anything:
@@ -129,7 +129,7 @@ int main(void)
     goro_ctx_cancel(ctx);                               /* defer cancel() */
     goro_ctx_release(ctx);
 
-    /* Not in the seed: stop a pipeline half-way by cancelling its context. */
+    /* Not in the Go tour: stop a pipeline half-way by cancelling its context. */
     ctx = goro_ctx_with_cancel(goro_ctx_background());
     if (!ctx)
         return 1;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 38_ticker.c: a ticker. The seed tutorial has no ticker program; this
+ * 38_ticker.c: a ticker. The Go tour has no ticker program; this
  * mirrors the example in Go's documentation of time.NewTicker, which the
- * seed's select and done-channel sections build on:
+ * Go tour's select and done-channel sections build on:
  *
  *     ticker := time.NewTicker(time.Second)
  *     defer ticker.Stop()

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 40_fetch_url.c: mirrors the seed tutorial's "Using channels for results"
+ * 40_fetch_url.c: mirrors the Go tour's "Using channels for results"
  * program: fetchURL(url, ch) does an HTTP GET and sends "url -> status" (or
  * "error: ...") on a result channel; main starts one goroutine per URL and
  * prints one result per URL, in the order they finish.
  *
- * The seed fetches example.com and httpbin.org; this program never leaves
- * the machine: it first starts a tiny HTTP/1.0 server, written with goro,
- * on 127.0.0.1 (a free port), which answers "/" and "/get" with 200 and
+ * The Go original fetches example.com and httpbin.org; this program never
+ * leaves the machine: it first starts a tiny HTTP/1.0 server, written with
+ * goro, on 127.0.0.1 (a free port), which answers "/" and "/get" with 200 and
  * "/status/404" with 404, and fetches from that. Each connection the
  * server accepts is served by its own goroutine; each fetch is a goroutine
  * that parks in goro_dial_tcp / goro_write / goro_read while the others

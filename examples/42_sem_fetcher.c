@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 42_sem_fetcher.c: mirrors the seed tutorial's "Buffered channels as
+ * 42_sem_fetcher.c: mirrors the Go tour's "Buffered channels as
  * semaphores" program: 50 URLs, one goroutine each, and a buffered channel
  * of capacity 10 used as a semaphore, so that at most 10 fetches run at
  * once (sem <- struct{}{} to acquire a slot, <-sem to release it).
  *
- * Where the seed only prints "fetching", this one really fetches, from a
- * small HTTP server started in the same program on 127.0.0.1 (never the
+ * Where the Go original only prints "fetching", this one really fetches, from
+ * a small HTTP server started in the same program on 127.0.0.1 (never the
  * network). The server counts the requests in flight and reports the
  * highest it saw: 10, never more.
  */

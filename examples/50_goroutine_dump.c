@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 50_goroutine_dump.c: goro's diagnostics on the seed's third goroutine
+ * 50_goroutine_dump.c: goro's diagnostics on the Go tour's third goroutine
  * leak (ranging over a channel nobody closes; 36_leak_range.c shows the
  * fixes): goro_dump (what SIGQUIT prints with GORODEBUG=sigquit, Go's
  * goroutine dump), goro_stats, and the leak check (goleak's VerifyNone).

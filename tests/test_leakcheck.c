@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_leakcheck.c: the leak check (goleak's VerifyNone) on the seed's
+ * test_leakcheck.c: the leak check (goleak's VerifyNone) on the Go tour's
  * three goroutine leaks (examples 34-36 show the fixed forms):
  *  - blocked forever: a goroutine receives on a channel nobody sends on;
  *  - infinite loop: a goroutine loops on process() with no way out;

@@ -2,7 +2,7 @@
 /*
  * chan.c: channels (Go's chan T): make, send, receive, close, len, cap.
  *
- * Go's algorithm (../shared/reference/go-runtime-notes.md §2) on goro's
+ * Go's algorithm (runtime/chan.go) on goro's
  * blocking primitive: a send that finds a queued receiver copies its value
  * straight into the receiver's destination and wakes it (the receiver runs
  * next on the sender's P); otherwise it fills the ring buffer, or queues a

@@ -2,7 +2,7 @@
 /*
  * select.c: goro_select (Go's select statement).
  *
- * Go's three passes (../shared/reference/go-runtime-notes.md §3):
+ * Go's three passes (selectgo in Go's runtime/select.go):
  *  1. with every channel locked (in address order, each once, so
  *     overlapping selects cannot deadlock), poll the cases in a uniformly
  *     random order and complete the first that can proceed;

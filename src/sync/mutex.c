@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mutex.c: goro_mutex (Go's sync.Mutex), with Go's two modes
- * (../shared/reference/go-runtime-notes.md §4).
+ * mutex.c: goro_mutex (Go's sync.Mutex), with Go's two modes, normal and
+ * starvation (Go's sync/mutex.go).
  *
  * state_ (atomic): bit 0 LOCKED, bit 1 WOKEN (a woken or spinning locker is
  * on its way, so unlock need not wake another), bit 2 STARVING, bits 3+ the

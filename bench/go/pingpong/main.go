@@ -4,7 +4,7 @@
 // channels: main sends i on ping and waits for it back on pong, N =
 // 1,000,000 times; the other goroutine receives on ping and sends what it
 // got on pong. Figure: ns per round trip, median of 3 passes after a
-// warm-up pass (runtime.GC() before each pass, as in the baselines). Each
+// warm-up pass (runtime.GC() before each pass). Each
 // pass makes its own channels and partner goroutine (not timed).
 // Output format: see bench/bench.h ("<workload> <metric> <value>").
 // Usage: pingpong [N]

@@ -3,7 +3,7 @@
 // spawn_join: Go twin of bench/spawn_join.c. From the main goroutine, spawn
 // N = 1,000,000 goroutines that each do trivial work and wg.Done(), then
 // wg.Wait(). Figure: ns per goroutine, median of 3 passes after a warm-up
-// pass (runtime.GC() before each pass, as in the baselines).
+// pass (runtime.GC() before each pass).
 // Output format: see bench/bench.h ("<workload> <metric> <value>").
 // Usage: spawn_join [N]
 package main
