@@ -153,6 +153,13 @@ void goro__stack_init(void)
     const char *force = getenv("GORO_STACK_GUARD");
     if (force && strcmp(force, "mprotect") == 0)
         return;
+#if GORO_VALGRIND
+    /* Valgrind does not know the guard-region advice: it would take the
+     * guards for readable memory, and its leak check at exit would fault
+     * through every page of them (minutes for a few thousand stacks). */
+    if (RUNNING_ON_VALGRIND)
+        return;
+#endif
     void *probe = goro__mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (probe != MAP_FAILED) {
