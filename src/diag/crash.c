@@ -49,7 +49,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 
 static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #define NSIGS (sizeof fatal_sigs / sizeof fatal_sigs[0])

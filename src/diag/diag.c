@@ -4,24 +4,17 @@
  * SIGQUIT, and in the fatal signal reports of crash.c and stack.c), the
  * deadlock check, the leak check and goro_stats.
  *
- * Records. A G carries its id, name, creation site, the user's function
- * (ufn: for waitgroup_go and errgroup tasks the function their trampoline
- * runs, never the trampoline) and status, and, once
- * parked, what on and since when (wait.c writes those with relaxed stores,
- * the time from goro__coarse_ns). Every G struct ever allocated is on the
- * registry (allg: append-only, never freed, like Go's allgs), so walkers
- * take no lock: they read allg_head and each alllink with acquire, and
- * read the fields of live goroutines racily (relaxed), showing what they
- * saw; a G reused meanwhile may show a mix of two goroutines, never a
- * crash. Plain threads that block in goro waits have records (goro__thr,
- * wait.h) on a second append-only list, reused once their thread ends.
+ * Records. Goroutines' records and their registry are the scheduler's
+ * (sched/allg.c, read through sched/g.h). Plain threads that block in goro
+ * waits have records (goro__thr, wait.h) on a second append-only list,
+ * reused once their thread ends.
  *
  * Deadlock check (goro__checkdead_locked, under sched.lock). It reports
  * only when nothing can run again, which holds when, at one instant:
- *  (1) every M is idle: mcount == nmidle (an M in a blocking call, in the
- *      poller, spinning, wired to a waiting goroutine or exiting is not);
+ *  (1) every M is idle (an M in a blocking call, in the poller, spinning,
+ *      wired to a waiting goroutine or exiting is not);
  *  (2) no timer is pending, no goroutine waits on an fd, the global queue
- *      is empty;
+ *      is empty ((1) and the queue: goro__sched_quiet_locked);
  *  (3) every goroutine is parked (G_WAITING) or free: so on a goro object,
  *      since fd waits and sleeps are ruled out by (2);
  *  (4) every thread of the process (/proc/self/task) is an idle M, sysmon,
@@ -53,40 +46,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "wait/wait.h"
 
-#define S goro__S
-
-_Atomic int64_t goro__coarse_ns;
 _Atomic pid_t goro__sysmon_tid;
 
 static bool deadlock_off;          /* GORODEBUG=deadlock=0; set at init */
-
-/* ---- the G registry ---- */
-
-static goro__lock allg_lock;
-static G *_Atomic allg_head;        /* appended under allg_lock, read lock-free */
-static G *allg_tail;                /* (allg_lock) */
-static _Atomic long allg_count;
-
-void goro__allg_add(G *g)
-{
-    goro__lock_acquire(&allg_lock);
-    /* release: a walker that reaches g sees it zeroed */
-    if (allg_tail)
-        atomic_store_explicit(&allg_tail->alllink, g, memory_order_release);
-    else
-        atomic_store_explicit(&allg_head, g, memory_order_release);
-    allg_tail = g;
-    atomic_fetch_add_explicit(&allg_count, 1, memory_order_relaxed);
-    goro__lock_release(&allg_lock);
-}
-
-#define FOR_EACH_G(g) \
-    for (G *g = atomic_load_explicit(&allg_head, memory_order_acquire); g; \
-         g = atomic_load_explicit(&g->alllink, memory_order_acquire))
 
 /* ---- plain-thread records ---- */
 
@@ -156,10 +122,7 @@ static bool thr_plain(const goro__thr *t, pid_t *tid)
     *tid = atomic_load_explicit(&t->tid, memory_order_acquire);
     if (*tid == 0 || *tid == atomic_load_explicit(&goro__sysmon_tid, memory_order_relaxed))
         return false;
-    for (M *m = S.midle; m; m = m->schedlink)
-        if (m->tid == *tid)
-            return false;
-    return true;
+    return !goro__m_idle_tid_locked(*tid);
 }
 
 /* Asleep in a goro wait that only a wake can end (futex word 2). */
@@ -215,41 +178,6 @@ static const char *state_name(int state, int wait)
     }
 }
 
-/* Reads g's record into gi; false if g is not a live goroutine. */
-static bool g_read(G *g, int64_t now, goro_ginfo *gi)
-{
-    uint32_t s = atomic_load_explicit(&g->status, memory_order_acquire);
-    memset(gi, 0, sizeof *gi);
-    switch (s) {
-    case G_RUNNABLE:
-        gi->state = GORO_G_RUNNABLE;
-        break;
-    case G_RUNNING:
-    case G_WOKEN:
-        gi->state = __atomic_load_n(&g->syscall_depth, __ATOMIC_RELAXED) ? GORO_G_SYSCALL
-                                                                          : GORO_G_RUNNING;
-        break;
-    case G_WAITING:
-        gi->state = GORO_G_WAITING;
-        gi->wait = atomic_load_explicit(&g->wait_reason, memory_order_relaxed);
-        if (gi->wait >= GORO_WAIT_COUNT)
-            gi->wait = GORO_WAIT_NONE;
-        gi->wait_obj = atomic_load_explicit(&g->wait_obj, memory_order_relaxed);
-        gi->wait_ns = now - atomic_load_explicit(&g->wait_since, memory_order_relaxed);
-        if (gi->wait_ns < 0)
-            gi->wait_ns = 0;
-        break;
-    default:
-        return false;
-    }
-    gi->id = __atomic_load_n(&g->id, __ATOMIC_RELAXED);
-    gi->name = __atomic_load_n(&g->name, __ATOMIC_RELAXED);
-    gi->file = __atomic_load_n(&g->file, __ATOMIC_RELAXED);
-    gi->line = __atomic_load_n(&g->line, __ATOMIC_RELAXED);
-    gi->fn = __atomic_load_n(&g->ufn, __ATOMIC_RELAXED);
-    return true;
-}
-
 /* A live goroutine's record and its G (for its frames). */
 typedef struct gent {
     goro_ginfo gi;
@@ -265,16 +193,16 @@ static int gi_cmp(const void *a, const void *b)
 
 static int collect(gent **out)
 {
-    long cap = atomic_load_explicit(&allg_count, memory_order_relaxed);
+    long cap = goro__allg_count();
     gent *v = goro__malloc((size_t)(cap ? cap : 1) * sizeof *v);
     if (!v)
         return -1;
     int64_t now = goro__nanotime();
     int n = 0;
-    FOR_EACH_G(g) {
+    GORO_FOR_EACH_G(g) {
         if (n == cap)
             break;   /* registered after we sized the array: started after us */
-        if (g_read(g, now, &v[n].gi))
+        if (goro__g_read(g, now, &v[n].gi))
             v[n++].g = g;
     }
     qsort(v, (size_t)n, sizeof *v, gi_cmp);   /* gi comes first */
@@ -358,9 +286,8 @@ static void out_frames(out *o, const uintptr_t *pcs, int n)
 }
 
 /* g's frames: the calling thread's own goroutine (self: may unwind it),
- * or a parked one from its saved context, trusted only if it stayed
- * parked throughout (status and wait count unchanged afterwards); none
- * for goroutines running elsewhere. */
+ * or a parked one (goro__g_frames); none for goroutines running
+ * elsewhere. */
 static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
 {
     uintptr_t pcs[GORO_TRACE_DEPTH];
@@ -368,16 +295,8 @@ static void out_g_frames(out *o, G *g, const goro_ginfo *gi, bool self)
     if (g == goro__getg()) {
         if (self)
             n = goro__trace_self(pcs, GORO_TRACE_DEPTH);
-    } else if (gi->state == GORO_G_WAITING &&
-               atomic_load_explicit(&g->on_cpu, memory_order_acquire) == 0) {
-        /* off its stack: the context is saved (pairs with the release that
-         * clears on_cpu after the switch) */
-        uint64_t waits = atomic_load_explicit(&g->nwaits, memory_order_acquire);
-        n = goro__trace_ctx(__atomic_load_n(&g->ctx, __ATOMIC_RELAXED), pcs, GORO_TRACE_DEPTH);
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING ||
-                atomic_load_explicit(&g->nwaits, memory_order_relaxed) != waits)
-            n = 0;   /* it ran meanwhile */
+    } else if (gi->state == GORO_G_WAITING) {
+        n = goro__g_frames(g, pcs, GORO_TRACE_DEPTH);
     }
     out_frames(o, pcs, n);
 }
@@ -427,10 +346,10 @@ static void out_threads(out *o, int64_t now)
 static void dump_unsorted(out *o, int64_t now, G *first, bool self)
 {
     goro_ginfo gi;
-    if (first && g_read(first, now, &gi))
+    if (first && goro__g_read(first, now, &gi))
         out_g(o, &gi, first, self);
-    FOR_EACH_G(g)
-        if (g != first && g_read(g, now, &gi))
+    GORO_FOR_EACH_G(g)
+        if (g != first && goro__g_read(g, now, &gi))
             out_g(o, &gi, g, self);
     out_threads(o, now);
 }
@@ -535,8 +454,7 @@ static bool threads_all_known(uint32_t gen)
             continue;
         pid_t tid = (pid_t)atoi(e->d_name);
         bool known = tid == sysmon;
-        for (M *m = S.midle; m && !known; m = m->schedlink)
-            known = m->tid == tid;
+        known = known || goro__m_idle_tid_locked(tid);
         FOR_EACH_THR(t) {
             if (known)
                 break;
@@ -561,10 +479,9 @@ void goro__checkdead_locked(void)
 {
     static uint32_t gen;   /* (sched.lock) */
     atomic_thread_fence(memory_order_seq_cst);   /* pairs with goro__thread_sleeps */
-    if (deadlock_off || S.nmidle != S.mcount)
+    if (deadlock_off || !goro__sched_quiet_locked())
         return;
-    if (goro__netpoll_pending() || goro__timers_earliest() != 0 ||
-        atomic_load_explicit(&S.runq_size, memory_order_relaxed) != 0)
+    if (goro__netpoll_pending() || goro__timers_earliest() != 0)
         return;
     gen++;
     int asleep = 0;
@@ -581,11 +498,10 @@ void goro__checkdead_locked(void)
     }
     if (asleep == 0)
         return;   /* the main thread is not in a goro wait: it runs */
-    FOR_EACH_G(g) {
-        uint32_t s = atomic_load_explicit(&g->status, memory_order_acquire);
-        if (s != G_IDLE && s != G_DEAD && s != G_WAITING)
+    goro_ginfo gi;
+    GORO_FOR_EACH_G(g)
+        if (goro__g_read(g, 0, &gi) && gi.state != GORO_G_WAITING)
             return;
-    }
     if (!threads_all_known(gen))
         return;
     FOR_EACH_THR(t)
@@ -600,12 +516,7 @@ void goro__thread_sleeps(void)
     goro__init();   /* GORODEBUG is read there: a channel op may come first */
     if (deadlock_off)
         return;
-    /* seq_cst, after the caller's seq_cst futex CAS: see the file comment */
-    if (__atomic_load_n(&S.nmidle, __ATOMIC_SEQ_CST) != __atomic_load_n(&S.mcount, __ATOMIC_SEQ_CST))
-        return;
-    goro__lock_acquire(&S.lock);
-    goro__checkdead_locked();
-    goro__lock_release(&S.lock);
+    goro__checkdead();   /* seq_cst, after the caller's futex CAS: see the file comment */
 }
 
 /* ---- leak check ---- */
@@ -712,9 +623,8 @@ void goro_stats(goro_stats_t *st)
     memset(st, 0, sizeof *st);
     int64_t now = goro__nanotime();
     goro_ginfo gi;
-    FOR_EACH_G(g) {
-        st->parks += atomic_load_explicit(&g->nwaits, memory_order_relaxed);
-        if (!g_read(g, now, &gi))
+    GORO_FOR_EACH_G(g) {
+        if (!goro__g_read(g, now, &gi))
             continue;
         st->goroutines++;
         switch (gi.state) {
@@ -730,18 +640,6 @@ void goro_stats(goro_stats_t *st)
         if (atomic_load_explicit(&t->tid, memory_order_relaxed) &&
             atomic_load_explicit(&t->reason, memory_order_relaxed) != GORO_WAIT_NONE)
             st->threads_blocked++;
-    st->threads = __atomic_load_n(&S.mcount, __ATOMIC_RELAXED);
-    st->threads_idle = __atomic_load_n(&S.nmidle, __ATOMIC_RELAXED);
-    st->procs = atomic_load_explicit(&S.nprocs, memory_order_relaxed);
-    st->procs_idle = atomic_load_explicit(&S.npidle, memory_order_relaxed);
-    st->created = (uint64_t)atomic_load_explicit(&S.nthread_created, memory_order_relaxed);
-    for (int i = 0; i < GORO_MAX_PROCS; i++) {
-        P *p = atomic_load_explicit(&S.allp[i], memory_order_acquire);
-        if (!p)
-            break;
-        st->created += (uint64_t)atomic_load_explicit(&p->ncreated, memory_order_relaxed);
-        st->steals += atomic_load_explicit(&p->nsteals, memory_order_relaxed);
-        st->timers += __atomic_load_n(&p->ntimers, __ATOMIC_RELAXED);
-    }
+    goro__sched_stats(st);
     st->poll_waits = goro__netpoll_waiters();
 }

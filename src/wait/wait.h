@@ -34,7 +34,7 @@
 #ifndef GORO_WAIT_H
 #define GORO_WAIT_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 
 /* A plain thread's record (diag.c): heap memory that is never freed (a
  * dump or the deadlock check may read it at any time), reused by a later
