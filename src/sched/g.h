@@ -129,7 +129,7 @@ _Noreturn void goro__stack_overflow(const G *g);           /* report, abort */
 void goro__diag_init(void);                /* at runtime init: GORODEBUG */
 /* (sched.lock held) The calling M has just gone idle, or a plain thread is
  * about to sleep in a goro wait: if nothing can ever run again, report the
- * deadlock and abort (the conditions are in its file's header). */
+ * deadlock and abort (conditions in diag/deadlock.c). */
 void goro__checkdead_locked(void);
 extern _Atomic pid_t goro__sysmon_tid;
 /* The dump for fatal signal reports, to fd, without allocating: first's

@@ -175,7 +175,7 @@ struct goro__m {
     goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
     uint64_t rng;
     int id;
-    pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
+    pid_t tid;                 /* kernel thread id (the deadlock check) */
     pthread_t thread;
     void *altstack;            /* signal stack for fatal signal reports (crash.c) */
 #if GORO_ASAN

@@ -9,7 +9,7 @@
  * Plain threads: waking sets the futex word of the thread's record to 1
  * and wakes the sleeper only if it is asleep (word 2), so a wake before the
  * sleep costs no syscall. A thread about to sleep without a deadline asks
- * diag.c whether that leaves nothing that could ever wake anybody.
+ * deadlock.c whether that leaves nothing that could ever wake anybody.
  * Blocking records its reason: a goroutine in its G (four relaxed stores,
  * the clock read being goro__coarse_ns), a thread in its record.
  * TSan: the waker releases on w, the woken party acquires on it.
