@@ -697,21 +697,29 @@ GORO_API goro_ctx *goro_ctx_with_signals(goro_ctx *parent, const int *sigs, int 
  * how many goroutines there are (runtime.GoroutineProfile's contract). */
 #include <stdio.h>
 
+/* The wait reasons, one table: X(name, what a dump calls the wait, what
+ * its "on:" line calls the object or NULL for no line). GORO_WAIT_name
+ * is the reason; obj is what goro__waiter_block records for it. */
+#define GORO_WAIT_REASONS(X) \
+    X(NONE,      "waiting",             NULL)        /* obj: NULL */ \
+    X(CHAN_RECV, "chan receive",        "chan")      /* obj: the channel */ \
+    X(CHAN_SEND, "chan send",           "chan")      /* obj: the channel */ \
+    X(SELECT,    "select",              NULL)        /* obj: NULL */ \
+    X(MUTEX,     "sync.Mutex.Lock",     "mutex")     /* obj: the mutex */ \
+    X(RWMUTEX_R, "sync.RWMutex.RLock",  "rwmutex")   /* obj: the rwmutex */ \
+    X(RWMUTEX_W, "sync.RWMutex.Lock",   "rwmutex")   /* obj: the rwmutex */ \
+    X(WAITGROUP, "sync.WaitGroup.Wait", "waitgroup") /* obj: the waitgroup */ \
+    X(COND,      "sync.Cond.Wait",      "cond")      /* obj: the cond */ \
+    X(SEMA,      "semaphore acquire",   "sema")      /* obj: the goro_sema */ \
+    X(SLEEP,     "sleep",               NULL)        /* obj: NULL */ \
+    X(IO,        "IO wait",             "fd")        /* obj: (void *)(intptr_t)fd */
+
+#define GORO_WAIT_ENUM_(name, desc, obj) GORO_WAIT_##name,
 enum {
-    GORO_WAIT_NONE = 0,
-    GORO_WAIT_CHAN_RECV,   /* "chan receive"         obj: the channel */
-    GORO_WAIT_CHAN_SEND,   /* "chan send"            obj: the channel */
-    GORO_WAIT_SELECT,      /* "select"               obj: NULL */
-    GORO_WAIT_MUTEX,       /* "sync.Mutex.Lock"      obj: the mutex */
-    GORO_WAIT_RWMUTEX_R,   /* "sync.RWMutex.RLock"   obj: the rwmutex */
-    GORO_WAIT_RWMUTEX_W,   /* "sync.RWMutex.Lock"    obj: the rwmutex */
-    GORO_WAIT_WAITGROUP,   /* "sync.WaitGroup.Wait"  obj: the waitgroup */
-    GORO_WAIT_COND,        /* "sync.Cond.Wait"       obj: the cond */
-    GORO_WAIT_SEMA,        /* "semaphore acquire"    obj: the goro_sema */
-    GORO_WAIT_SLEEP,       /* "sleep"                obj: NULL */
-    GORO_WAIT_IO,          /* "IO wait"              obj: (void *)(intptr_t)fd */
+    GORO_WAIT_REASONS(GORO_WAIT_ENUM_)
     GORO_WAIT_COUNT
 };
+#undef GORO_WAIT_ENUM_
 
 enum { GORO_G_RUNNABLE = 1, GORO_G_RUNNING, GORO_G_SYSCALL, GORO_G_WAITING };
 

@@ -37,7 +37,8 @@ import gdb
 _G_STATUS = {"G_IDLE": 0, "G_RUNNABLE": 1, "G_RUNNING": 2, "G_WOKEN": 3,
              "G_WAITING": 4, "G_DEAD": 5}
 
-# src/diag/dump.c's wait_names and obj_names, if they cannot be read.
+# src/diag/dump.c's wait_names and obj_names, if they cannot be read: goro.h's
+# GORO_WAIT_REASONS (the wait_names test checks that they match).
 _WAIT_NAMES = ["waiting", "chan receive", "chan send", "select", "sync.Mutex.Lock",
                "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
                "sync.Cond.Wait", "semaphore acquire", "sleep", "IO wait"]

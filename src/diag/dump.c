@@ -19,33 +19,13 @@
 
 /* ---- reading a record ---- */
 
-static const char *const wait_names[GORO_WAIT_COUNT] = {
-    [GORO_WAIT_NONE] = "waiting",
-    [GORO_WAIT_CHAN_RECV] = "chan receive",
-    [GORO_WAIT_CHAN_SEND] = "chan send",
-    [GORO_WAIT_SELECT] = "select",
-    [GORO_WAIT_MUTEX] = "sync.Mutex.Lock",
-    [GORO_WAIT_RWMUTEX_R] = "sync.RWMutex.RLock",
-    [GORO_WAIT_RWMUTEX_W] = "sync.RWMutex.Lock",
-    [GORO_WAIT_WAITGROUP] = "sync.WaitGroup.Wait",
-    [GORO_WAIT_COND] = "sync.Cond.Wait",
-    [GORO_WAIT_SEMA] = "semaphore acquire",
-    [GORO_WAIT_SLEEP] = "sleep",
-    [GORO_WAIT_IO] = "IO wait",
-};
-
+#define WAIT_NAME_(name, desc, obj) [GORO_WAIT_##name] = desc,
+#define OBJ_NAME_(name, desc, obj) [GORO_WAIT_##name] = obj,
+static const char *const wait_names[GORO_WAIT_COUNT] = { GORO_WAIT_REASONS(WAIT_NAME_) };
 /* What the "on:" line calls the object, NULL: no line. */
-static const char *const obj_names[GORO_WAIT_COUNT] = {
-    [GORO_WAIT_CHAN_RECV] = "chan",
-    [GORO_WAIT_CHAN_SEND] = "chan",
-    [GORO_WAIT_MUTEX] = "mutex",
-    [GORO_WAIT_RWMUTEX_R] = "rwmutex",
-    [GORO_WAIT_RWMUTEX_W] = "rwmutex",
-    [GORO_WAIT_WAITGROUP] = "waitgroup",
-    [GORO_WAIT_COND] = "cond",
-    [GORO_WAIT_SEMA] = "sema",
-    [GORO_WAIT_IO] = "fd",
-};
+static const char *const obj_names[GORO_WAIT_COUNT] = { GORO_WAIT_REASONS(OBJ_NAME_) };
+#undef WAIT_NAME_
+#undef OBJ_NAME_
 
 const char *goro_wait_name(int wait)
 {
