@@ -28,6 +28,7 @@ typedef struct goro__g G;
 typedef struct goro__m M;
 typedef struct goro__p P;
 typedef struct goro__timer goro__timer;
+typedef struct goro__tslot goro__tslot;
 
 #define GORO_RUNQ_SIZE 256u        /* per-P ring, a power of two */
 #define GORO_MAX_PROCS 256         /* Ps ever allocated */
@@ -139,10 +140,12 @@ struct goro__p {
      * load + store, no RMW), read racily. */
     _Atomic uint64_t nsteals;
     uint64_t rng;              /* owner */
-    /* Timers: a 4-ary min-heap by `when`, protected by timers_lock. */
+    /* Timers: a 4-ary min-heap of slots by `when` (timerheap.c),
+     * protected by timers_lock. nslots counts the slots in use, ntimers
+     * the live timers among them (the others are stopped ones). */
     goro__lock timers_lock;
-    goro__timer **timers;
-    int ntimers, ctimers;
+    goro__tslot *timers;
+    int nslots, cslots, ntimers;
     _Atomic int64_t timer0;    /* earliest `when`, 0 = none; written under timers_lock */
 };
 
