@@ -404,7 +404,7 @@ void goro__stack_counts(long *default_in_use, long *other_mapped);
 
 /* ---- timerheap.c ---- */
 int64_t goro__nanotime(void);
-void goro__timers_run(P *p, int64_t now);           /* due timers of p */
+void goro__timers_run(P *p, int64_t now);  /* due timers of p, up to one wakeup (timerheap.c) */
 int64_t goro__timers_earliest(void);                /* over all Ps, 0 = none */
 void goro__timers_move(P *from, P *to);
 int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
