@@ -98,6 +98,8 @@ target_of() {   # workload metric procs
     waitgroup_fanout:*) echo 'r<=0.5' ;;
     cancel_fanout:*|ctx_timeout:*) echo 'r<=0.5' ;;
     sleepers:wall_ms:*|sleepers:p99_oversleep_us:*) echo 'r<=1' ;;
+    sleepers:p50_oversleep_us:*) echo 'r<=2' ;;
+    timers_pending:stop_ns_per_timer:*|parked_chan:release_ns_per_g:*) echo 'r<=1' ;;
     tcp_echo:rps_*) echo 'r>=1.2' ;;
     syscall:ns_per_op_handoff:*) echo 'r<=1' ;;
     *) echo info ;;

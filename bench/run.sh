@@ -33,7 +33,8 @@
 # wall_ms, p99_oversleep_us and p50_oversleep_us (100,000 goroutines each
 # sleeping 1 ms once), timers_pending cpu_ms (process CPU over 1 idle s with
 # 1,000,000 pending 1-hour timers; target 0), bytes_per_timer (RSS),
-# create_ns_per_timer and stop_ns_per_timer, ctx_timeout ns_per_op (per
+# create_ns_per_timer, stop_ns_per_timer (goro_timer_stop; Go: Stop) and
+# free_ns_per_timer (goro_timer_free once stopped; no twin), ctx_timeout ns_per_op (per
 # with_timeout + cancel + release; Go: WithTimeout + cancel()).
 # I/O: tcp_echo rps_100 and rps_1000 (echo server requests per second over
 # loopback, 100 / 1,000 connections, 64-byte messages, one C load client
@@ -82,7 +83,7 @@ ROWS="$ROWS waitgroup_fanout:release_ns_per_g waitgroup_fanout:total_ns_per_g lo
 ROWS="$ROWS cancel_fanout:cancel_us cancel_fanout:ns_per_goroutine sleepers:wall_ms"
 ROWS="$ROWS sleepers:p99_oversleep_us sleepers:p50_oversleep_us timers_pending:cpu_ms"
 ROWS="$ROWS timers_pending:bytes_per_timer timers_pending:create_ns_per_timer"
-ROWS="$ROWS timers_pending:stop_ns_per_timer ctx_timeout:ns_per_op"
+ROWS="$ROWS timers_pending:stop_ns_per_timer timers_pending:free_ns_per_timer ctx_timeout:ns_per_op"
 ROWS="$ROWS tcp_echo:rps_100 tcp_echo:rps_1000 tcp_echo:cpu_us_per_req_100 tcp_echo:cpu_us_per_req_1000"
 ROWS="$ROWS syscall:ns_per_op_handoff syscall:ns_per_op_getpid syscall:ns_per_op_raw_getpid"
 WORKLOADS="spawn_join yield parked_memory idle_cpu"

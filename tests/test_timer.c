@@ -10,7 +10,11 @@
  *    fired, had fired with the value unread, or had been read;
  *  - tickers tick every period, drop ticks for a slow reader, stop and
  *    reset; bad periods are rejected;
- *  - after_func runs in its own goroutine; stop is false once it started.
+ *  - after_func runs in its own goroutine; stop is false once it started;
+ *  - many timers, most stopped in a scattered order (stopped timers leave
+ *    empty slots in the heap, compacted once they are the majority): the
+ *    stopped ones never fire, every other one fires once, in the order
+ *    of its deadline, and stop and reset still report pending ones.
  */
 // ctest-labels: time
 #include <stdatomic.h>
@@ -147,6 +151,70 @@ static void tickers(void)
     goro_ticker_free(tk);
 }
 
+/* Timers on one heap fire in deadline order: each sends its fire time,
+ * so along the deadlines the times received must not go backwards. Two
+ * Ms may run one P's timers at once (an idle one steals due timers), and
+ * a loaded machine may stop either between taking a timer and reading
+ * the clock: a step back of up to 1 ms is theirs, and a few larger ones
+ * are allowed; a misordered heap would show hundreds (unless the machine
+ * was too slow to start them all before the first deadline). */
+static void stop_many(void)
+{
+    enum { N = 3000 };
+    static goro_timer *ts[N];
+    static int64_t due[N], got[N];
+    int64_t base = goro_now() + 50 * MS;
+    for (int i = 0; i < N; i++) {
+        /* deadline order (i * 7919) % N: scattered over 30 ms */
+        due[i] = base + (int64_t)((i * 7919) % N) * 10 * GORO_MICROSECOND;
+        ts[i] = goro_timer_new(due[i] - goro_now());
+        CHECK(ts[i] != NULL);
+    }
+    /* Stop 3 of every 4 in a scattered order, after resetting some (a
+     * reset of a pending timer reports it was pending). */
+    for (int k = 0; k < N; k++) {
+        int i = (k * 2741) % N;
+        if (i % 4 == 0)
+            continue;
+        if (i % 8 == 1)
+            CHECK(goro_timer_reset(ts[i], due[i] - goro_now()));
+        CHECK(goro_timer_stop(ts[i]));
+        CHECK(!goro_timer_stop(ts[i]));
+    }
+    /* A timer created after its deadline (a loaded machine can stall
+     * this loop for 50 ms) fires at its creation, out of deadline order. */
+    bool in_time = goro_now() < base;
+    goro_sleep(base + 30 * MS - goro_now());
+    for (int i = 0; i < N; i++) {
+        if (i % 4 == 0) {
+            CHECK(goro_chan_recv(goro_timer_chan(ts[i]), &got[i]) == 0);
+            CHECK(got[i] >= due[i]);
+        }
+        int64_t v;
+        CHECK(goro_chan_try_recv(goro_timer_chan(ts[i]), &v) == GORO_EAGAIN);
+    }
+    int back = 0;
+    int64_t prev = 0, worst = 0;
+    for (int r = 0; r < N; r++) {   /* r: rank of the deadline */
+        int i = (int)(((long)r * 1679) % N);   /* 7919 * 1679 = 1 mod 3000 */
+        CHECK((i * 7919) % N == r);
+        if (i % 4 != 0)
+            continue;
+        if (got[i] < prev - MS)
+            back++;
+        if (prev - got[i] > worst)
+            worst = prev - got[i];
+        if (got[i] > prev)
+            prev = got[i];
+    }
+    if (back > 5)
+        fprintf(stderr, "%d steps back by more than 1 ms, the largest %lld us\n", back,
+                (long long)(worst / 1000));
+    CHECK(back <= 5 || !in_time);
+    for (int i = 0; i < N; i++)
+        goro_timer_free(ts[i]);
+}
+
 static void in_goroutine(void *arg)
 {
     (void)arg;
@@ -154,6 +222,7 @@ static void in_goroutine(void *arg)
     stop_and_reset();
     after_func_runs();
     tickers();
+    stop_many();
 }
 
 int main(void)
@@ -163,6 +232,7 @@ int main(void)
     stop_and_reset();
     after_func_runs();
     tickers();
+    stop_many();
     atomic_store(&fired, 0);
     run_main(in_goroutine, NULL);
     TEST_PASS("test_timer");

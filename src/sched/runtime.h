@@ -31,6 +31,8 @@
 #include "base/base.h"
 #include "sched/g.h"
 
+typedef struct goro__tslot goro__tslot;
+
 #define GORO_RUNQ_SIZE 256u        /* per-P ring, a power of two */
 #define GORO_MAX_PROCS 256         /* Ps ever allocated */
 #define GORO_GLOBAL_EVERY 61u      /* schedule ticks between global-queue checks */
@@ -137,10 +139,12 @@ struct goro__p {
      * load + store, no RMW), read racily. */
     _Atomic uint64_t nsteals;
     uint64_t rng;              /* owner */
-    /* Timers: a 4-ary min-heap by `when`, protected by timers_lock. */
+    /* Timers: a 4-ary min-heap of slots by `when` (timerheap.c),
+     * protected by timers_lock. nslots counts the slots in use, ntimers
+     * the live timers among them (the others are stopped ones). */
     goro__lock timers_lock;
-    goro__timer **timers;
-    int ntimers, ctimers;
+    goro__tslot *timers;
+    int nslots, cslots, ntimers;
     _Atomic int64_t timer0;    /* earliest `when`, 0 = none; written under timers_lock */
 };
 
@@ -334,7 +338,7 @@ void goro__stack_usable(const G *g, char **lo, size_t *size);
 void goro__stack_counts(long *default_in_use, long *other_mapped);
 
 /* ---- timerheap.c ---- */
-void goro__timers_run(P *p, int64_t now);           /* due timers of p */
+void goro__timers_run(P *p, int64_t now);  /* due timers of p, up to one wakeup (timerheap.c) */
 void goro__timers_move(P *from, P *to);
 int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
 

@@ -125,7 +125,10 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     M *m = goro__getm();
     if (m)
         goro__rt_enter(m);
-    P *p = m && m->curg ? m->p : NULL;
+    /* A goroutine's P, or the P of a scheduler context running timers (an
+     * after_func timer's goroutine then runs next there, as in Go, not
+     * after the global queue's next turn). */
+    P *p = m && !m->exiting ? m->p : NULL;
     int k;
     void *heap = NULL;
     size_t inline_size = copysize;   /* bytes kept in g->argbuf */
@@ -179,7 +182,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         /* A goroutine that spawns faster than its P runs what it spawned
          * lets them run (no other P took them): the dead ones' Gs and
          * stacks are then reused while still in cache. */
-        if (may_yield && atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
+        if (may_yield && m->curg && atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
                 atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
             goro__rt_exit(m);   /* a switch may only happen at depth 1 */
             wake_after(fenced);

@@ -17,8 +17,17 @@
 
 enum { T_IDLE = 0, T_HEAP, T_FIRING };
 
+/* A heap slot: the deadline beside the timer, so that sifting compares
+ * without following pointers (as Go 1.23 does). t is NULL once the timer
+ * was stopped: the slot stays, ordered by its `when`, until it reaches
+ * the root or the heap is compacted (timerheap.c). */
+struct goro__tslot {
+    int64_t when;
+    goro__timer *t;
+};
+
 struct goro__timer {
-    int64_t when;              /* (heap lock while queued) */
+    int64_t when;              /* (heap lock while queued; its slot has a copy) */
     int64_t period;            /* > 0: re-armed after each firing, skipping missed ticks */
     void (*fn)(goro__timer *t);
     /* If set, called once fn has returned and the timer is T_IDLE (never
@@ -26,7 +35,7 @@ struct goro__timer {
     void (*done)(goro__timer *t);
     void *arg;
     P *_Atomic p;              /* heap that holds it; changes under both heap locks */
-    int idx;                   /* index in p->timers (heap lock) */
+    int idx;                   /* its slot in p->timers (heap lock) */
     _Atomic uint32_t state;    /* T_*; T_IDLE is stored with release after fn returns */
 };
 

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * time.c: the monotonic clock, goro_sleep, and the per-P timer heaps.
+ * timerheap.c: the monotonic clock, goro_sleep, and the per-P timer heaps.
  *
- * Each P's heap is a 4-ary min-heap by `when` under p->timers_lock;
- * p->timer0 mirrors its root's `when` (0 when empty) so the scheduler can
- * test for due timers without the lock. Timers run on the M holding the P
+ * Each P's heap is a 4-ary min-heap of slots {when, timer} under
+ * p->timers_lock (the deadline beside the pointer: sifting reads one
+ * array). Stopping a timer empties its slot in O(1) and leaves it in
+ * place; empty slots leave the heap when they reach the root (a pop) or
+ * when they are three quarters of the slots (heap_compact), so the heap
+ * holds at most four slots per timer and never points to a stopped
+ * timer. p->timer0 mirrors the root slot's `when` (0 when empty) so the
+ * scheduler can test for due timers without the lock: it may be an empty
+ * slot's, earlier than the first live timer, which costs one look that
+ * pops it, never a late one. Timers run on the M holding the P
  * (between goroutines), or on an idle M that finds another P's timers due.
  * An M with nothing to run sleeps until the earliest timer of all Ps.
  */
@@ -32,78 +39,113 @@ int64_t goro_now(void)
 
 /* ---- heap (p->timers_lock held) ---- */
 
-static void heap_set(P *p, int i, goro__timer *t)
+static inline void slot_set(P *p, int i, goro__tslot s)
 {
-    p->timers[i] = t;
-    t->idx = i;
+    p->timers[i] = s;
+    if (s.t)
+        s.t->idx = i;
 }
 
 static void sift_up(P *p, int i)
 {
-    goro__timer *t = p->timers[i];
+    goro__tslot s = p->timers[i];
     while (i > 0) {
         int parent = (i - 1) / 4;
-        if (p->timers[parent]->when <= t->when)
+        if (p->timers[parent].when <= s.when)
             break;
-        heap_set(p, i, p->timers[parent]);
+        slot_set(p, i, p->timers[parent]);
         i = parent;
     }
-    heap_set(p, i, t);
+    slot_set(p, i, s);
 }
 
 static void sift_down(P *p, int i)
 {
-    goro__timer *t = p->timers[i];
-    int n = p->ntimers;
+    goro__tslot s = p->timers[i];
+    int n = p->nslots;
     for (;;) {
         int c = 4 * i + 1, best = -1;
-        int64_t w = t->when;
+        int64_t w = s.when;
         for (int k = c; k < c + 4 && k < n; k++)
-            if (p->timers[k]->when < w) {
-                w = p->timers[k]->when;
+            if (p->timers[k].when < w) {
+                w = p->timers[k].when;
                 best = k;
             }
         if (best < 0)
             break;
-        heap_set(p, i, p->timers[best]);
+        slot_set(p, i, p->timers[best]);
         i = best;
     }
-    heap_set(p, i, t);
+    slot_set(p, i, s);
 }
 
 static void update_timer0(P *p)
 {
-    atomic_store_explicit(&p->timer0, p->ntimers ? p->timers[0]->when : 0,
+    atomic_store_explicit(&p->timer0, p->nslots ? p->timers[0].when : 0,
                           memory_order_release);
 }
 
 static bool heap_push(P *p, goro__timer *t)
 {
-    if (p->ntimers == p->ctimers) {
-        int cap = p->ctimers ? p->ctimers * 2 : 64;
-        goro__timer **nt = realloc(p->timers, (size_t)cap * sizeof *nt);
+    if (p->nslots == p->cslots) {
+        int cap = p->cslots ? p->cslots * 2 : 64;
+        goro__tslot *nt = realloc(p->timers, (size_t)cap * sizeof *nt);
         if (!nt)
             return false;
         p->timers = nt;
-        p->ctimers = cap;
+        p->cslots = cap;
     }
-    heap_set(p, p->ntimers++, t);
-    sift_up(p, t->idx);
+    int i = p->nslots++;
+    p->timers[i] = (goro__tslot){ t->when, t };
+    p->ntimers++;
+    sift_up(p, i);
     atomic_store_explicit(&t->p, p, memory_order_relaxed);
     atomic_store_explicit(&t->state, T_HEAP, memory_order_relaxed);
     update_timer0(p);
     return true;
 }
 
-static void heap_remove(P *p, int i)
+/* Removes the root slot (a timer's or a stopped one's). */
+static void heap_pop(P *p)
 {
-    int last = --p->ntimers;
-    if (i != last) {
-        heap_set(p, i, p->timers[last]);
-        sift_down(p, i);
-        sift_up(p, p->timers[i]->idx);
+    int last = --p->nslots;
+    if (last > 0) {
+        p->timers[0] = p->timers[last];
+        sift_down(p, 0);
     }
     update_timer0(p);
+}
+
+/* Drops the stopped timers' slots and restores the heap order (Floyd's
+ * bottom-up construction): O(nslots), run once they are more than three
+ * quarters of the slots, so each stop pays O(1) for it; what dominates is
+ * the index written into each live timer that moves (a cache miss each
+ * among many timers), which this threshold keeps below 1/3 per stop. */
+static void heap_compact(P *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->nslots; i++)
+        if (p->timers[i].t) {
+            if (i != n)
+                slot_set(p, n, p->timers[i]);
+            n++;
+        }
+    p->nslots = n;
+    for (int i = (n - 2) / 4; n > 1 && i >= 0; i--)
+        sift_down(p, i);
+    update_timer0(p);
+}
+
+/* t, queued in p, is stopped: its slot stays behind, empty. */
+static void heap_delete(P *p, goro__timer *t)
+{
+    p->timers[t->idx].t = NULL;
+    if (--p->ntimers == 0) {
+        p->nslots = 0;
+        update_timer0(p);
+    } else if (p->nslots > 4 * p->ntimers) {
+        heap_compact(p);
+    }
 }
 
 /* ---- timers ---- */
@@ -143,7 +185,7 @@ bool goro__timer_stop(goro__timer *t)
         goro__lock_acquire(&p->timers_lock);
         if (atomic_load_explicit(&t->p, memory_order_relaxed) == p &&
             atomic_load_explicit(&t->state, memory_order_relaxed) == T_HEAP) {
-            heap_remove(p, t->idx);
+            heap_delete(p, t);
             atomic_store_explicit(&t->state, T_IDLE, memory_order_relaxed);
             goro__lock_release(&p->timers_lock);
             return true;
@@ -152,18 +194,35 @@ bool goro__timer_stop(goro__timer *t)
     }
 }
 
+/* Runs p's due timers, in deadline order, but only until one readies a
+ * goroutine into this M's runnext: that goroutine runs next, and the
+ * following due timers fire at the next scheduling decision, which comes
+ * when it stops. Without the stop, a batch of due timers woke each
+ * goroutine into runnext in turn, pushing the previous one to the tail of
+ * the run queue, behind everything queued there (100,000 sleepers started
+ * in batches waited behind a batch of not yet started ones: tens of
+ * microseconds). With it, woken goroutines run in deadline order ahead of
+ * the queue, as each would had its timer fired alone. */
 void goro__timers_run(P *p, int64_t now)
 {
     int64_t t0 = atomic_load_explicit(&p->timer0, memory_order_acquire);
     if (t0 == 0 || t0 > now)
         return;
+    M *m = goro__getm();
+    P *mine = m ? m->p : NULL;
     goro__lock_acquire(&p->timers_lock);
-    while (p->ntimers > 0 && p->timers[0]->when <= now) {
-        goro__timer *t = p->timers[0];
-        heap_remove(p, 0);
+    while (p->nslots > 0 && p->timers[0].when <= now) {
+        goro__timer *t = p->timers[0].t;
+        heap_pop(p);
+        if (!t)
+            continue;   /* a stopped timer's slot */
+        p->ntimers--;
         atomic_store_explicit(&t->state, T_FIRING, memory_order_relaxed);
         goro__lock_release(&p->timers_lock);
+        G *next0 = mine ? atomic_load_explicit(&mine->runnext, memory_order_relaxed) : NULL;
         t->fn(t);
+        G *next1 = mine ? atomic_load_explicit(&mine->runnext, memory_order_relaxed) : NULL;
+        bool readied = next1 && next1 != next0;
         if (t->period > 0) {
             /* Re-arm in this heap (unless stopped meanwhile: the stopper
              * waits for T_FIRING to end, then finds it queued again). */
@@ -172,13 +231,15 @@ void goro__timers_run(P *p, int64_t now)
             goro__lock_acquire(&p->timers_lock);
             if (!heap_push(p, t))
                 GORO_FATAL("out of memory growing the timer heap");
-            continue;
+        } else {
+            void (*done)(goro__timer *) = t->done;
+            atomic_store_explicit(&t->state, T_IDLE, memory_order_release);
+            if (done)
+                done(t);
+            goro__lock_acquire(&p->timers_lock);
         }
-        void (*done)(goro__timer *) = t->done;
-        atomic_store_explicit(&t->state, T_IDLE, memory_order_release);
-        if (done)
-            done(t);
-        goro__lock_acquire(&p->timers_lock);
+        if (readied)
+            break;
     }
     goro__lock_release(&p->timers_lock);
 }
@@ -222,12 +283,10 @@ void goro__timers_move(P *from, P *to)
     P *a = from->id < to->id ? from : to, *b = a == from ? to : from;
     goro__lock_acquire(&a->timers_lock);
     goro__lock_acquire(&b->timers_lock);
-    while (from->ntimers > 0) {
-        goro__timer *t = from->timers[from->ntimers - 1];
-        from->ntimers--;
-        if (!heap_push(to, t))
+    for (int i = 0; i < from->nslots; i++)
+        if (from->timers[i].t && !heap_push(to, from->timers[i].t))
             GORO_FATAL("out of memory moving timers");
-    }
+    from->nslots = from->ntimers = 0;
     update_timer0(from);
     goro__lock_release(&b->timers_lock);
     goro__lock_release(&a->timers_lock);

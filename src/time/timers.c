@@ -22,9 +22,10 @@
 
 struct goro_timer {
     goro__timer node;
-    goro_chan *c;              /* NULL for after_func timers */
+    /* Beside node's state and slot index, which a stop also touches. */
     _Atomic uint32_t armed;
     goro__lock op;
+    goro_chan *c;              /* NULL for after_func timers */
     goro_fn fn;                /* after_func */
     void *arg;
     goro_opts opts;            /* after_func: its goroutine's */
@@ -91,7 +92,10 @@ static void arm(goro_timer *t, int64_t d)
 static bool disarm(goro_timer *t)
 {
     bool was = atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel) != 0;
-    goro__timer_stop(&t->node);   /* waits out a firing in progress */
+    /* Removed before it fired: a one-shot timer then sent nothing since
+     * the last disarm drained its channel. */
+    if (goro__timer_stop(&t->node) && t->node.period == 0)   /* waits out a firing */
+        return was;
     if (t->c && goro_chan_try_recv(t->c, NULL) == 0)
         was = true;
     return was;
