@@ -9,7 +9,7 @@
 // ctest-labels: sched
 #include <stdatomic.h>
 #include "testutil.h"
-#include "sched/runtime.h"
+#include "base/base.h"
 
 static _Atomic int ran;
 static goro_waitgroup wg;

@@ -12,7 +12,7 @@
 // ctest-labels: context
 #include <stdatomic.h>
 #include "testutil.h"
-#include "sched/runtime.h"
+#include "base/base.h"
 
 #define MS GORO_MILLISECOND
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_deadlock.c: the deadlock check (diag.c), each case in a child
+ * test_deadlock.c: the deadlock check (diag/deadlock.c), each case in a child
  * process (this program run again with the case's name), at the test's
  * GOROMAXPROCS (1 and 2):
  *  - main receives on a channel nobody will send on, with and without

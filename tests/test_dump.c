@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_dump.c: goroutine records and goro_dump (diag.c). Goroutines are
+ * test_dump.c: goroutine records and goro_dump (diag/dump.c). Goroutines are
  * put in every state a dump names, then the dump (written to a memory
  * stream) is parsed into entries and each is checked against what its
  * goroutine does:

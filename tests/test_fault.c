@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "child.h"
+#define GORO_SCHED_INTERNAL   /* white-box: the scheduler's private header */
 #include "sched/runtime.h"
 
 #define DEADLINE() (goro_now() + 10 * GORO_SECOND)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#define GORO_SCHED_INTERNAL   /* white-box: the scheduler's private header */
 #include "sched/runtime.h"   /* first: testutil.h's internal helpers */
 #include "child.h"
 #include "testutil.h"

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 #include "testutil.h"
+#define GORO_SCHED_INTERNAL   /* white-box: the scheduler's private header */
 #include "sched/runtime.h"
 
 static goro_waitgroup wg;

@@ -12,6 +12,7 @@
  *    and 400 new goroutines run.
  */
 // ctest-labels: sched
+#define GORO_SCHED_INTERNAL   /* white-box: the scheduler's private header */
 #include "sched/runtime.h"
 #include "testutil.h"
 

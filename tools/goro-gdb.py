@@ -20,11 +20,11 @@
 #   (gdb) source /path/to/goro/tools/goro-gdb.py
 # It needs libgoro's debug info (the default builds have it: -O2 -g).
 #
-# Reads: the G registry (allg_head and g->alllink, src/diag/diag.c), struct
-# goro__g (the function shown is ufn, the user's) and goro__m
-# (src/sched/runtime.h), the wait-reason names (wait_names in src/diag/diag.c), the
-# current M (tls_m in src/sched/proc.c, a __thread variable; without thread
-# debugging, each P's M and its kernel tid).
+# Reads: the G registry (allg_head and g->alllink, src/sched/allg.c), struct
+# goro__g (the function shown is ufn, the user's; the wait record) and goro__m
+# (src/sched/runtime.h), the wait-reason names (wait_names in
+# src/diag/dump.c), the current M (tls_m in src/sched/proc.c, a __thread
+# variable; without thread debugging, each P's M and its kernel tid).
 # x86-64 and AArch64 assembly switches and the ucontext switch
 # (GORO_UCONTEXT) on either; AArch64 is untested.
 
@@ -37,7 +37,7 @@ import gdb
 _G_STATUS = {"G_IDLE": 0, "G_RUNNABLE": 1, "G_RUNNING": 2, "G_WOKEN": 3,
              "G_WAITING": 4, "G_DEAD": 5}
 
-# src/diag/diag.c's wait_names and obj_names, if they cannot be read.
+# src/diag/dump.c's wait_names and obj_names, if they cannot be read.
 _WAIT_NAMES = ["waiting", "chan receive", "chan send", "select", "sync.Mutex.Lock",
                "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
                "sync.Cond.Wait", "semaphore acquire", "sleep", "IO wait"]
@@ -87,15 +87,15 @@ def _gtype():
 
 
 def _allg_head():
-    s = _static_symbol("allg_head", "diag.c")
+    s = _static_symbol("allg_head", "allg.c")
     if s is None:
-        raise GoroError("goro's goroutine registry (allg_head in diag.c) not found: "
+        raise GoroError("goro's goroutine registry (allg_head in allg.c) not found: "
                         "no libgoro debug info, or the program is not linked with goro")
     return s.value()
 
 
 def _names(sym, fallback):
-    s = _static_symbol(sym, "diag.c")
+    s = _static_symbol(sym, "dump.c")
     if s is None:
         return list(fallback)
     try:
@@ -163,9 +163,9 @@ class Goroutine(object):
         self.fn = _fn_name(_user_fn(g))
         self.ctx = int(g["ctx"])
         self.on_cpu = int(g["on_cpu"])
-        self.wait = int(g["wait_reason"])
-        self.wait_obj = int(g["wait_obj"])
-        self.wait_since = int(g["wait_since"])
+        self.wait = int(g["wait"]["reason"])
+        self.wait_obj = int(g["wait"]["obj"])
+        self.wait_since = int(g["wait"]["since"])
         self.syscall = int(g["syscall_depth"])
 
 

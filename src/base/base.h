@@ -84,11 +84,13 @@ void goro__caller_find(goro__caller *c);
  * _self: the calling thread, from the interrupted code when called in a
  * signal handler; _fp: another stack's frame-pointer chain from fp (pc, if
  * not 0, is the innermost frame's return address); _ctx: a switched-out
- * goroutine's saved context. Allocate nothing, take no runtime lock. */
+ * goroutine's saved context, which keeps the pc and the frame pointer at
+ * pc_off and fp_off (equal: unknown, no frames). Allocate nothing, take
+ * no runtime lock. */
 #define GORO_TRACE_DEPTH 32
 int goro__trace_self(uintptr_t *pcs, int max);
 int goro__trace_fp(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max);
-int goro__trace_ctx(const void *ctx, uintptr_t *pcs, int max);
+int goro__trace_ctx(const void *ctx, size_t pc_off, size_t fp_off, uintptr_t *pcs, int max);
 /* "name+0x1c (object+0x1234)", or "object+0x1234" (addr2line -e object),
  * or the address; returns the length. dladdr: takes the loader's lock. */
 size_t goro__symbolize(char *buf, size_t sz, uintptr_t pc);

@@ -46,7 +46,6 @@
 #include <unwind.h>
 
 #include "base/base.h"
-#include "sched/arch/arch.h"
 
 enum { MAX_FRAMES = 64 };
 
@@ -228,14 +227,14 @@ int goro__trace_fp(uintptr_t pc, uintptr_t fp, uintptr_t *pcs, int max)
     return trim(pcs, n);
 }
 
-int goro__trace_ctx(const void *ctx, uintptr_t *pcs, int max)
+int goro__trace_ctx(const void *ctx, size_t pc_off, size_t fp_off, uintptr_t *pcs, int max)
 {
     uintptr_t pc, fp;
     pid_t self = getpid();
-    if (goro__ctx_fp_off == goro__ctx_pc_off)
+    if (fp_off == pc_off)
         return 0;   /* ucontext on an architecture without frame offsets */
-    if (!ctx || !peek(self, (uintptr_t)ctx + goro__ctx_pc_off, &pc) ||
-            !peek(self, (uintptr_t)ctx + goro__ctx_fp_off, &fp))
+    if (!ctx || !peek(self, (uintptr_t)ctx + pc_off, &pc) ||
+            !peek(self, (uintptr_t)ctx + fp_off, &fp))
         return 0;
     return goro__trace_fp(pc, fp, pcs, max);
 }

@@ -18,7 +18,7 @@
 #ifndef GORO_CHAN_H
 #define GORO_CHAN_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "wait/wait.h"
 
 typedef struct goro__sudog {

@@ -35,7 +35,7 @@
  * first use of goro's thread-locals by a plain thread when libgoro.so was
  * loaded with dlopen. Not async-signal-safe by POSIX: dladdr (takes the
  * dynamic loader's lock, which is recursive: a crash inside dlopen on
- * another thread waits for that thread) and the goroutine dump (diag.c,
+ * another thread waits for that thread) and the goroutine dump (dump.c,
  * vsnprintf; glibc's does not allocate for the formats it uses).
  */
 #include <dlfcn.h>
@@ -49,7 +49,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 
 static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #define NSIGS (sizeof fatal_sigs / sizeof fatal_sigs[0])

@@ -47,7 +47,7 @@
 #ifndef GORO_NETPOLL_H
 #define GORO_NETPOLL_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "wait/wait.h"
 
 enum { GORO_PE_READ = 1, GORO_PE_WRITE = 2, GORO_PE_URGENT = 4, GORO_PE_HUP = 8 };

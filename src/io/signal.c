@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #include "chan/chan.h"
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 
 #define MAXSIG 64                  /* bits of the masks: signal s is bit s - 1 */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * runtime.h: the runtime's shared types (G, M, P, the scheduler) and the
- * goro__ prototypes the modules use to talk to each other.
+ * runtime.h: the scheduler's private header: G, M, P, the scheduler state
+ * and the calls between the scheduler's own files. Only src/sched/ (whose
+ * files CMake compiles with GORO_SCHED_INTERNAL) and white-box tests
+ * include it; the other layers see the scheduler through sched/g.h.
  *
  * G: a goroutine. M: an OS thread that runs goroutines. P: the right to run
  * goroutines (GOMAXPROCS of them), with its own run queue, stack pool, dead-G
@@ -14,6 +16,10 @@
 #ifndef GORO_SCHED_RUNTIME_H
 #define GORO_SCHED_RUNTIME_H
 
+#ifndef GORO_SCHED_INTERNAL
+#error "sched/runtime.h is the scheduler's private header: include sched/g.h"
+#endif
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,11 +29,7 @@
 
 #include "goro.h"
 #include "base/base.h"
-
-typedef struct goro__g G;
-typedef struct goro__m M;
-typedef struct goro__p P;
-typedef struct goro__timer goro__timer;
+#include "sched/g.h"
 
 #define GORO_RUNQ_SIZE 256u        /* per-P ring, a power of two */
 #define GORO_MAX_PROCS 256         /* Ps ever allocated */
@@ -55,6 +57,7 @@ enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT,
        SW_REQUEUE    /* found no P: to the global queue (goro_syscall_end, lost P) */ };
 
 struct goro__g {
+    goro__gwait wait;          /* first: sched/g.h's goro__g_wait */
     void *ctx;                 /* saved context while switched out (owner) */
     _Atomic uint32_t status;   /* G_*; CAS by owner and wakers */
     /* 1 while an M is still on this goroutine's stack. Cleared with release
@@ -82,14 +85,7 @@ struct goro__g {
     uint16_t klass;            /* G_CLASS_*: which free list it returns to */
     uint16_t stack_flags;      /* STACK_* flags of the attached stack */
     uint32_t vg_stack_id;      /* Valgrind stack id (non-default stacks) */
-    /* Diagnostics (diag.c): what the goroutine last parked on. Written by
-     * the owner (relaxed) before it parks; read racily by dumps, which
-     * trust them only while status is G_WAITING. */
-    _Atomic uint8_t wait_reason;   /* GORO_WAIT_* */
-    const void *_Atomic wait_obj;  /* the object, or the fd (GORO_WAIT_IO) */
-    _Atomic int64_t wait_since;    /* goro__coarse_ns at the park */
-    _Atomic uint64_t nwaits;       /* blocks so far, of every goroutine this G ran (goro_stats) */
-    G *_Atomic alllink;        /* registry of every G (diag.c): set once */
+    G *_Atomic alllink;        /* registry of every G (allg.c): set once */
 #if GORO_ASAN
     void *asan_fake;           /* ASan fake stack while switched out */
 #endif
@@ -98,6 +94,8 @@ struct goro__g {
 #endif
     _Alignas(16) unsigned char argbuf[]; /* goro_go_copy storage */
 };
+
+_Static_assert(offsetof(struct goro__g, wait) == 0, "goro__g_wait");
 
 enum { G_CLASS_SMALL = 0, G_CLASS_BIG };
 
@@ -177,7 +175,7 @@ struct goro__m {
     goro__lock *unlock_after;  /* released once the parking G is off-CPU (this M) */
     uint64_t rng;
     int id;
-    pid_t tid;                 /* kernel thread id (deadlock check, diag.c) */
+    pid_t tid;                 /* kernel thread id (the deadlock check) */
     pthread_t thread;
     void *altstack;            /* signal stack for fatal signal reports (crash.c) */
 #if GORO_ASAN
@@ -198,7 +196,7 @@ typedef struct goro__sched {
     P *pidle;                  /* idle Ps (lock) */
     _Atomic int npidle;        /* written under lock */
     M *midle;                  /* idle Ms (lock) */
-    int nmidle;                /* (lock; read racily by diag.c) */
+    int nmidle;                /* (lock; read racily by allg.c) */
     int mcount;                /* Ms created (lock) */
     _Atomic int nmspinning;
     _Atomic int needspinning;
@@ -223,38 +221,22 @@ typedef struct goro__sched {
 
 extern goro__sched goro__S;
 
-/* ---- src/sched/ (switch.c, spawn.c, proc.c, sched.c) ---- */
-void goro__init(void);                     /* idempotent; first public call */
+/* Every P allocated so far (allp fills from 0 and never shrinks; retired
+ * Ps are P_DEAD), for walkers that take no lock. */
+#define GORO_FOR_EACH_P(p) \
+    for (int p##_i_ = 0; p##_i_ < GORO_MAX_PROCS; p##_i_ = GORO_MAX_PROCS) \
+        for (P *p; p##_i_ < GORO_MAX_PROCS && \
+             (p = atomic_load_explicit(&goro__S.allp[p##_i_], memory_order_acquire)); p##_i_++)
+
+/* ---- the scheduler's own files (src/sched/) call each other through
+ * these; sched.lock is held where noted ---- */
 M *goro__getm(void);                       /* never cached across a park */
-G *goro__getg(void);                       /* NULL on a plain thread */
-void goro__park(void);                     /* current G: wait for goro__ready */
-/* Current G, holding l, which every waker must take: parks and releases l
- * once off-CPU (Go's gopark with an unlock function). */
-void goro__park_unlock(goro__lock *l);
-void goro__ready(G *g);                    /* make a parked (or parking) G runnable */
-/* goro__ready for a G handed something nobody else can use until it runs
- * (a mutex in starvation mode): called by a goroutine, g runs next on its
- * M and the caller goes to the back of its run queue (Go's semrelease
- * with handoff), so no later wakeup or queue can put g behind others;
- * from a plain thread (or without a P) g goes to the global queue's head. */
-void goro__ready_handoff(G *g);
 /* goro__ready for n goroutines at once (netpoller): to the caller's P's
  * queue if it holds one, else the global queue; one wakep. */
 void goro__ready_list(G **gs, int n);
 void goro__wakep(void);
 void goro__timer_added(int64_t when, bool on_p); /* wake a timer watcher if needed */
 void goro__runq_put_global(G *head, G *tail, int n);
-/* goro_go_opts for runtime callbacks (never yields the caller): after_funcs.
- * opts (may be NULL) are checked by the caller (goro__opts_ok). */
-int goro__go_internal(const goro_opts *opts, goro_fn fn, void *arg,
-                      const char *file, int line);
-/* goro_go_copy, with goro_go_opts' options, for a trampoline that runs a
- * user's function ufn (goro_waitgroup_go, errgroup tasks): dumps and gdb
- * show ufn, and file:line (the user's call) as the creation site. opts
- * (may be NULL) are checked by the caller (goro__opts_ok). */
-int goro__go_task(goro_fn tramp, const void *arg, size_t size, void (*ufn)(void),
-                  const goro_opts *opts, const char *file, int line);
-uint64_t goro__fastrand(void);
 /* sysmon.c uses these scheduler internals (sched.lock held where noted). */
 void goro__handoffp(P *p);                 /* give p to an M with work, or idle */
 bool goro__m_available(void);              /* an idle M exists or one may be created */
@@ -263,19 +245,6 @@ void goro__sysmon_start(void);             /* sysmon.c: with each new M until it
 void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
 void goro__sysmon_init(void);              /* at runtime init: membarrier */
 int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
-/* Narrow views of the scheduler for the layers above it: */
-bool goro__should_spin(void);              /* sync: may a lock's waiter spin? */
-void goro__sched_note_poll(void);          /* io: the netpoller just ran */
-/* A goroutine's call that would have blocked returns at once (a try
- * operation that found nothing, a deadline already past): if sysmon has
- * marked its P's slice over (p->preempt), it yields there, so a loop that
- * polls cannot keep the P from the goroutines queued behind it (Go would
- * preempt it; C code never is, but a call into goro is a safe point). One
- * TLS load and one relaxed load otherwise; nothing on plain threads. */
-void goro__poll_point(void);
-
-/* ---- the scheduler's own files (src/sched/) call each other through
- * these; sched.lock is held where noted ---- */
 static inline uint64_t goro__rng_next(uint64_t *s)
 {
     /* wyrand */
@@ -341,70 +310,33 @@ static inline void goro__rt_exit(M *m)
     atomic_store_explicit(&m->in_rt, d - 1, memory_order_release);
 }
 
-/* ---- diag.c: goroutine records, dumps, deadlock check, stats ----
- * goro__coarse_ns: a clock good to about 10 ms for "waiting since",
- * refreshed where the scheduler reads the clock anyway (find_runnable,
- * sysmon), written only when it moved by 1 ms so Ms rarely share the line. */
-extern _Atomic int64_t goro__coarse_ns;
+/* ---- allg.c: the G registry, goroutine records, goro__coarse_ns ----
+ * goro__coarse_tick: written only when the clock moved by 1 ms, so Ms
+ * rarely share the line. */
 static inline void goro__coarse_tick(int64_t now)
 {
     if (now - atomic_load_explicit(&goro__coarse_ns, memory_order_relaxed) > 1000000)
         atomic_store_explicit(&goro__coarse_ns, now, memory_order_relaxed);
 }
-void goro__diag_init(void);                /* at runtime init: GORODEBUG */
 void goro__allg_add(G *g);                 /* a G struct was allocated (never removed) */
-/* (sched.lock held) The calling M has just gone idle, or a plain thread is
- * about to sleep in a goro wait: if nothing can ever run again, report the
- * deadlock and abort (conditions in diag.c). */
-void goro__checkdead_locked(void);
-extern _Atomic pid_t goro__sysmon_tid;
-/* The dump for fatal signal reports, to fd, without allocating: first's
- * record (if not NULL), then the other goroutines and blocked threads.
- * self_frames: the calling thread's goroutine gets its frames (not for a
- * stack overflow: unwinding would read the guard region). */
-void goro__dump_fd(int fd, const G *first, bool self_frames);
 
 /* ---- fork.c: the atfork handler that sets goro__forked (base/base.h) ---- */
 void goro__fork_init(void);                /* at runtime init */
-
-/* ---- crash.c: fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) ---- */
-void goro__crash_install(void);            /* at runtime init */
-
-/* ---- netpoll.c: the netpoller (backend contract in netpoll.h) ---- */
-bool goro__netpoll_pending(void);          /* goroutines wait on fds */
-int goro__netpoll_waiters(void);           /* queued fd waits (goro_stats) */
-/* Harvests fd events until `until` (0: don't block, INT64_MAX: no
- * deadline) or a break; wakes plain-thread waiters and returns the
- * goroutines to make runnable in gs (at most max), already claimed. */
-int goro__netpoll(int64_t until, G **gs, int max);
-void goro__netpoll_break(void);            /* wake the M blocked in goro__netpoll */
-#define GORO_POLL_BATCH 128
 
 /* ---- stack.c ---- */
 int goro__stack_attach(P *p, G *g);       /* 0 or GORO_ENOMEM */
 void goro__stack_release(P *p, G *g);
 size_t goro__stack_default(void);       /* usable bytes, page-rounded */
-/* The one rule on stack sizes (goro_go_opts, the _opts forms, the default):
- * at most GORO_STACK_MAX, so rounding to pages never overflows. */
-bool goro__stack_size_ok(size_t size);
-static inline bool goro__opts_ok(const goro_opts *opts)
-{
-    return !opts || goro__stack_size_ok(opts->stack_size);
-}
 void goro__stack_init(void);              /* GOROSTACKSIZE */
 void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
-bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */
-_Noreturn void goro__stack_overflow(const G *g);           /* report, abort */
 void goro__stack_usable(const G *g, char **lo, size_t *size);
 /* Tests (quiescent runtime): default stacks handed out and not back in a
  * pool, and other-size stacks mapped. */
 void goro__stack_counts(long *default_in_use, long *other_mapped);
 
 /* ---- timerheap.c ---- */
-int64_t goro__nanotime(void);
 void goro__timers_run(P *p, int64_t now);           /* due timers of p */
-int64_t goro__timers_earliest(void);                /* over all Ps, 0 = none */
 void goro__timers_move(P *from, P *to);
 int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */
 

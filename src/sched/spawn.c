@@ -20,7 +20,7 @@
 static goro__lock gfree_lock;
 static G *gfree_global[2];
 
-/* Gs are never freed: the registry of every G (diag.c) keeps them for
+/* Gs are never freed: the registry of every G (allg.c) keeps them for
  * dumps. An argument copy past GORO_COPY_INLINE lives in g->argheap. */
 static G *g_alloc(P *p, size_t argsize, int *klass)
 {

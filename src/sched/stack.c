@@ -57,6 +57,9 @@
 
 #include "sched/runtime.h"
 #include "base/san.h"
+#if GORO_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
 #if GORO_VALGRIND
 #include <valgrind/valgrind.h>
 #endif
@@ -451,11 +454,8 @@ void goro__stack_counts(long *default_in_use, long *other_mapped)
     goro__lock_acquire(&pool_lock);
     long n = ncarved - (long)gpool_n;
     goro__lock_release(&pool_lock);
-    for (int i = 0; i < GORO_MAX_PROCS; i++) {
-        P *p = atomic_load_explicit(&goro__S.allp[i], memory_order_acquire);
-        if (p)
-            n -= __atomic_load_n(&p->nstacks, __ATOMIC_RELAXED);
-    }
+    GORO_FOR_EACH_P(p)
+        n -= __atomic_load_n(&p->nstacks, __ATOMIC_RELAXED);
     *default_in_use = n;
     *other_mapped = atomic_load_explicit(&nother, memory_order_relaxed);
 }

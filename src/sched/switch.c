@@ -31,6 +31,7 @@
 #include "sched/runtime.h"
 #include "sched/runq.h"
 #include "base/san.h"
+#include "sched/san_switch.h"
 #include "sched/arch/arch.h"
 
 /* errno is per thread, so goroutines sharing a thread take turns in it:

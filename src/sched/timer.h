@@ -13,7 +13,7 @@
 #ifndef GORO_TIMER_H
 #define GORO_TIMER_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 
 enum { T_IDLE = 0, T_HEAP, T_FIRING };
 

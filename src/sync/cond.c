@@ -21,7 +21,7 @@
  * TSan: wake-ups order waker before wakee (wait.c); the mutex, re-locked
  * before wait returns, orders the rest.
  */
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "wait/syncq.h"
 

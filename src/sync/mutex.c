@@ -42,7 +42,7 @@
  *
  * TSan: unlock releases on the mutex, every successful lock acquires.
  */
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "wait/syncq.h"
 

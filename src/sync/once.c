@@ -12,7 +12,7 @@
  * TSan: the caller that ran fn releases on the once; every caller that
  * finds it done acquires.
  */
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 
 static _Atomic uint32_t *once_done(goro_once *o)

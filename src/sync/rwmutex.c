@@ -37,7 +37,7 @@
  * the reader one. So readers are ordered after writers and writers after
  * everyone, but readers are not ordered with each other.
  */
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "wait/syncq.h"
 

@@ -29,7 +29,7 @@
  */
 #include <string.h>
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "wait/wait.h"
 

@@ -20,7 +20,7 @@
 #ifndef GORO_SYNCQ_H
 #define GORO_SYNCQ_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "wait/wait.h"
 
 typedef struct goro__syncq_node {

@@ -9,12 +9,12 @@
  * Plain threads: waking sets the futex word of the thread's record to 1
  * and wakes the sleeper only if it is asleep (word 2), so a wake before the
  * sleep costs no syscall. A thread about to sleep without a deadline asks
- * diag.c whether that leaves nothing that could ever wake anybody.
+ * deadlock.c whether that leaves nothing that could ever wake anybody.
  * Blocking records its reason: a goroutine in its G (four relaxed stores,
  * the clock read being goro__coarse_ns), a thread in its record.
  * TSan: the waker releases on w, the woken party acquires on it.
  */
-#include "sched/runtime.h"
+#include "sched/g.h"
 #include "base/san.h"
 #include "sched/timer.h"
 #include "wait/wait.h"
@@ -115,12 +115,13 @@ static int block_thread(goro__waiter *w, int64_t deadline, int reason, const voi
 /* A goroutine about to park records what on (read racily by dumps). */
 static inline void note_park(G *g, int reason, const void *obj)
 {
-    atomic_store_explicit(&g->wait_reason, (uint8_t)reason, memory_order_relaxed);
-    atomic_store_explicit(&g->wait_obj, obj, memory_order_relaxed);
-    atomic_store_explicit(&g->wait_since,
+    goro__gwait *rec = goro__g_wait(g);
+    atomic_store_explicit(&rec->reason, (uint8_t)reason, memory_order_relaxed);
+    atomic_store_explicit(&rec->obj, obj, memory_order_relaxed);
+    atomic_store_explicit(&rec->since,
         atomic_load_explicit(&goro__coarse_ns, memory_order_relaxed), memory_order_relaxed);
-    atomic_store_explicit(&g->nwaits,
-        atomic_load_explicit(&g->nwaits, memory_order_relaxed) + 1, memory_order_relaxed);
+    atomic_store_explicit(&rec->nwaits,
+        atomic_load_explicit(&rec->nwaits, memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
 int goro__waiter_block(goro__waiter *w, int64_t deadline, int reason, const void *obj)

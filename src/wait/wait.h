@@ -29,15 +29,15 @@
  * it always goes on to block on this waiter.
  *
  * Every block names what it waits on (a GORO_WAIT_* reason and the object),
- * for dumps and the deadlock check (diag.c).
+ * for dumps and the deadlock check (diag/).
  */
 #ifndef GORO_WAIT_H
 #define GORO_WAIT_H
 
-#include "sched/runtime.h"
+#include "sched/g.h"
 
-/* A plain thread's record (diag.c): heap memory that is never freed (a
- * dump or the deadlock check may read it at any time), reused by a later
+/* A plain thread's record (diag/threads.c): heap memory that is never
+ * freed (a dump or the deadlock check may read it at any time), reused by a later
  * thread once its thread has ended. The thread blocks on `futex`, not on
  * its waiter, so that whether it is really asleep can be read safely from
  * another thread: one thread has one waiter at a time, and a waiter's
@@ -54,7 +54,7 @@ typedef struct goro__thr {
     _Atomic bool timed;            /* the wait has a deadline (the thread) */
     const void *_Atomic obj;       /* what it waits on (the thread) */
     _Atomic int64_t since;         /* goro__nanotime() at the block (the thread) */
-    _Atomic pid_t tid;             /* owner; 0: free (thr_lock in diag.c) */
+    _Atomic pid_t tid;             /* owner; 0: free (thr_lock in threads.c) */
     _Atomic uintptr_t fp;          /* frame pointer in its wait, for dumps (the thread) */
     bool is_main;                  /* the process's initial thread */
     uint32_t chk_gen, chk_seq;     /* the deadlock check's first look (sched.lock) */
