@@ -67,7 +67,8 @@ bool goro__runq_empty(P *p)
  * default 50 us timer slack, so it sleeps about 50 us; goro's Ms run
  * with 1 ns of slack (timers end on time) and ask for the 50 us. At 3 us
  * the workerpool, pingpong, pipeline and select4 benchmarks at P2 slept
- * and woke Ms 9 to 15 times as often for the same work. */
+ * and woke Ms 6 to 20 times as often for the same work (counts in
+ * docs/bench-scaling.md). */
 #define RUNNEXT_GRACE_US 50
 
 /* Thief: copies half of victim's ring into batch (ring of p at offset
