@@ -282,9 +282,13 @@ GORO_API void goro_mutex_unlock_at(goro_mutex *mu, const char *file, int line);
  * Lock and Unlock inline theirs) compiled into the caller; anything else
  * (held, waiters, starvation mode, NULL, unlock of an unlocked mutex) goes
  * to the functions above. Not under ThreadSanitizer, whose build of the
- * library annotates every lock and unlock, nor for compilers without the
- * GCC atomic builtins. goro_mutex_lock without arguments (its address)
- * is still the function. */
+ * library annotates every lock and unlock (its own calls included: that
+ * build is not instrumented, GORO_TSAN marks it), nor for compilers
+ * without the GCC atomic builtins. goro_mutex_lock without arguments (its
+ * address) is still the function. */
+#if defined(GORO_TSAN) && GORO_TSAN
+#define GORO_NO_INLINE_LOCK_ 1   /* the library's own TSan build (uninstrumented) */
+#endif
 #if defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
