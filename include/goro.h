@@ -278,6 +278,50 @@ GORO_API void goro_mutex_unlock_at(goro_mutex *mu, const char *file, int line);
 
 #define goro_mutex_unlock(mu) goro_mutex_unlock_at((mu), __FILE__, __LINE__)
 
+/* Internal: the uncontended lock and unlock (a CAS each, as in Go, whose
+ * Lock and Unlock inline theirs) compiled into the caller; anything else
+ * (held, waiters, starvation mode, NULL, unlock of an unlocked mutex) goes
+ * to the functions above. Not under ThreadSanitizer, whose build of the
+ * library annotates every lock and unlock (its own calls included: that
+ * build is not instrumented, GORO_TSAN marks it), nor for compilers
+ * without the GCC atomic builtins. goro_mutex_lock without arguments (its
+ * address) is still the function. */
+#if defined(GORO_TSAN) && GORO_TSAN
+#define GORO_NO_INLINE_LOCK_ 1   /* the library's own TSan build (uninstrumented) */
+#endif
+#if defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORO_NO_INLINE_LOCK_ 1
+#endif
+#endif
+#ifndef GORO_NO_INLINE_LOCK_
+GORO_INLINE_ void goro_mutex_lock_inline_(goro_mutex *mu)
+{
+    uint32_t unlocked = 0;
+    if (__builtin_expect(mu &&
+            __atomic_compare_exchange_n(&mu->state_, &unlocked, 1u, 0,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1))
+        return;
+    (goro_mutex_lock)(mu);
+}
+
+GORO_INLINE_ void goro_mutex_unlock_inline_(goro_mutex *mu, const char *file, int line)
+{
+    uint32_t locked = 1;
+    if (__builtin_expect(mu &&
+            __atomic_compare_exchange_n(&mu->state_, &locked, 0u, 0,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED), 1))
+        return;
+    goro_mutex_unlock_at(mu, file, line);
+}
+
+#define goro_mutex_lock(mu) goro_mutex_lock_inline_(mu)
+#undef goro_mutex_unlock
+#define goro_mutex_unlock(mu) goro_mutex_unlock_inline_((mu), __FILE__, __LINE__)
+#endif
+#endif
+
 typedef struct goro_rwmutex {
     uint32_t state_;        /* internal: readers | writer | waiting flags */
     uint32_t lock_;         /* internal: guards the wait queues */

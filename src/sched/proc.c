@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proc.c: the lifecycle of Ps and Ms: idle Ps (goro__pidle_put/get),
- * creating and retiring Ps, starting, parking and waking Ms (startm,
- * goro__stopm, goro__wakep, goro__handoffp), the wired M of a goroutine
- * that called goro_lock_os_thread, and the thread entry of every M.
+ * proc.c: the lifecycle of Ps and Ms, named as in Go's runtime: binding
+ * a P to an M and back (goro__acquirep, goro__releasep), idle Ps
+ * (goro__pidle_put/get), creating and retiring Ps, starting, parking and
+ * waking Ms (startm, goro__stopm, goro__wakep, goro__handoffp), the wired
+ * M of a goroutine that called goro_lock_os_thread, and the thread entry
+ * of every M.
  *
  * No lost wakeups: work is published (run queue, global queue) before
  * nmspinning/npidle are read with a full fence; a spinning M going idle
@@ -67,6 +69,22 @@ P *goro__pidle_get(void)
     return p;
 }
 
+/* Binds p to m, which holds none (Go's acquirep). */
+void goro__acquirep(M *m, P *p)
+{
+    m->p = p;
+    p->m = m;
+}
+
+/* Unbinds m's P from m and returns it (Go's releasep). */
+P *goro__releasep(M *m)
+{
+    P *p = m->p;
+    m->p = NULL;
+    p->m = NULL;
+    return p;
+}
+
 /* Takes an idle P (and sched.lock to do so) and binds it to m, which
  * holds none; NULL when no P is idle. */
 P *goro__acquirep_idle(M *m)
@@ -74,10 +92,8 @@ P *goro__acquirep_idle(M *m)
     goro__lock_acquire(&goro__S.lock);
     P *p = goro__pidle_get();
     goro__lock_release(&goro__S.lock);
-    if (p) {
-        m->p = p;
-        p->m = m;
-    }
+    if (p)
+        goro__acquirep(m, p);
     return p;
 }
 
@@ -315,9 +331,8 @@ void goro__stopm(M *m, int64_t until)
             until = 0;   /* a post is on its way */
         }
     }
-    m->p = m->nextp;
+    goro__acquirep(m, m->nextp);
     m->nextp = NULL;
-    m->p->m = m;
 }
 
 /* A timer due at `when` was added: if the M watching timers sleeps past
@@ -343,20 +358,15 @@ void goro__timer_added(int64_t when, bool on_p)
 /* Wired M: give the P away and sleep until our goroutine is handed back. */
 void goro__stoplockedm(M *m)
 {
-    P *p = m->p;
-    if (p) {   /* none after our goroutine queued itself (goro__acquire_p_slow) */
-        m->p = NULL;
-        p->m = NULL;
-        goro__handoffp(p);
-    }
+    if (m->p)   /* none after our goroutine queued itself (goro__acquire_p_slow) */
+        goro__handoffp(goro__releasep(m));
     for (;;) {
         if (atomic_exchange_explicit(&m->park, 0, memory_order_acquire))
             break;
         goro__futex_wait(&m->park, 0, INT64_MAX);
     }
-    m->p = m->nextp;
+    goro__acquirep(m, m->nextp);
     m->nextp = NULL;
-    m->p->m = m;
 }
 
 /* m picked g, which is wired to another M: hand it our P and g. */
@@ -412,9 +422,8 @@ static void *m_main(void *arg)
     goro__lock_acquire(&goro__S.lock);
     m->id = goro__S.mcount;
     goro__lock_release(&goro__S.lock);
-    m->p = m->nextp;
+    goro__acquirep(m, m->nextp);
     m->nextp = NULL;
-    m->p->m = m;
     goro__m_schedule(m);
     san_ignore_end();
     /* A wired goroutine ended: the thread ends with it. */

@@ -59,6 +59,18 @@ bool goro__runq_empty(P *p)
     }
 }
 
+/* How long a thief leaves a running victim's runnext alone. The thief
+ * still counts as spinning meanwhile, so the wakeps of goroutines readied
+ * during the wait start no other M: one wakeup of an idle M covers a
+ * whole burst of hand-offs (a producer and a consumer taking turns on
+ * one P). Go's runqgrab asks for 3 us, but its threads keep Linux's
+ * default 50 us timer slack, so it sleeps about 50 us; goro's Ms run
+ * with 1 ns of slack (timers end on time) and ask for the 50 us. At 3 us
+ * the workerpool, pingpong, pipeline and select4 benchmarks at P2 slept
+ * and woke Ms 6 to 20 times as often for the same work (counts in
+ * docs/bench-scaling.md). */
+#define RUNNEXT_GRACE_US 50
+
 /* Thief: copies half of victim's ring into batch (ring of p at offset
  * `at`); returns how many. May take runnext when allowed. */
 static uint32_t runq_grab(P *victim, G **dst, bool steal_next)
@@ -75,7 +87,7 @@ static uint32_t runq_grab(P *victim, G **dst, bool steal_next)
                     /* Let a running victim take its own runnext first: it is
                      * usually about to (a woken partner). */
                     if (atomic_load_explicit(&victim->status, memory_order_relaxed) == P_RUNNING)
-                        usleep(3);
+                        usleep(RUNNEXT_GRACE_US);
                     if (atomic_compare_exchange_strong_explicit(&victim->runnext, &g, NULL,
                             memory_order_acquire, memory_order_relaxed)) {
                         dst[0] = g;

@@ -265,6 +265,8 @@ G *goro__globrunq_take(P *p, int max);     /* takes sched.lock if the queue look
 /* proc.c */
 void goro__pidle_put(P *p);                /* (lock) */
 P *goro__pidle_get(void);                  /* (lock) */
+void goro__acquirep(M *m, P *p);           /* bind p to m, which holds none */
+P *goro__releasep(M *m);                   /* unbind m's P and return it */
 P *goro__acquirep_idle(M *m);              /* takes the lock: an idle P bound to m, or NULL */
 P *goro__p_new(int id);
 void goro__p_retire(P *p);                 /* (lock) */

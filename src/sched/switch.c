@@ -194,8 +194,8 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
             g->syscall_depth = 0;
             if (atomic_compare_exchange_strong_explicit(&op->status, &st, P_RUNNING,
                     memory_order_acquire, memory_order_relaxed)) {
-                m->p = p = op;
-                op->m = m;
+                goro__acquirep(m, op);
+                p = op;
             }
         }
         if (!p && why != SW_PARK) {
@@ -508,10 +508,7 @@ void goro__m_schedule(M *m)
     for (;;) {
         finish_switch(m);
         if (m->exiting) {
-            P *p = m->p;
-            m->p = NULL;
-            p->m = NULL;
-            goro__handoffp(p);
+            goro__handoffp(goro__releasep(m));
             return;
         }
         G *g;

@@ -8,7 +8,9 @@
  * number of queued waiters. lock_ is a goro__lock that protects the wait
  * queue (head_, tail_; see syncq.h) and the waiter count.
  *
- * Normal mode: lock is one CAS 0 -> LOCKED, unlock one CAS LOCKED -> 0. A
+ * Normal mode: lock is one CAS 0 -> LOCKED, unlock one CAS LOCKED -> 0
+ * (goro.h inlines both into the caller outside ThreadSanitizer builds, so
+ * the functions here see only what those CASes left: keep them in step). A
  * locker that finds the mutex held spins briefly (only when GOMAXPROCS > 1,
  * other Ps are running and its own run queue is empty), then queues FIFO
  * and blocks. Unlock wakes the first waiter, which must then compete with
@@ -271,7 +273,7 @@ static int lock_slow(goro_mutex *m, int64_t deadline)
     }
 }
 
-void goro_mutex_lock(goro_mutex *m)
+void (goro_mutex_lock)(goro_mutex *m)
 {
     SAN_RUNTIME_SCOPE;
     if (!m)
