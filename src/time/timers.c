@@ -47,9 +47,11 @@ static void fire_send(goro__timer *n)
 static void fire_func(goro__timer *n)
 {
     goro_timer *t = n->arg;
-    if (atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel))
+    if (atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel)) {
+        san_acquire(t);   /* pairs with the release in goro_after_func_opts_at */
         if (goro__go_internal(&t->opts, t->fn, t->arg, t->file, t->line) != 0)
             GORO_FATAL("out of memory starting the goroutine of an after_func timer");
+    }
 }
 
 /* goro_after's timer lives until it fires, then frees itself. */
@@ -138,6 +140,7 @@ goro_timer *goro_after_func_opts_at(int64_t d, const goro_opts *opts, goro_fn fn
         t->opts = *opts;
     t->file = file;
     t->line = line;
+    san_release(t);   /* the caller's writes happen before fn runs */
     arm(t, d);
     return t;
 }
