@@ -39,12 +39,6 @@ static void yielder(void *arg)
     goro_waitgroup_done(&wg);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median lateness of `n` sleeps of d (ns), each checked never early. */
 static int64_t median_late(int64_t d, int n)
 {
@@ -55,8 +49,7 @@ static int64_t median_late(int64_t d, int n)
         late[i] = goro_now() - t0 - d;
         CHECK(late[i] >= 0);
     }
-    qsort(late, (size_t)n, sizeof late[0], cmp_i64);
-    return late[n / 2];
+    return median_i64(late, n);
 }
 
 static void precision(void *arg)

@@ -7,17 +7,22 @@
  * one of them is runnable, and each wakes the other into runnext, where
  * it inherits the current slice. goro_after_func(1 us) must still fire
  * promptly: the scheduler checks due timers at every scheduling decision,
- * not only when sysmon ends a slice (10 ms). Over the rounds, its
- * callback runs within 100 us of its deadline on average and within 1 ms
- * at worst (GOROMAXPROCS=1 and 2, set by CTest; loose bounds in slow
- * builds, where everything is an order of magnitude slower).
+ * not only when sysmon ends a slice (10 ms), so a starving timer is late
+ * by about a slice in every round (mean 19.9 ms at GOMAXPROCS=1 before
+ * the fix). The check is on the median round, within 200 us of the
+ * deadline (2 ms in slow builds), which the occasional round delayed by
+ * the OS does not move: at GOMAXPROCS=2 the timer may sit on the other P,
+ * whose M sleeps until the deadline, and a busy machine (a parallel
+ * ctest, Valgrind's one-thread-at-a-time scheduling) can wake that thread
+ * milliseconds late. The worst round only guards against a timer left
+ * for good (under 100 ms). GOROMAXPROCS=1 and 2 are set by CTest.
  *
- * The bounds are on the lesser of two measures of lateness, each too
- * high in its own way while a starving timer inflates both: the wall
- * clock from the deadline to the callback (a loaded machine that takes
- * the CPU from the process for milliseconds adds to it), and the
- * process's CPU time over that interval (what the pair burns while the
- * timer waits; with two Ms it also counts the other one's spinning).
+ * Lateness is the lesser of two measures, each too high in its own way
+ * while a starving timer inflates both: the wall clock from the deadline
+ * to the callback (a loaded machine that takes the CPU from the process
+ * for milliseconds adds to it), and the process's CPU time over that
+ * interval (what the pair burns while the timer waits; with two Ms it
+ * also counts the other one's spinning).
  */
 // ctest-labels: time
 #include <stdatomic.h>
@@ -90,20 +95,19 @@ static int64_t round_late(void)
 static void run(void *arg)
 {
     (void)arg;
-    long rounds = scaled(50, 5);
+    int rounds = (int)scaled(51, 5);
     bool slow = scaled(10, 10) == 1;
-    int64_t sum = 0, worst = 0;
-    for (long i = 0; i < rounds; i++) {
-        int64_t late = round_late();
-        sum += late;
-        if (late > worst)
-            worst = late;
+    int64_t late[51], worst = 0;
+    for (int i = 0; i < rounds; i++) {
+        late[i] = round_late();
+        if (late[i] > worst)
+            worst = late[i];
     }
-    int64_t mean = sum / rounds;
-    printf("after_func next to a ping-pong pair: mean %lld us late, worst %lld us\n",
-           (long long)(mean / 1000), (long long)(worst / 1000));
-    CHECK(mean <= (slow ? 1000 : 100) * GORO_MICROSECOND);
-    CHECK(worst <= (slow ? 10 : 1) * GORO_MILLISECOND);
+    int64_t median = median_i64(late, rounds);
+    printf("after_func next to a ping-pong pair: median %lld us late, worst %lld us\n",
+           (long long)(median / 1000), (long long)(worst / 1000));
+    CHECK(median <= (slow ? 2000 : 200) * GORO_MICROSECOND);
+    CHECK(worst <= 100 * GORO_MILLISECOND);
 }
 
 int main(void)

@@ -46,6 +46,20 @@ static inline long scaled(long n, long slow_div)
     return n;
 }
 
+static inline int testutil_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorts v). Timing checks bound the median, which
+ * a loaded machine's occasional long descheduling does not move. */
+static inline int64_t median_i64(int64_t *v, int n)
+{
+    qsort(v, (size_t)n, sizeof v[0], testutil_cmp_i64);
+    return v[n / 2];
+}
+
 /* Whether the test runs under Valgrind (some system calls and glibc
  * internals behave differently there). */
 static inline int under_valgrind(void)
