@@ -58,6 +58,7 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 #if GORO_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/lsan_interface.h>
 #endif
 #if GORO_VALGRIND
@@ -296,6 +297,21 @@ int goro_set_default_stack_size(size_t size)
     return 0;
 }
 
+/* g's stack starts with clean ASan shadow: a pooled stack keeps the
+ * poisoned redzones of its last goroutine's frames that never returned
+ * (it ended by switching away), and fresh memory may lie where a thread's
+ * stack was unmapped with its shadow still poisoned; either made the new
+ * context's first write (goro__ctx_make) a false stack-buffer-overflow. */
+static void attached(G *g, char *lo, size_t total, uint16_t flags)
+{
+    g->stack_lo = lo;
+    g->stack_size = total;
+    g->stack_flags = flags;
+#if GORO_ASAN
+    __asan_unpoison_memory_region(lo + GUARD_BYTES, total - GUARD_BYTES);
+#endif
+}
+
 int goro__stack_attach(P *p, G *g)
 {
     size_t total = total_for(g->stack_size);
@@ -327,11 +343,9 @@ int goro__stack_attach(P *p, G *g)
             lo = (char *)((uintptr_t)lo & ~(uintptr_t)STACK_CANARY);
             flags = STACK_CANARY;
         }
+        attached(g, lo, total, flags);
         if (flags & STACK_CANARY)
             *(uint64_t *)(lo + GUARD_BYTES) = CANARY;
-        g->stack_lo = lo;
-        g->stack_size = total;
-        g->stack_flags = flags;
         return 0;
     }
 own:;
@@ -340,9 +354,7 @@ own:;
     if (s == MAP_FAILED)
         return GORO_ENOMEM;
     atomic_fetch_add_explicit(&nother, 1, memory_order_relaxed);
-    g->stack_lo = s;
-    g->stack_size = total;
-    g->stack_flags = (uint16_t)(guard_install(s, false) | STACK_OWN);
+    attached(g, s, total, (uint16_t)(guard_install(s, false) | STACK_OWN));
     stack_register(s, total, g);
     return 0;
 }
