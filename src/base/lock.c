@@ -88,3 +88,91 @@ void goro__lock_slow(goro__lock *l, uint32_t me)
         goro__futex_wait(&l->state, v | 1, INT64_MAX);
     }
 }
+
+#if GORO_DEBUG
+/* ---- GORO_DEBUG: lock ranks and the per-thread stack of held locks ---- */
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *const rank_names[] = {
+#define GORO_RANK_NAME(name, self) #name,
+    GORO_LOCK_RANKS(GORO_RANK_NAME)
+#undef GORO_RANK_NAME
+};
+static const unsigned char rank_self[] = {
+#define GORO_RANK_SELF(name, self) self,
+    GORO_LOCK_RANKS(GORO_RANK_SELF)
+#undef GORO_RANK_SELF
+};
+
+enum { HELD_MAX = 16 };
+static __thread struct {
+    goro__lock *lock;
+    const char *file;
+    int line;
+} held[HELD_MAX];
+static __thread int nheld;
+
+static const char *rank_name(uint32_t r)
+{
+    return r < GORO_RANK_COUNT ? rank_names[r] : "?";
+}
+
+void goro__lock_debug_acquire(goro__lock *l, const char *file, int line)
+{
+    uint32_t r = l->rank;
+    for (int i = 0; i < nheld; i++) {
+        uint32_t h = held[i].lock->rank;
+        if (held[i].lock == l)
+            goro__fatal(file, line, "lock rank: lock %s (%p) taken again by the thread "
+                        "holding it since %s:%d", rank_name(r), (void *)l,
+                        held[i].file, held[i].line);
+        if (r == GORO_RANK_NONE || h == GORO_RANK_NONE)
+            continue;
+        if (r < h || (r == h && !rank_self[r]))
+            goro__fatal(file, line, "lock rank: lock %s taken while holding lock %s "
+                        "(taken at %s:%d): out of order, see src/base/lockrank.h",
+                        rank_name(r), rank_name(h), held[i].file, held[i].line);
+    }
+    if (nheld == HELD_MAX)
+        goro__fatal(file, line, "lock rank: more than %d runtime locks held", HELD_MAX);
+    held[nheld].lock = l;
+    held[nheld].file = file;
+    held[nheld].line = line;
+    nheld++;
+}
+
+void goro__lock_debug_release(goro__lock *l)
+{
+    /* Usually the last one taken, not always (goro__park_unlock). */
+    for (int i = nheld - 1; i >= 0; i--) {
+        if (held[i].lock == l) {
+            for (; i < nheld - 1; i++)
+                held[i] = held[i + 1];
+            nheld--;
+            return;
+        }
+    }
+    goro__fatal(__FILE__, __LINE__, "lock rank: lock %s (%p) released by a thread "
+                "that does not hold it", rank_name(l->rank), (void *)l);
+}
+
+void goro__lock_debug_held(goro__lock *l, const char *file, int line)
+{
+    for (int i = 0; i < nheld; i++)
+        if (held[i].lock == l)
+            return;
+    goro__fatal(file, line, "lock rank: lock %s (%p) must be held here",
+                rank_name(l->rank), (void *)l);
+}
+
+void goro__assert_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    goro__fatal(file, line, "assertion failed: %s: %s", cond, msg);
+}
+#endif

@@ -188,6 +188,7 @@ goro_chan *goro_chan_make(size_t elem_size, size_t cap)
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
+    goro__lock_init(&c->lock, CHAN);
     c->elemsize = (uint32_t)elem_size;
     c->cap = cap;
     atomic_store_explicit(&c->refs, 1, memory_order_relaxed);

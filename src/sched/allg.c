@@ -22,7 +22,7 @@
 
 _Atomic int64_t goro__coarse_ns;
 
-static goro__lock allg_lock;
+static goro__lock allg_lock = GORO_LOCK_INIT(ALLG);
 static G *_Atomic allg_head;        /* appended under allg_lock, read lock-free */
 static G *allg_tail;                /* (allg_lock) */
 static _Atomic long allg_count;

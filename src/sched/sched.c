@@ -25,7 +25,7 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 
-goro__sched goro__S;
+goro__sched goro__S = { .lock = GORO_LOCK_INIT(SCHED) };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int ncpu;

@@ -17,7 +17,7 @@
 #include "base/san.h"
 
 /* Dead-G caches that overflow spill to a global list. */
-static goro__lock gfree_lock;
+static goro__lock gfree_lock = GORO_LOCK_INIT(GFREE);
 static G *gfree_global[2];
 
 /* Gs are never freed: the registry of every G (allg.c) keeps them for

@@ -86,7 +86,7 @@ static _Atomic size_t default_total;
 static int guard_mode;
 
 /* Slab carving and the global pool (pool_lock). */
-static goro__lock pool_lock;
+static goro__lock pool_lock = GORO_LOCK_INIT(STACKPOOL);
 static char *slab_cur, *slab_end;
 static long nguarded;             /* mprotect guards installed */
 static char **gpool;
