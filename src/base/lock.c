@@ -105,7 +105,7 @@ static const unsigned char rank_self[] = {
 #undef GORO_RANK_SELF
 };
 
-enum { HELD_MAX = 16 };
+enum { HELD_MAX = 256 };   /* select holds all its channels' locks */
 static __thread struct {
     goro__lock *lock;
     const char *file;
@@ -113,20 +113,24 @@ static __thread struct {
 } held[HELD_MAX];
 static __thread int nheld;
 
+static uint32_t rank_of(const goro__lock *l)
+{
+    uint32_t r = l->rank ^ GORO_RANK_TAG;
+    return r < GORO_RANK_COUNT ? r : GORO_RANK_NONE;
+}
+
 static const char *rank_name(uint32_t r)
 {
-    return r < GORO_RANK_COUNT ? rank_names[r] : "?";
+    return rank_names[r];
 }
 
 void goro__lock_debug_acquire(goro__lock *l, const char *file, int line)
 {
-    uint32_t r = l->rank;
+    uint32_t r = rank_of(l);
     for (int i = 0; i < nheld; i++) {
-        uint32_t h = held[i].lock->rank;
+        uint32_t h = rank_of(held[i].lock);
         if (held[i].lock == l)
-            goro__fatal(file, line, "lock rank: lock %s (%p) taken again by the thread "
-                        "holding it since %s:%d", rank_name(r), (void *)l,
-                        held[i].file, held[i].line);
+            return;   /* goro__lock_slow reports the self-deadlock and its cause */
         if (r == GORO_RANK_NONE || h == GORO_RANK_NONE)
             continue;
         if (r < h || (r == h && !rank_self[r]))
@@ -154,7 +158,7 @@ void goro__lock_debug_release(goro__lock *l)
         }
     }
     goro__fatal(__FILE__, __LINE__, "lock rank: lock %s (%p) released by a thread "
-                "that does not hold it", rank_name(l->rank), (void *)l);
+                "that does not hold it", rank_name(rank_of(l)), (void *)l);
 }
 
 void goro__lock_debug_held(goro__lock *l, const char *file, int line)
@@ -163,7 +167,7 @@ void goro__lock_debug_held(goro__lock *l, const char *file, int line)
         if (held[i].lock == l)
             return;
     goro__fatal(file, line, "lock rank: lock %s (%p) must be held here",
-                rank_name(l->rank), (void *)l);
+                rank_name(rank_of(l)), (void *)l);
 }
 
 void goro__assert_fail(const char *file, int line, const char *cond, const char *fmt, ...)

@@ -44,8 +44,12 @@ typedef struct goro__lock {
 
 /* A static lock's initialiser; goro__lock_init ranks one in place. */
 #if GORO_DEBUG
-#define GORO_LOCK_INIT(r) { 0, GORO_RANK_##r }
-#define goro__lock_init(l, r) ((l)->rank = GORO_RANK_##r)
+/* The rank word is tagged: a lock never ranked (memory from malloc, or the
+ * 32-bit lock word inside a public goro.h object such as goro_mutex, where
+ * "rank" is the next field's bytes) reads as GORO_RANK_NONE. */
+#define GORO_RANK_TAG 0x52a40000u
+#define GORO_LOCK_INIT(r) { 0, GORO_RANK_TAG | GORO_RANK_##r }
+#define goro__lock_init(l, r) ((l)->rank = GORO_RANK_TAG | GORO_RANK_##r)
 void goro__lock_debug_acquire(goro__lock *l, const char *file, int line);
 void goro__lock_debug_release(goro__lock *l);
 void goro__lock_debug_held(goro__lock *l, const char *file, int line);

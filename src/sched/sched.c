@@ -50,6 +50,7 @@ uint64_t goro__fastrand(void)
  * record that n needs cannot be allocated. */
 static int set_nprocs_locked(int n)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     int old = atomic_load(&goro__S.nprocs);
     /* First every missing record, so that a failure changes nothing. */
     for (int i = old; i < n; i++) {

@@ -208,6 +208,7 @@ static void stack_register(char *lo, size_t total, G *g)
  * stack is tried before giving up (pooled like the others). */
 static char *slab_carve(size_t total, uint16_t *flags)
 {
+    GORO_ASSERT_HELD(&pool_lock);
     char *lo;
     if ((size_t)(slab_end - slab_cur) >= total) {
         lo = slab_cur;
