@@ -72,7 +72,7 @@ P *goro__pidle_get(void)
 /* Binds p to m, which holds none (Go's acquirep). */
 void goro__acquirep(M *m, P *p)
 {
-    GORO_ASSERT(m->p == NULL && (p->m == NULL || p->m == m), "acquirep: m->p %p, p->m %p", (void *)m->p, (void *)p->m);
+    GORO_ASSERT(m->p == NULL, "acquirep: m->p %p", (void *)m->p);
     m->p = p;
     p->m = m;
 }

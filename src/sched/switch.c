@@ -178,7 +178,7 @@ static void g_main(void)
  * out goroutines can never wait for each other. */
 static M *g_switch_out(M *m, G *g, int why, G *to)
 {
-    GORO_ASSERT(atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 1 && m->curg == g && (!m->p || m->p->m == m), "switch out: in_rt %u, p %p", atomic_load_explicit(&m->in_rt, memory_order_relaxed), (void *)m->p);
+    GORO_ASSERT(atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 1 && m->curg == g && (!m->p || m->p->m == m), "switch out: in_rt %u, p %p, p->m %p, m %p, p status %d", atomic_load_explicit(&m->in_rt, memory_order_relaxed), (void *)m->p, m->p ? (void *)m->p->m : NULL, (void *)m, m->p ? atomic_load(&m->p->status) : -1);
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
