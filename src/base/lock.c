@@ -93,6 +93,7 @@ void goro__lock_slow(goro__lock *l, uint32_t me)
 /* ---- GORO_DEBUG: lock ranks and the per-thread stack of held locks ---- */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static const char *const rank_names[] = {
 #define GORO_RANK_NAME(name, self) #name,
@@ -105,13 +106,44 @@ static const unsigned char rank_self[] = {
 #undef GORO_RANK_SELF
 };
 
-enum { HELD_MAX = 256 };   /* select holds all its channels' locks */
-static __thread struct {
+/* The held stack grows on demand (select holds all its channels' locks):
+ * a static TLS array that big would not fit where libgoro.so is
+ * dlopen()ed. Freed at thread exit by a key destructor. */
+struct held_lock {
     goro__lock *lock;
     const char *file;
     int line;
-} held[HELD_MAX];
-static __thread int nheld;
+};
+static __thread struct held_lock *held;
+static __thread int nheld, held_cap;
+static pthread_key_t held_key;
+static pthread_once_t held_once = PTHREAD_ONCE_INIT;
+
+/* Other thread-exit destructors may still take locks: they start a new
+ * stack (POSIX runs destructors again for a key set meanwhile). */
+static void held_free(void *h)
+{
+    free(h);
+    held = NULL;
+    nheld = held_cap = 0;
+}
+
+static void held_key_init(void)
+{
+    pthread_key_create(&held_key, held_free);
+}
+
+static void held_grow(const char *file, int line)
+{
+    int cap = held_cap ? 2 * held_cap : 16;
+    struct held_lock *h = realloc(held, (size_t)cap * sizeof *h);
+    if (!h)
+        goro__fatal(file, line, "lock rank: out of memory for the held-lock stack");
+    pthread_once(&held_once, held_key_init);
+    pthread_setspecific(held_key, h);
+    held = h;
+    held_cap = cap;
+}
 
 static uint32_t rank_of(const goro__lock *l)
 {
@@ -124,22 +156,26 @@ static const char *rank_name(uint32_t r)
     return rank_names[r];
 }
 
-void goro__lock_debug_acquire(goro__lock *l, const char *file, int line)
+void goro__lock_debug_check(goro__lock *l, const char *file, int line)
 {
     uint32_t r = rank_of(l);
+    if (r == GORO_RANK_NONE)
+        return;
     for (int i = 0; i < nheld; i++) {
         uint32_t h = rank_of(held[i].lock);
-        if (held[i].lock == l)
-            return;   /* goro__lock_slow reports the self-deadlock and its cause */
-        if (r == GORO_RANK_NONE || h == GORO_RANK_NONE)
-            continue;
+        if (held[i].lock == l || h == GORO_RANK_NONE)
+            continue;   /* the same lock again: goro__lock_slow reports it */
         if (r < h || (r == h && !rank_self[r]))
             goro__fatal(file, line, "lock rank: lock %s taken while holding lock %s "
                         "(taken at %s:%d): out of order, see src/base/lockrank.h",
                         rank_name(r), rank_name(h), held[i].file, held[i].line);
     }
-    if (nheld == HELD_MAX)
-        goro__fatal(file, line, "lock rank: more than %d runtime locks held", HELD_MAX);
+}
+
+void goro__lock_debug_acquired(goro__lock *l, const char *file, int line)
+{
+    if (nheld == held_cap)
+        held_grow(file, line);
     held[nheld].lock = l;
     held[nheld].file = file;
     held[nheld].line = line;

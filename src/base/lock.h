@@ -50,10 +50,13 @@ typedef struct goro__lock {
 #define GORO_RANK_TAG 0x52a40000u
 #define GORO_LOCK_INIT(r) { 0, GORO_RANK_TAG | GORO_RANK_##r }
 #define goro__lock_init(l, r) ((l)->rank = GORO_RANK_TAG | GORO_RANK_##r)
-void goro__lock_debug_acquire(goro__lock *l, const char *file, int line);
+/* check: before taking l (aborts if out of order); acquired: after (pushes
+ * it), so that a signal handler in between sees a consistent stack. */
+void goro__lock_debug_check(goro__lock *l, const char *file, int line);
+void goro__lock_debug_acquired(goro__lock *l, const char *file, int line);
 void goro__lock_debug_release(goro__lock *l);
 void goro__lock_debug_held(goro__lock *l, const char *file, int line);
-#define GORO_LOCK_DEBUG_ACQUIRE(l) goro__lock_debug_acquire(l, __FILE__, __LINE__)
+#define GORO_LOCK_DEBUG_ACQUIRE(l) goro__lock_debug_acquired(l, __FILE__, __LINE__)
 #define GORO_LOCK_DEBUG_RELEASE(l) goro__lock_debug_release(l)
 /* Asserts this thread holds l (for "caller holds ..." functions). */
 #define GORO_ASSERT_HELD(l) goro__lock_debug_held(l, __FILE__, __LINE__)
@@ -84,14 +87,17 @@ static inline uint32_t goro__lock_token(void)
 static inline void goro__lock_acquire_(goro__lock *l, const char *file, int line)
 {
 #if GORO_DEBUG
-    goro__lock_debug_acquire(l, file, line);
-#else
-    (void)file, (void)line;
+    goro__lock_debug_check(l, file, line);
 #endif
     uint32_t z = 0, me = goro__lock_token();
     if (!atomic_compare_exchange_strong_explicit(&l->state, &z, me,
             memory_order_acquire, memory_order_relaxed))
         goro__lock_slow(l, me);
+#if GORO_DEBUG
+    goro__lock_debug_acquired(l, file, line);
+#else
+    (void)file, (void)line;
+#endif
 }
 
 static inline int goro__lock_try(goro__lock *l)
@@ -100,7 +106,7 @@ static inline int goro__lock_try(goro__lock *l)
     int ok = atomic_compare_exchange_strong_explicit(&l->state, &z, goro__lock_token(),
             memory_order_acquire, memory_order_relaxed);
     if (ok)
-        GORO_LOCK_DEBUG_ACQUIRE(l);
+        GORO_LOCK_DEBUG_ACQUIRE(l);   /* out of order is no deadlock for a try */
     return ok;
 }
 
