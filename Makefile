@@ -26,7 +26,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
-.PHONY: all build run test test-asan test-tsan test-valgrind test-ucontext \
+.PHONY: all build run test test-asan test-tsan test-valgrind test-debug test-ucontext \
         test-aarch64 test-model bench bench-cpp bench-report install-test consumer-test package-test header-test clean help
 
 all: build
@@ -53,6 +53,11 @@ test-valgrind:
 	$(call configure_build,build/valgrind,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
 	    "-DGORO_TEST_LAUNCHER=$(VALGRIND_LAUNCHER)" -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
 	cd build/valgrind && $(CTEST) $(CTEST_FLAGS)
+
+test-debug:
+	$(call configure_build,build/debug,-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
+	    -DGORO_DEBUG=ON -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
+	cd build/debug && $(CTEST) $(CTEST_FLAGS)
 
 test-ucontext:
 	$(call configure_build,build/ucontext,-DGORO_UCONTEXT=ON -DGORO_BUILD_BENCH=OFF -DGORO_SANITIZER_VARIANTS=OFF)
@@ -144,6 +149,7 @@ help:
 	@echo "make test           build and run all tests (ctest, GOROMAXPROCS=1 and 2)"
 	@echo "make test-asan      tests under ASan+UBSan (clang, build/asan)"
 	@echo "make test-tsan      tests under TSan (clang, build/tsan)"
+	@echo "make test-debug     tests with GORO_DEBUG's invariant checks (build/debug)"
 	@echo "make test-valgrind  tests under valgrind memcheck (build/valgrind)"
 	@echo "make test-ucontext  tests with the ucontext context switch (build/ucontext)"
 	@echo "make test-aarch64   cross-build for AArch64, run the arch tests in qemu"

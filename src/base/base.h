@@ -27,6 +27,18 @@ _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)
 #define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
 
+/* GORO_ASSERT(cond, fmt, ...): in a GORO_DEBUG build, a false cond is a
+ * fatal error naming file:line, the condition and the message; in a
+ * release build it compiles to nothing (cond is not evaluated). */
+#if GORO_DEBUG
+#define GORO_ASSERT(cond, ...) \
+    (goro_likely(cond) ? (void)0 : goro__assert_fail(__FILE__, __LINE__, #cond, __VA_ARGS__))
+_Noreturn void goro__assert_fail(const char *file, int line, const char *cond,
+                                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#else
+#define GORO_ASSERT(cond, ...) ((void)0)
+#endif
+
 /* ---- fault.c: fault injection (tests make the Nth fallible call fail) ----
  * Every allocation, mmap, mprotect, madvise, thread creation, epoll and
  * eventfd call of the runtime goes through goro__fault(kind): one relaxed

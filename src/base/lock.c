@@ -88,3 +88,131 @@ void goro__lock_slow(goro__lock *l, uint32_t me)
         goro__futex_wait(&l->state, v | 1, INT64_MAX);
     }
 }
+
+#if GORO_DEBUG
+/* ---- GORO_DEBUG: lock ranks and the per-thread stack of held locks ---- */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const rank_names[] = {
+#define GORO_RANK_NAME(name, self) #name,
+    GORO_LOCK_RANKS(GORO_RANK_NAME)
+#undef GORO_RANK_NAME
+};
+static const unsigned char rank_self[] = {
+#define GORO_RANK_SELF(name, self) self,
+    GORO_LOCK_RANKS(GORO_RANK_SELF)
+#undef GORO_RANK_SELF
+};
+
+/* The held stack grows on demand (select holds all its channels' locks):
+ * a static TLS array that big would not fit where libgoro.so is
+ * dlopen()ed. Freed at thread exit by a key destructor. */
+struct held_lock {
+    goro__lock *lock;
+    const char *file;
+    int line;
+};
+static __thread struct held_lock *held;
+static __thread int nheld, held_cap;
+static pthread_key_t held_key;
+static pthread_once_t held_once = PTHREAD_ONCE_INIT;
+
+/* Other thread-exit destructors may still take locks: they start a new
+ * stack (POSIX runs destructors again for a key set meanwhile). */
+static void held_free(void *h)
+{
+    free(h);
+    held = NULL;
+    nheld = held_cap = 0;
+}
+
+static void held_key_init(void)
+{
+    pthread_key_create(&held_key, held_free);
+}
+
+static void held_grow(const char *file, int line)
+{
+    int cap = held_cap ? 2 * held_cap : 16;
+    struct held_lock *h = realloc(held, (size_t)cap * sizeof *h);
+    if (!h)
+        goro__fatal(file, line, "lock rank: out of memory for the held-lock stack");
+    pthread_once(&held_once, held_key_init);
+    pthread_setspecific(held_key, h);
+    held = h;
+    held_cap = cap;
+}
+
+static uint32_t rank_of(const goro__lock *l)
+{
+    uint32_t r = l->rank ^ GORO_RANK_TAG;
+    return r < GORO_RANK_COUNT ? r : GORO_RANK_NONE;
+}
+
+static const char *rank_name(uint32_t r)
+{
+    return rank_names[r];
+}
+
+void goro__lock_debug_check(goro__lock *l, const char *file, int line)
+{
+    uint32_t r = rank_of(l);
+    if (r == GORO_RANK_NONE)
+        return;
+    for (int i = 0; i < nheld; i++) {
+        uint32_t h = rank_of(held[i].lock);
+        if (held[i].lock == l || h == GORO_RANK_NONE)
+            continue;   /* the same lock again: goro__lock_slow reports it */
+        if (r < h || (r == h && !rank_self[r]))
+            goro__fatal(file, line, "lock rank: lock %s taken while holding lock %s "
+                        "(taken at %s:%d): out of order, see src/base/lockrank.h",
+                        rank_name(r), rank_name(h), held[i].file, held[i].line);
+    }
+}
+
+void goro__lock_debug_acquired(goro__lock *l, const char *file, int line)
+{
+    if (nheld == held_cap)
+        held_grow(file, line);
+    held[nheld].lock = l;
+    held[nheld].file = file;
+    held[nheld].line = line;
+    nheld++;
+}
+
+void goro__lock_debug_release(goro__lock *l)
+{
+    /* Usually the last one taken, not always (goro__park_unlock). */
+    for (int i = nheld - 1; i >= 0; i--) {
+        if (held[i].lock == l) {
+            for (; i < nheld - 1; i++)
+                held[i] = held[i + 1];
+            nheld--;
+            return;
+        }
+    }
+    goro__fatal(__FILE__, __LINE__, "lock rank: lock %s (%p) released by a thread "
+                "that does not hold it", rank_name(rank_of(l)), (void *)l);
+}
+
+void goro__lock_debug_held(goro__lock *l, const char *file, int line)
+{
+    for (int i = 0; i < nheld; i++)
+        if (held[i].lock == l)
+            return;
+    goro__fatal(file, line, "lock rank: lock %s (%p) must be held here",
+                rank_name(rank_of(l)), (void *)l);
+}
+
+void goro__assert_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    goro__fatal(file, line, "assertion failed: %s: %s", cond, msg);
+}
+#endif

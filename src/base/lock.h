@@ -25,9 +25,48 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/lockrank.h"
+
+/* GORO_DEBUG builds give each lock a rank (lockrank.h) and keep a small
+ * stack of the locks each thread holds: taking one out of order, or
+ * asserting "held" on one the thread does not hold, aborts (lock.c).
+ * Release builds have neither the field nor any check. */
+#ifndef GORO_DEBUG
+#define GORO_DEBUG 0
+#endif
+
 typedef struct goro__lock {
     _Atomic uint32_t state;
+#if GORO_DEBUG
+    uint32_t rank;
+#endif
 } goro__lock;
+
+/* A static lock's initialiser; goro__lock_init ranks one in place. */
+#if GORO_DEBUG
+/* The rank word is tagged: a lock never ranked (memory from malloc, or the
+ * 32-bit lock word inside a public goro.h object such as goro_mutex, where
+ * "rank" is the next field's bytes) reads as GORO_RANK_NONE. */
+#define GORO_RANK_TAG 0x52a40000u
+#define GORO_LOCK_INIT(r) { 0, GORO_RANK_TAG | GORO_RANK_##r }
+#define goro__lock_init(l, r) ((l)->rank = GORO_RANK_TAG | GORO_RANK_##r)
+/* check: before taking l (aborts if out of order); acquired: after (pushes
+ * it), so that a signal handler in between sees a consistent stack. */
+void goro__lock_debug_check(goro__lock *l, const char *file, int line);
+void goro__lock_debug_acquired(goro__lock *l, const char *file, int line);
+void goro__lock_debug_release(goro__lock *l);
+void goro__lock_debug_held(goro__lock *l, const char *file, int line);
+#define GORO_LOCK_DEBUG_ACQUIRE(l) goro__lock_debug_acquired(l, __FILE__, __LINE__)
+#define GORO_LOCK_DEBUG_RELEASE(l) goro__lock_debug_release(l)
+/* Asserts this thread holds l (for "caller holds ..." functions). */
+#define GORO_ASSERT_HELD(l) goro__lock_debug_held(l, __FILE__, __LINE__)
+#else
+#define GORO_LOCK_INIT(r) { 0 }
+#define goro__lock_init(l, r) ((void)(l))
+#define GORO_LOCK_DEBUG_ACQUIRE(l) ((void)0)
+#define GORO_LOCK_DEBUG_RELEASE(l) ((void)0)
+#define GORO_ASSERT_HELD(l) ((void)0)
+#endif
 
 /* This thread's token, 0 until its first lock (initial-exec: one
  * %fs-relative load, also inside libgoro.so). Reset in a fork child. */
@@ -44,23 +83,36 @@ static inline uint32_t goro__lock_token(void)
     return __builtin_expect(me != 0, 1) ? me : goro__lock_me_init();
 }
 
-static inline void goro__lock_acquire(goro__lock *l)
+#define goro__lock_acquire(l) goro__lock_acquire_(l, __FILE__, __LINE__)
+static inline void goro__lock_acquire_(goro__lock *l, const char *file, int line)
 {
+#if GORO_DEBUG
+    goro__lock_debug_check(l, file, line);
+#endif
     uint32_t z = 0, me = goro__lock_token();
     if (!atomic_compare_exchange_strong_explicit(&l->state, &z, me,
             memory_order_acquire, memory_order_relaxed))
         goro__lock_slow(l, me);
+#if GORO_DEBUG
+    goro__lock_debug_acquired(l, file, line);
+#else
+    (void)file, (void)line;
+#endif
 }
 
 static inline int goro__lock_try(goro__lock *l)
 {
     uint32_t z = 0;
-    return atomic_compare_exchange_strong_explicit(&l->state, &z, goro__lock_token(),
+    int ok = atomic_compare_exchange_strong_explicit(&l->state, &z, goro__lock_token(),
             memory_order_acquire, memory_order_relaxed);
+    if (ok)
+        GORO_LOCK_DEBUG_ACQUIRE(l);   /* out of order is no deadlock for a try */
+    return ok;
 }
 
 static inline void goro__lock_release(goro__lock *l)
 {
+    GORO_LOCK_DEBUG_RELEASE(l);
     if (atomic_exchange_explicit(&l->state, 0, memory_order_release) & 1)
         goro__futex_wake(&l->state, 1);
 }

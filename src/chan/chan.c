@@ -94,6 +94,7 @@ static void finish_wake(goro__sudog *s, int result, goro__waiter **wake)
 
 bool goro__chan_send_locked(goro_chan *c, const void *elem, goro__waiter **wake, bool *closed)
 {
+    GORO_ASSERT_HELD(&c->lock);
     *wake = NULL;
     *closed = false;
     if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
@@ -119,6 +120,7 @@ bool goro__chan_send_locked(goro_chan *c, const void *elem, goro__waiter **wake,
 
 bool goro__chan_recv_locked(goro_chan *c, void *out, goro__waiter **wake, bool *closed)
 {
+    GORO_ASSERT_HELD(&c->lock);
     *wake = NULL;
     *closed = false;
     size_t n = atomic_load_explicit(&c->count, memory_order_relaxed);
@@ -188,6 +190,7 @@ goro_chan *goro_chan_make(size_t elem_size, size_t cap)
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
+    goro__lock_init(&c->lock, CHAN);
     c->elemsize = (uint32_t)elem_size;
     c->cap = cap;
     atomic_store_explicit(&c->refs, 1, memory_order_relaxed);

@@ -13,7 +13,7 @@
 
 #include "diag/diag.h"
 
-static goro__lock thr_lock;
+static goro__lock thr_lock = GORO_LOCK_INIT(THREADS);
 static goro__thr *_Atomic thr_head; /* appended under thr_lock, read lock-free */
 static goro__thr *thr_tail;         /* (thr_lock) */
 static pthread_key_t thr_key;

@@ -40,7 +40,7 @@
 static goro__pd *_Atomic chunks[PD_NCHUNKS];
 static _Atomic int npollwait;
 static _Atomic int inited;     /* the backend is up (release after init) */
-static goro__lock init_lock;
+static goro__lock init_lock = GORO_LOCK_INIT(NETPOLL_INIT);
 
 int goro__netpoll_waiters(void)
 {

@@ -59,7 +59,7 @@ typedef struct reg {
     struct reg *next;              /* (reg_lock) */
 } reg;
 
-static goro__lock reg_lock;
+static goro__lock reg_lock = GORO_LOCK_INIT(SIGNAL_REG);
 static reg *regs;                  /* (reg_lock) */
 static uint64_t touched;           /* goro changed the action; orig holds the old (reg_lock) */
 static uint64_t ignored;           /* set to SIG_IGN by goro_signal_ignore (reg_lock) */

@@ -22,7 +22,7 @@
 
 _Atomic int64_t goro__coarse_ns;
 
-static goro__lock allg_lock;
+static goro__lock allg_lock = GORO_LOCK_INIT(ALLG);
 static G *_Atomic allg_head;        /* appended under allg_lock, read lock-free */
 static G *allg_tail;                /* (allg_lock) */
 static _Atomic long allg_count;
@@ -124,12 +124,14 @@ void goro__sched_stats(goro_stats_t *st)
 
 bool goro__sched_quiet_locked(void)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     return goro__S.nmidle == goro__S.mcount &&
            atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) == 0;
 }
 
 bool goro__m_idle_tid_locked(pid_t tid)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     for (M *m = goro__S.midle; m; m = m->schedlink)
         if (m->tid == tid)
             return true;

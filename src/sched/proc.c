@@ -72,6 +72,7 @@ P *goro__pidle_get(void)
 /* Binds p to m, which holds none (Go's acquirep). */
 void goro__acquirep(M *m, P *p)
 {
+    GORO_ASSERT(m->p == NULL, "acquirep: m->p %p", (void *)m->p);
     m->p = p;
     p->m = m;
 }
@@ -79,6 +80,7 @@ void goro__acquirep(M *m, P *p)
 /* Unbinds m's P from m and returns it (Go's releasep). */
 P *goro__releasep(M *m)
 {
+    GORO_ASSERT(m->p && m->p->m == m, "releasep: m->p %p", (void *)m->p);
     P *p = m->p;
     m->p = NULL;
     p->m = NULL;

@@ -133,6 +133,7 @@ G *goro__runq_steal(P *p, P *victim, bool steal_next)
 
 void goro__runq_put_global(G *head, G *tail, int n)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     tail->schedlink = NULL;
     if (goro__S.runq_tail)
         goro__S.runq_tail->schedlink = head;
@@ -145,6 +146,7 @@ void goro__runq_put_global(G *head, G *tail, int n)
 /* g goes before everything queued: it holds what the others wait for. */
 void goro__globrunq_push_head(G *g)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     g->schedlink = goro__S.runq_head;
     goro__S.runq_head = g;
     if (!goro__S.runq_tail)
@@ -155,6 +157,7 @@ void goro__globrunq_push_head(G *g)
 /* Takes a batch for p: returns one G, moves up to `max` more to p's ring. */
 G *goro__globrunq_get(P *p, int max)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     int size = atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed);
     if (size == 0)
         return NULL;

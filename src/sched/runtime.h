@@ -53,6 +53,19 @@ enum {
     G_DEAD,
 };
 
+/* Legal status changes, checked where a status is stored (GORO_DEBUG):
+ * IDLE -> RUNNABLE (spawn), RUNNABLE -> RUNNING (first switch in),
+ * RUNNING -> WOKEN | WAITING | DEAD, WOKEN -> RUNNING (park returns at
+ * once), WAITING -> RUNNABLE (ready), DEAD -> IDLE (freed for reuse). */
+#define G_TRANS(a, b) (1ull << ((a) * 8 + (b)))
+#define G_TRANSITIONS (G_TRANS(G_IDLE, G_RUNNABLE) | G_TRANS(G_RUNNABLE, G_RUNNING) | \
+    G_TRANS(G_RUNNING, G_WOKEN) | G_TRANS(G_RUNNING, G_WAITING) | G_TRANS(G_RUNNING, G_DEAD) | \
+    G_TRANS(G_WOKEN, G_RUNNING) | G_TRANS(G_WAITING, G_RUNNABLE) | G_TRANS(G_DEAD, G_IDLE))
+#define G_STATUS_CHECK(g, to) GORO_ASSERT(G_TRANSITIONS & \
+    G_TRANS(atomic_load_explicit(&(g)->status, memory_order_relaxed), (to)), \
+    "goroutine %llu: status %u -> %u", (unsigned long long)(g)->id, \
+    atomic_load_explicit(&(g)->status, memory_order_relaxed), (unsigned)(to))
+
 /* What the M does for the goroutine it just switched away from, once it is
  * off that goroutine's stack (see finish_switch in switch.c). */
 enum { SW_NONE = 0, SW_YIELD, SW_PARK, SW_EXIT,
@@ -310,6 +323,7 @@ static inline P *goro__rt_enter(M *m)
 static inline void goro__rt_exit(M *m)
 {
     uint32_t d = atomic_load_explicit(&m->in_rt, memory_order_relaxed);
+    GORO_ASSERT(d > 0, "goro__rt_exit outside a runtime bracket");
     /* release: sysmon reads in_rt == 0 with acquire before taking m->p */
     atomic_store_explicit(&m->in_rt, d - 1, memory_order_release);
 }

@@ -25,7 +25,7 @@
 #include "sched/runtime.h"
 #include "base/san.h"
 
-goro__sched goro__S;
+goro__sched goro__S = { .lock = GORO_LOCK_INIT(SCHED) };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int ncpu;
@@ -50,6 +50,7 @@ uint64_t goro__fastrand(void)
  * record that n needs cannot be allocated. */
 static int set_nprocs_locked(int n)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     int old = atomic_load(&goro__S.nprocs);
     /* First every missing record, so that a failure changes nothing. */
     for (int i = old; i < n; i++) {

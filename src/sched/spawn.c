@@ -17,7 +17,7 @@
 #include "base/san.h"
 
 /* Dead-G caches that overflow spill to a global list. */
-static goro__lock gfree_lock;
+static goro__lock gfree_lock = GORO_LOCK_INIT(GFREE);
 static G *gfree_global[2];
 
 /* Gs are never freed: the registry of every G (allg.c) keeps them for
@@ -61,6 +61,7 @@ void goro__g_free(P *p, G *g)
     }
 #endif
     atomic_fetch_add_explicit(&p->nexited, 1, memory_order_relaxed);
+    G_STATUS_CHECK(g, G_IDLE);
     atomic_store_explicit(&g->status, G_IDLE, memory_order_relaxed);
     atomic_store_explicit(&g->on_cpu, 0, memory_order_relaxed);
     if (g->argheap) {
@@ -173,6 +174,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->syscall_depth = 0;
     g->lockedm = NULL;
     g->saved_errno = 0;
+    G_STATUS_CHECK(g, G_RUNNABLE);
     atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
     san_release(g);
     bool fenced = false;

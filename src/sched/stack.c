@@ -87,7 +87,7 @@ static _Atomic size_t default_total;
 static int guard_mode;
 
 /* Slab carving and the global pool (pool_lock). */
-static goro__lock pool_lock;
+static goro__lock pool_lock = GORO_LOCK_INIT(STACKPOOL);
 static char *slab_cur, *slab_end;
 static long nguarded;             /* mprotect guards installed */
 static char **gpool;
@@ -209,6 +209,7 @@ static void stack_register(char *lo, size_t total, G *g)
  * stack is tried before giving up (pooled like the others). */
 static char *slab_carve(size_t total, uint16_t *flags)
 {
+    GORO_ASSERT_HELD(&pool_lock);
     char *lo;
     if ((size_t)(slab_end - slab_cur) >= total) {
         lo = slab_cur;

@@ -178,6 +178,7 @@ static void g_main(void)
  * out goroutines can never wait for each other. */
 static M *g_switch_out(M *m, G *g, int why, G *to)
 {
+    GORO_ASSERT(atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 1 && m->curg == g && (!m->p || m->p->m == m), "switch out: in_rt %u, p %p, p->m %p, m %p, p status %d", atomic_load_explicit(&m->in_rt, memory_order_relaxed), (void *)m->p, m->p ? (void *)m->p->m : NULL, (void *)m, m->p ? atomic_load(&m->p->status) : -1);
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
@@ -212,6 +213,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
         next = to ? next_handoff(m, p, to, &inherit) : next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */
+            G_STATUS_CHECK(g, G_RUNNING);
             atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
             return m;
         }
@@ -273,6 +275,7 @@ static void g_exit(M *m, G *g)
         m = goro__acquire_p_slow(m, g);   /* goro__g_free needs a P's caches */
         g = m->curg;
     }
+    G_STATUS_CHECK(g, G_DEAD);
     atomic_store_explicit(&g->status, G_DEAD, memory_order_relaxed);
     g_switch_out(m, g, SW_EXIT, NULL);
     __builtin_unreachable();
@@ -348,6 +351,7 @@ void goro__park(void)
         if (s != G_WOKEN)
             GORO_FATAL("park of goroutine %llu in state %u", (unsigned long long)g->id, s);
         /* The wakeup came before we got here. */
+        G_STATUS_CHECK(g, G_RUNNING);
         atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
         return;
     }
@@ -362,6 +366,7 @@ void goro__park_unlock(goro__lock *l)
     G *g = m->curg;
     /* Wakers need l, which we hold until we are off-CPU: none can see us
      * RUNNING, so no WOKEN race and no CAS. */
+    G_STATUS_CHECK(g, G_WAITING);
     atomic_store_explicit(&g->status, G_WAITING, memory_order_relaxed);
     m->unlock_after = l;
     goro__rt_enter(m);
@@ -384,6 +389,7 @@ static inline bool ready_status(G *g)
             GORO_FATAL("ready of goroutine %llu in state %u", (unsigned long long)g->id, s);
         /* Parked: nobody else changes its status now (the waiter's claim
          * admits one waker), so a plain store suffices. */
+        G_STATUS_CHECK(g, G_RUNNABLE);
         atomic_store_explicit(&g->status, G_RUNNABLE, memory_order_relaxed);
         return true;
     }

@@ -66,7 +66,10 @@ void goro_syscall_end(void)
     int st = P_SYSCALL;
     if (goro_likely(p && atomic_compare_exchange_strong_explicit(&p->status, &st, P_RUNNING,
             memory_order_acquire, memory_order_relaxed))) {
-        m->p = p;   /* p->m is still m */
+        /* p->m is m unless sysmon retook p meanwhile and p came back
+         * to P_SYSCALL under another M (which will find it gone). */
+        m->p = p;
+        p->m = m;
     } else {
         m = goro__acquire_p_slow(m, g);
     }

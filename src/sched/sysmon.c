@@ -140,6 +140,7 @@ static bool barrier_all(void)
 /* (sched.lock held) A P leaves the idle list: wake a sleeping sysmon. */
 void goro__sysmon_wake(void)
 {
+    GORO_ASSERT_HELD(&goro__S.lock);
     goro__S.sysmon_wait = false;
     atomic_store_explicit(&goro__S.sysmon_note, 1, memory_order_release);
     goro__futex_wake(&goro__S.sysmon_note, 1);

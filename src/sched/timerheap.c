@@ -48,6 +48,7 @@ static inline void slot_set(P *p, int i, goro__tslot s)
 
 static void sift_up(P *p, int i)
 {
+    GORO_ASSERT_HELD(&p->timers_lock);
     goro__tslot s = p->timers[i];
     while (i > 0) {
         int parent = (i - 1) / 4;
