@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chan/chan.h"
+#include "base/list.h"
 #include "base/san.h"
 
 #define MAX_ELEM 65536
@@ -28,13 +29,7 @@
 
 void goro__waitq_push(goro__waitq *q, goro__sudog *s)
 {
-    s->next = NULL;
-    s->prev = q->last;
-    if (q->last)
-        q->last->next = s;
-    else
-        __atomic_store_n(&q->first, s, __ATOMIC_RELAXED);
-    q->last = s;
+    GORO__LIST_PUSH_BACK(q->first, q->last, s);
     s->queued = true;
 }
 
@@ -42,15 +37,7 @@ void goro__waitq_remove(goro__waitq *q, goro__sudog *s)
 {
     if (!s->queued)
         return;
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        __atomic_store_n(&q->first, s->next, __ATOMIC_RELAXED);
-    if (s->next)
-        s->next->prev = s->prev;
-    else
-        q->last = s->prev;
-    s->next = s->prev = NULL;
+    GORO__LIST_REMOVE(q->first, q->last, s);
     s->queued = false;
 }
 

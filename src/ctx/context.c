@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "chan/chan.h"
+#include "base/list.h"
 #include "base/san.h"
 #include "sched/timer.h"
 
@@ -57,7 +58,7 @@ struct goro_ctx {
     goro_ctx *children;                /* (mu) */
     goro_ctx *sib_next, *sib_prev;     /* in cparent->children (cparent->mu) */
     bool linked;                       /* (cparent->mu) */
-    struct goro_ctx_after *afters;     /* (mu) */
+    struct goro_ctx_after *afters, *afters_tail;   /* (mu), base/list.h */
     goro__timer timer;                 /* deadline */
     bool has_timer;
 };
@@ -155,13 +156,14 @@ static void cancel(goro_ctx *c, int err, int cause, bool from_timer)
     }
     c->children = NULL;
     /* after_funcs: each fires once, unless stopped first (CAS). */
-    for (struct goro_ctx_after *h = c->afters; h; h = h->next) {
+    struct goro_ctx_after *h;
+    GORO__LIST_FOR_EACH(h, c->afters) {
         h->linked = false;
         int z = AF_PENDING;
         if (atomic_compare_exchange_strong(&h->state, &z, AF_FIRED))
             fire_after(h);
     }
-    c->afters = NULL;
+    c->afters = c->afters_tail = NULL;
     goro__lock_release(&c->mu);
     san_release(c);
     goro_chan_close(c->done);
@@ -428,10 +430,7 @@ goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts
         atomic_store(&h->state, AF_FIRED);
         fire_after(h);
     } else {
-        h->next = c->afters;
-        if (c->afters)
-            c->afters->prev = h;
-        c->afters = h;
+        GORO__LIST_PUSH_FRONT(c->afters, c->afters_tail, h);
         h->linked = true;
     }
     goro__lock_release(&c->mu);
@@ -456,12 +455,7 @@ bool goro_ctx_after_func_stop(goro_ctx_after *h)
     goro__lock_acquire(&c->mu);
     bool stopped = atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
     if (h->linked) {
-        if (h->prev)
-            h->prev->next = h->next;
-        else
-            c->afters = h->next;
-        if (h->next)
-            h->next->prev = h->prev;
+        GORO__LIST_REMOVE(c->afters, c->afters_tail, h);
         h->linked = false;
     }
     goro__lock_release(&c->mu);
