@@ -485,7 +485,7 @@ static int each_addr(const char *host, int port, bool listening,
 {
     struct addrinfo *res;
     struct sockaddr_storage ss;
-    socklen_t sl;
+    socklen_t sl = 0;   /* set with ss (gcc cannot see it through resolve) */
     int r = resolve(host, port, listening, &res, &ss, &sl);
     if (r < 0)
         return r;
