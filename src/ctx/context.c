@@ -55,8 +55,8 @@ struct goro_ctx {
     int64_t deadline;                  /* own deadline, 0 = none */
     int dcause;                        /* the cause a deadline reports */
     goro_ctx *cparent;                 /* where we are linked, or NULL */
-    goro_ctx *children;                /* (mu) */
-    goro_ctx *sib_next, *sib_prev;     /* in cparent->children (cparent->mu) */
+    goro_ctx *children, *children_tail;   /* (mu), base/list.h */
+    goro_ctx *next, *prev;             /* in cparent->children (cparent->mu) */
     bool linked;                       /* (cparent->mu) */
     struct goro_ctx_after *afters, *afters_tail;   /* (mu), base/list.h */
     goro__timer timer;                 /* deadline */
@@ -117,12 +117,7 @@ static void unlink_from_parent(goro_ctx *c)
         return;
     goro__lock_acquire(&cp->mu);
     if (c->linked) {
-        if (c->sib_prev)
-            c->sib_prev->sib_next = c->sib_next;
-        else
-            cp->children = c->sib_next;
-        if (c->sib_next)
-            c->sib_next->sib_prev = c->sib_prev;
+        GORO__LIST_REMOVE(cp->children, cp->children_tail, c);
         c->linked = false;
     }
     goro__lock_release(&cp->mu);
@@ -147,14 +142,14 @@ static void cancel(goro_ctx *c, int err, int cause, bool from_timer)
     /* Children: detach, keeping the ones still alive. */
     goro_ctx *kids = NULL;
     for (goro_ctx *k = c->children, *next; k; k = next) {
-        next = k->sib_next;
+        next = k->next;
         k->linked = false;
         if (try_retain(k)) {
-            k->sib_next = kids;   /* reuse the link: k is ours now */
+            k->next = kids;   /* reuse the link: k is ours now */
             kids = k;
         }
     }
-    c->children = NULL;
+    c->children = c->children_tail = NULL;
     /* after_funcs: each fires once, unless stopped first (CAS). */
     struct goro_ctx_after *h;
     GORO__LIST_FOR_EACH(h, c->afters) {
@@ -169,8 +164,8 @@ static void cancel(goro_ctx *c, int err, int cause, bool from_timer)
     goro_chan_close(c->done);
     while (kids) {
         goro_ctx *k = kids;
-        kids = k->sib_next;
-        k->sib_next = NULL;
+        kids = k->next;
+        k->next = NULL;
         cancel(k, err, c->cause, false);
         goro_ctx_release(k);
     }
@@ -241,10 +236,7 @@ static goro_ctx *with_cancel(goro_ctx *parent, int64_t deadline, int dcause)
         goro__lock_acquire(&cp->mu);
         int perr = atomic_load_explicit(&cp->err, memory_order_relaxed);
         if (!perr) {
-            c->sib_next = cp->children;
-            if (cp->children)
-                cp->children->sib_prev = c;
-            cp->children = c;
+            GORO__LIST_PUSH_FRONT(cp->children, cp->children_tail, c);
             c->linked = true;
         }
         int pcause = cp->cause;
