@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chan/chan.h"
+#include "base/list.h"
 #include "base/san.h"
 
 #define MAX_ELEM 65536
@@ -28,13 +29,7 @@
 
 void goro__waitq_push(goro__waitq *q, goro__sudog *s)
 {
-    s->next = NULL;
-    s->prev = q->last;
-    if (q->last)
-        q->last->next = s;
-    else
-        __atomic_store_n(&q->first, s, __ATOMIC_RELAXED);
-    q->last = s;
+    GORO__LIST_PUSH_BACK(q->first, q->last, s);
     s->queued = true;
 }
 
@@ -42,15 +37,7 @@ void goro__waitq_remove(goro__waitq *q, goro__sudog *s)
 {
     if (!s->queued)
         return;
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        __atomic_store_n(&q->first, s->next, __ATOMIC_RELAXED);
-    if (s->next)
-        s->next->prev = s->prev;
-    else
-        q->last = s->prev;
-    s->next = s->prev = NULL;
+    GORO__LIST_REMOVE(q->first, q->last, s);
     s->queued = false;
 }
 
@@ -222,6 +209,29 @@ void goro_chan_release(goro_chan *c)
     goro__free(c);
 }
 
+/* With c->lock held: queues s (whose waiter is fresh) on q and blocks until
+ * a partner or the deadline claims it; returns with the lock dropped. A
+ * timed-out waiter unlinks itself under the lock before s dies. */
+static inline int chan_block(goro_chan *c, goro__waitq *q, goro__sudog *s,
+                             int64_t deadline, int reason)
+{
+    goro__waiter *w = s->w;
+    if (deadline == GORO_FOREVER) {
+        w->single = true;   /* only this channel (under its lock) can claim it */
+        goro__waitq_push(q, s);
+        return goro__waiter_block_unlock(w, &c->lock, reason, c);
+    }
+    goro__waitq_push(q, s);
+    goro__lock_release(&c->lock);
+    int r = goro__waiter_block(w, deadline, reason, c);
+    if (r == GORO_ETIMEDOUT) {
+        goro__lock_acquire(&c->lock);
+        goro__waitq_remove(q, s);
+        goro__lock_release(&c->lock);
+    }
+    return r;
+}
+
 static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)
 {
     if (!c || !goro__chan_value_ok(c, elem))
@@ -245,20 +255,7 @@ static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool bloc
     goro__waiter w;
     goro__waiter_init(&w);
     goro__sudog s = { .w = &w, .elem = (void *)elem, .c = c };
-    if (deadline == GORO_FOREVER) {
-        w.single = true;   /* only this channel (under its lock) can claim it */
-        goro__waitq_push(&c->sendq, &s);
-        return goro__waiter_block_unlock(&w, &c->lock, GORO_WAIT_CHAN_SEND, c);
-    }
-    goro__waitq_push(&c->sendq, &s);
-    goro__lock_release(&c->lock);
-    int r = goro__waiter_block(&w, deadline, GORO_WAIT_CHAN_SEND, c);
-    if (r == GORO_ETIMEDOUT) {
-        goro__lock_acquire(&c->lock);
-        goro__waitq_remove(&c->sendq, &s);
-        goro__lock_release(&c->lock);
-    }
-    return r;
+    return chan_block(c, &c->sendq, &s, deadline, GORO_WAIT_CHAN_SEND);
 }
 
 static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
@@ -284,23 +281,9 @@ static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
     goro__waiter w;
     goro__waiter_init(&w);
     goro__sudog s = { .w = &w, .elem = out, .c = c };
-    if (deadline == GORO_FOREVER) {
-        w.single = true;   /* only this channel (under its lock) can claim it */
-        goro__waitq_push(&c->recvq, &s);
-        int r = goro__waiter_block_unlock(&w, &c->lock, GORO_WAIT_CHAN_RECV, c);
+    int r = chan_block(c, &c->recvq, &s, deadline, GORO_WAIT_CHAN_RECV);
+    if (r != GORO_ETIMEDOUT)
         san_acquire(c);
-        return r;
-    }
-    goro__waitq_push(&c->recvq, &s);
-    goro__lock_release(&c->lock);
-    int r = goro__waiter_block(&w, deadline, GORO_WAIT_CHAN_RECV, c);
-    if (r == GORO_ETIMEDOUT) {
-        goro__lock_acquire(&c->lock);
-        goro__waitq_remove(&c->recvq, &s);
-        goro__lock_release(&c->lock);
-        return r;
-    }
-    san_acquire(c);
     return r;
 }
 

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "chan/chan.h"
+#include "base/list.h"
 #include "base/san.h"
 #include "sched/timer.h"
 
@@ -54,10 +55,10 @@ struct goro_ctx {
     int64_t deadline;                  /* own deadline, 0 = none */
     int dcause;                        /* the cause a deadline reports */
     goro_ctx *cparent;                 /* where we are linked, or NULL */
-    goro_ctx *children;                /* (mu) */
-    goro_ctx *sib_next, *sib_prev;     /* in cparent->children (cparent->mu) */
+    goro_ctx *children, *children_tail;   /* (mu), base/list.h */
+    goro_ctx *next, *prev;             /* in cparent->children (cparent->mu) */
     bool linked;                       /* (cparent->mu) */
-    struct goro_ctx_after *afters;     /* (mu) */
+    struct goro_ctx_after *afters, *afters_tail;   /* (mu), base/list.h */
     goro__timer timer;                 /* deadline */
     bool has_timer;
 };
@@ -116,12 +117,7 @@ static void unlink_from_parent(goro_ctx *c)
         return;
     goro__lock_acquire(&cp->mu);
     if (c->linked) {
-        if (c->sib_prev)
-            c->sib_prev->sib_next = c->sib_next;
-        else
-            cp->children = c->sib_next;
-        if (c->sib_next)
-            c->sib_next->sib_prev = c->sib_prev;
+        GORO__LIST_REMOVE(cp->children, cp->children_tail, c);
         c->linked = false;
     }
     goro__lock_release(&cp->mu);
@@ -146,29 +142,30 @@ static void cancel(goro_ctx *c, int err, int cause, bool from_timer)
     /* Children: detach, keeping the ones still alive. */
     goro_ctx *kids = NULL;
     for (goro_ctx *k = c->children, *next; k; k = next) {
-        next = k->sib_next;
+        next = k->next;
         k->linked = false;
         if (try_retain(k)) {
-            k->sib_next = kids;   /* reuse the link: k is ours now */
+            k->next = kids;   /* reuse the link: k is ours now */
             kids = k;
         }
     }
-    c->children = NULL;
+    c->children = c->children_tail = NULL;
     /* after_funcs: each fires once, unless stopped first (CAS). */
-    for (struct goro_ctx_after *h = c->afters; h; h = h->next) {
+    struct goro_ctx_after *h;
+    GORO__LIST_FOR_EACH(h, c->afters) {
         h->linked = false;
         int z = AF_PENDING;
         if (atomic_compare_exchange_strong(&h->state, &z, AF_FIRED))
             fire_after(h);
     }
-    c->afters = NULL;
+    c->afters = c->afters_tail = NULL;
     goro__lock_release(&c->mu);
     san_release(c);
     goro_chan_close(c->done);
     while (kids) {
         goro_ctx *k = kids;
-        kids = k->sib_next;
-        k->sib_next = NULL;
+        kids = k->next;
+        k->next = NULL;
         cancel(k, err, c->cause, false);
         goro_ctx_release(k);
     }
@@ -239,10 +236,7 @@ static goro_ctx *with_cancel(goro_ctx *parent, int64_t deadline, int dcause)
         goro__lock_acquire(&cp->mu);
         int perr = atomic_load_explicit(&cp->err, memory_order_relaxed);
         if (!perr) {
-            c->sib_next = cp->children;
-            if (cp->children)
-                cp->children->sib_prev = c;
-            cp->children = c;
+            GORO__LIST_PUSH_FRONT(cp->children, cp->children_tail, c);
             c->linked = true;
         }
         int pcause = cp->cause;
@@ -428,10 +422,7 @@ goro_ctx_after *goro_ctx_after_func_opts_at(goro_ctx *ctx, const goro_opts *opts
         atomic_store(&h->state, AF_FIRED);
         fire_after(h);
     } else {
-        h->next = c->afters;
-        if (c->afters)
-            c->afters->prev = h;
-        c->afters = h;
+        GORO__LIST_PUSH_FRONT(c->afters, c->afters_tail, h);
         h->linked = true;
     }
     goro__lock_release(&c->mu);
@@ -456,12 +447,7 @@ bool goro_ctx_after_func_stop(goro_ctx_after *h)
     goro__lock_acquire(&c->mu);
     bool stopped = atomic_compare_exchange_strong(&h->state, &z, AF_STOPPED);
     if (h->linked) {
-        if (h->prev)
-            h->prev->next = h->next;
-        else
-            c->afters = h->next;
-        if (h->next)
-            h->next->prev = h->prev;
+        GORO__LIST_REMOVE(c->afters, c->afters_tail, h);
         h->linked = false;
     }
     goro__lock_release(&c->mu);

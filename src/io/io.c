@@ -476,35 +476,45 @@ static int dial_one(const struct sockaddr *sa, socklen_t len, int64_t deadline)
     return fd;
 }
 
-int goro_dial_tcp(const char *host, int port, int64_t deadline)
+/* Tries `one` on each address host:port resolves to, in order, until one
+ * returns an fd (or GORO_ETIMEDOUT when dialing: the deadline is spent);
+ * the result is the last call's. `arg` is dial's deadline, listen's backlog. */
+static int each_addr(const char *host, int port, bool listening,
+                     int (*one)(const struct sockaddr *, socklen_t, int64_t),
+                     int64_t arg)
 {
-    SAN_RUNTIME_SCOPE;
     struct addrinfo *res;
     struct sockaddr_storage ss;
-    socklen_t sl;
-    int r = resolve(host, port, false, &res, &ss, &sl);
+    socklen_t sl = 0;   /* set with ss (gcc cannot see it through resolve) */
+    int r = resolve(host, port, listening, &res, &ss, &sl);
     if (r < 0)
         return r;
     if (!res)
-        return dial_one((struct sockaddr *)&ss, sl, deadline);
+        return one((struct sockaddr *)&ss, sl, arg);
     r = GORO_ENOHOST;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        r = dial_one(ai->ai_addr, ai->ai_addrlen, deadline);
-        if (r >= 0 || r == GORO_ETIMEDOUT)
+        r = one(ai->ai_addr, ai->ai_addrlen, arg);
+        if (r >= 0 || (!listening && r == GORO_ETIMEDOUT))
             break;
     }
     freeaddrinfo(res);
     return r;
 }
 
-static int listen_one(const struct sockaddr *sa, socklen_t len, int backlog)
+int goro_dial_tcp(const char *host, int port, int64_t deadline)
+{
+    SAN_RUNTIME_SCOPE;
+    return each_addr(host, port, false, dial_one, deadline);
+}
+
+static int listen_one(const struct sockaddr *sa, socklen_t len, int64_t backlog)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -err_now();
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, sa, len) < 0 || listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0) {
+    if (bind(fd, sa, len) < 0 || listen(fd, backlog > 0 ? (int)backlog : SOMAXCONN) < 0) {
         int e = err_now();
         close(fd);
         return -e;
@@ -516,18 +526,5 @@ static int listen_one(const struct sockaddr *sa, socklen_t len, int backlog)
 int goro_listen_tcp(const char *host, int port, int backlog)
 {
     SAN_RUNTIME_SCOPE;
-    struct addrinfo *res;
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    int r = resolve(host, port, true, &res, &ss, &sl);
-    if (r < 0)
-        return r;
-    if (!res)
-        return listen_one((struct sockaddr *)&ss, sl, backlog);
-    r = GORO_ENOHOST;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-        if ((r = listen_one(ai->ai_addr, ai->ai_addrlen, backlog)) >= 0)
-            break;
-    freeaddrinfo(res);
-    return r;
+    return each_addr(host, port, true, listen_one, backlog);
 }

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "io/netpoll.h"
+#include "base/list.h"
 #include "base/san.h"
 
 #define PD_CHUNK_BITS 10
@@ -164,13 +165,7 @@ static int pd_register(goro__pd *pd, int fd, uint32_t gen)
 
 static void wq_push(goro__pd *pd, int d, goro__pollwait *e)
 {
-    e->next = NULL;
-    e->prev = pd->tail[d];
-    if (pd->tail[d])
-        pd->tail[d]->next = e;
-    else
-        pd->head[d] = e;
-    pd->tail[d] = e;
+    GORO__LIST_PUSH_BACK(pd->head[d], pd->tail[d], e);
     e->queued = true;
 }
 
@@ -178,15 +173,7 @@ static void wq_remove(goro__pd *pd, int d, goro__pollwait *e)
 {
     if (!e->queued)
         return;
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        pd->head[d] = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        pd->tail[d] = e->prev;
-    e->next = e->prev = NULL;
+    GORO__LIST_REMOVE(pd->head[d], pd->tail[d], e);
     e->queued = false;
     atomic_fetch_sub_explicit(&npollwait, 1, memory_order_relaxed);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "chan/chan.h"
+#include "base/list.h"
 #include "base/san.h"
 
 typedef struct sema_waiter {
@@ -35,14 +36,7 @@ static void wq_remove(goro_sema *s, sema_waiter *w)
 {
     if (!w->queued)
         return;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        s->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        s->tail = w->prev;
+    GORO__LIST_REMOVE(s->head, s->tail, w);
     w->queued = false;
 }
 
@@ -140,12 +134,8 @@ int goro_sema_acquire(goro_sema *s, goro_ctx *ctx, int64_t n)
     /* A request larger than the semaphore can only end with ctx: it is
      * not queued, so it holds nobody back. */
     if (n <= s->size) {
-        me.prev = s->tail;
-        if (s->tail)
-            s->tail->next = &me;
-        else
-            s->head = &me;
-        s->tail = &me;
+        sema_waiter *mep = &me;
+        GORO__LIST_PUSH_BACK(s->head, s->tail, mep);
         me.queued = true;
     }
     goro__lock_release(&s->mu);

@@ -20,6 +20,7 @@
 #ifndef GORO_SYNCQ_H
 #define GORO_SYNCQ_H
 
+#include "base/list.h"
 #include "sched/g.h"
 #include "wait/wait.h"
 
@@ -52,41 +53,28 @@ static inline bool goro__syncq_empty(goro__syncq q)
 
 static inline void goro__syncq_push_back(goro__syncq q, goro__syncq_node *n)
 {
-    goro__syncq_node *t = *q.tail;
-    n->next = NULL;
-    n->prev = t;
-    if (t)
-        t->next = n;
-    else
-        *q.head = n;
-    *q.tail = n;
+    goro__syncq_node *h = *q.head, *t = *q.tail;   /* typed copies */
+    GORO__LIST_PUSH_BACK(h, t, n);
+    *q.head = h;
+    *q.tail = t;
     n->queued = true;
 }
 
 static inline void goro__syncq_push_front(goro__syncq q, goro__syncq_node *n)
 {
-    goro__syncq_node *h = *q.head;
-    n->prev = NULL;
-    n->next = h;
-    if (h)
-        h->prev = n;
-    else
-        *q.tail = n;
-    *q.head = n;
+    goro__syncq_node *h = *q.head, *t = *q.tail;   /* typed copies */
+    GORO__LIST_PUSH_FRONT(h, t, n);
+    *q.head = h;
+    *q.tail = t;
     n->queued = true;
 }
 
 static inline void goro__syncq_remove(goro__syncq q, goro__syncq_node *n)
 {
-    if (n->prev)
-        n->prev->next = n->next;
-    else
-        *q.head = n->next;
-    if (n->next)
-        n->next->prev = n->prev;
-    else
-        *q.tail = n->prev;
-    n->next = n->prev = NULL;
+    goro__syncq_node *h = *q.head, *t = *q.tail;   /* typed copies */
+    GORO__LIST_REMOVE(h, t, n);
+    *q.head = h;
+    *q.tail = t;
     n->queued = false;
 }
 
