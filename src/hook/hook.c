@@ -126,6 +126,7 @@ static inline bool in_g(void)
 enum { K_UNKNOWN = 0, K_POLL, K_BLOCK };
 #define F_USER_NB 1u   /* the program made it non-blocking */
 #define F_MANAGED 2u   /* the hook made it O_NONBLOCK behind the program's back */
+#define F_GORO 4u      /* passed to goro_fd_wait: close it with goro_close */
 
 typedef struct {
     _Atomic uint32_t kind, flags;
@@ -182,6 +183,8 @@ static bool managed(int fd)
                     F_MANAGED;
 }
 
+static int fd_wait(int fd, int events, int64_t deadline);
+
 /* Makes a pollable fd O_NONBLOCK for the goroutine path. */
 static void manage(int fd, fdent *e)
 {
@@ -193,8 +196,19 @@ static void manage(int fd, fdent *e)
     /* goro classifies the fd at its first goro call, reading F_GETFL
      * through our fcntl: let it see O_NONBLOCK before F_MANAGED hides it,
      * or its F_SETFL would read as the program's own choice. */
-    goro_fd_wait(fd, POLLOUT, 0);
+    fd_wait(fd, POLLOUT, 0);
     atomic_fetch_or_explicit(&e->flags, F_MANAGED, memory_order_relaxed);
+}
+
+/* goro_fd_wait, remembering that goro's poller knows fd: its close must
+ * then go through goro_close, or a later fd of the same number would find
+ * goro's stale state (an epoll registration the kernel dropped). */
+static int fd_wait(int fd, int events, int64_t deadline)
+{
+    fdent *e = ent(fd);
+    if (e && !(atomic_load_explicit(&e->flags, memory_order_relaxed) & F_GORO))
+        atomic_fetch_or_explicit(&e->flags, F_GORO, memory_order_relaxed);
+    return goro_fd_wait(fd, events, deadline);
 }
 
 /* ---- the one I/O loop ---- */
@@ -292,7 +306,7 @@ static ssize_t hook_io(int op, int fd, const ioargs *a, int accflags)
         }
         int wr;
         if (g) {
-            wr = goro_fd_wait(fd, ev, deadline);
+            wr = fd_wait(fd, ev, deadline);
             if (wr == GORO_ETIMEDOUT)
                 wr = -EAGAIN;
         } else {
@@ -393,7 +407,7 @@ EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
     if (r == 0 || err_get() != EINPROGRESS)
         return r;
     int64_t tmo = atomic_load_explicit(&e->sndtimeo, memory_order_relaxed);
-    int wr = g ? goro_fd_wait(fd, POLLOUT, tmo > 0 ? goro_now() + tmo : GORO_FOREVER)
+    int wr = g ? fd_wait(fd, POLLOUT, tmo > 0 ? goro_now() + tmo : GORO_FOREVER)
                : thread_wait(fd, POLLOUT, tmo);
     if (wr == GORO_ETIMEDOUT || wr == -EAGAIN) {
         err_set(EINPROGRESS);   /* libc's answer when SO_SNDTIMEO ends a connect */
@@ -499,12 +513,12 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
  * state; it calls close() itself, which must then reach libc's. */
 static _Thread_local int in_goro_close;
 
-/* Forgets fd, closing it through goro_close when the hook managed it. */
+/* Forgets fd, closing it through goro_close when goro's poller saw it
+ * (and always beyond the table). */
 static int forget(int fd, bool closing)
 {
     fdent *e = ent(fd);
-    bool mine = e && atomic_load_explicit(&e->kind, memory_order_relaxed) == K_POLL &&
-                (atomic_load_explicit(&e->flags, memory_order_relaxed) & F_MANAGED);
+    bool mine = !e || (atomic_load_explicit(&e->flags, memory_order_relaxed) & F_GORO);
     ent_reset(fd);
     if (!mine)
         return closing ? REAL(close)(fd) : 0;
@@ -567,7 +581,7 @@ static int64_t ts_deadline(const struct timespec *ts)
 static int wait_fds(const struct pollfd *fds, nfds_t n, int64_t deadline)
 {
     if (n == 1 && fds[0].fd >= 0)
-        return goro_fd_wait(fds[0].fd, fds[0].events & (POLLIN | POLLOUT) ? fds[0].events : POLLIN,
+        return fd_wait(fds[0].fd, fds[0].events & (POLLIN | POLLOUT) ? fds[0].events : POLLIN,
                             deadline);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0)
@@ -687,7 +701,7 @@ static int epoll_g(int ep, struct epoll_event *evs, int max, int ms, const sigse
             return r;
         if (deadline != GORO_FOREVER && goro_now() >= deadline)
             return 0;
-        int w = goro_fd_wait(ep, POLLIN, deadline);
+        int w = fd_wait(ep, POLLIN, deadline);
         if (w == GORO_ETIMEDOUT)
             return 0;
         if (w < 0) {
