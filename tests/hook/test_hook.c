@@ -48,11 +48,14 @@ static void ticker(void *arg)
     }
 }
 
+static goro_waitgroup writers = GORO_WAITGROUP_INIT;
+
 static void writer_later(void *arg)
 {
     int fd = (int)(intptr_t)arg;
     goro_sleep(20 * GORO_MILLISECOND);
     CHECK(write(fd, "hello", 5) == 5);
+    goro_waitgroup_done(&writers);
 }
 
 /* The semantics, run both in a goroutine and on a plain thread. */
@@ -63,12 +66,15 @@ static void semantics(void)
     CHECK(pipe(p) == 0);
 
     /* a blocking read waits for the writer; partial read; EOF */
-    if (goro_in_goroutine())
+    if (goro_in_goroutine()) {
+        goro_waitgroup_add(&writers, 1);
         CHECK(goro_go(writer_later, (void *)(intptr_t)p[1]) == 0);
+    }
     else
         CHECK(write(p[1], "hello", 5) == 5);
     CHECK(read(p[0], buf, 3) == 3 && memcmp(buf, "hel", 3) == 0);
     CHECK(read(p[0], buf, sizeof buf) == 2 && memcmp(buf, "lo", 2) == 0);
+    goro_waitgroup_wait(&writers);   /* TSan orders the pipe's ends only through this */
     /* the program's view of O_NONBLOCK is its own */
     CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK));
     CHECK(fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) == 0);
