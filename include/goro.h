@@ -149,6 +149,10 @@ GORO_API int goro_num_goroutine(void);   /* live goroutines (runtime.NumGoroutin
 GORO_API int goro_num_cpu(void);
 GORO_API void goro_yield(void);          /* runtime.Gosched */
 GORO_API uint64_t goro_id(void);         /* current goroutine's id; 0 on a plain thread */
+/* 1 when called from goroutine code (not a plain thread, not the runtime's
+ * own code running on a goroutine's stack), else 0. Interposers such as
+ * libgoro-hook use it to decide whether a blocking call may park. */
+GORO_API int goro_in_goroutine(void);
 /* Wires the calling goroutine to its OS thread until the matching unlock
  * (calls nest, as in Go). On a plain thread both are no-ops. */
 GORO_API void goro_lock_os_thread(void);

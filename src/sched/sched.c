@@ -180,6 +180,12 @@ uint64_t goro_id(void)
     return g ? g->id : 0;
 }
 
+int goro_in_goroutine(void)
+{
+    M *m = goro__getm();
+    return m && m->curg && atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 0;
+}
+
 void goro_lock_os_thread(void)
 {
     M *m = goro__getm();
