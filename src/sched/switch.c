@@ -66,6 +66,7 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     if (atomic_load_explicit(&g->status, memory_order_relaxed) == G_RUNNABLE)
         atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
+    GORO_TRACE(ev(GORO_TR_GO_START, m->p ? m->p->id : -1, g->id, 0, 0, 0));
     if (!inherit) {
         P *p = m->p;
         atomic_store_explicit(&p->schedtick,
@@ -225,6 +226,8 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     }
     m->prev = g;
     m->prev_action = why;
+    GORO_TRACE(stop(g->id, why, why == SW_PARK ? goro__g_wait(g)->reason : 0,
+                    why == SW_PARK ? goro__g_wait(g)->obj : NULL, p ? p->id : -1, next != NULL));
     if (next) {
         g_prepare(m, next, inherit);
         if (why == SW_EXIT)
@@ -254,6 +257,7 @@ M *goro__acquire_p_slow(M *m, G *g)
     if (goro__acquirep_idle(m))
         return m;
     errno_save(g);
+    GORO_TRACE(stop(g->id, SW_REQUEUE, 0, NULL, -1, false));
     m->prev = g;
     m->prev_action = SW_REQUEUE;
     m->curg = NULL;
@@ -396,6 +400,7 @@ static void ready_queue(G *g, bool first)
     M *m = goro__getm();
     bool fenced = false;
     P *p = m ? goro__rt_enter(m) : NULL;
+    GORO_TRACE(ev(GORO_TR_GO_READY, p ? p->id : -1, g->id, m && m->curg ? m->curg->id : 0, 0, 0));
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
@@ -430,6 +435,7 @@ void goro__ready_handoff(G *g)
     if (own) {
         P *p = goro__rt_enter(m);
         if (p && !m->curg->lockedm && !m->exiting && !goro__p_retired(p)) {
+            GORO_TRACE(ev(GORO_TR_GO_READY, p->id, g->id, m->curg->id, 0, 0));
             m = g_switch_out(m, m->curg, SW_YIELD, g);
             goro__rt_exit(m);
             return;
@@ -454,6 +460,7 @@ void goro__ready_list(G **gs, int n)
         G *g = gs[i];
         if (!ready_status(g))
             continue;
+        GORO_TRACE(ev(GORO_TR_GO_READY, p ? p->id : -1, g->id, m && m->curg ? m->curg->id : 0, 0, 0));
         if (p) {
             runq_put(p, g, false);
         } else {
