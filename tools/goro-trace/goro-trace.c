@@ -245,7 +245,7 @@ static void walk(walker *w)
                 runnable++;
             g->state = ST_RUNNABLE;
             g->since = e->ts;
-            g->flow = ++nflow;
+            g->flow = e->aux != GORO_TR_NONE ? ++nflow : 0;   /* an arrow starts on a P track */
             if (w->ready)
                 w->ready(w, g, e, g->flow);
             break;
