@@ -18,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -204,8 +205,40 @@ static void all(void *arg)
     goro_waitgroup_wait(&wg);
 }
 
+/* Children for trace-check.py, traced by GORODEBUG=trace=FILE: "exit"
+ * returns from main (the atexit flush), "deadlock" ends in the deadlock
+ * report's abort, "sigquit" in the SIGQUIT dump. */
+static void blocked(void *arg)
+{
+    int v;
+    goro_chan_recv(arg, &v);
+}
+
+static int child(const char *how)
+{
+    CHECK(goro_trace_enabled());
+    goro_chan *c = goro_chan_make(sizeof(int), 0);
+    goro_trace_log("child", how);
+    if (!strcmp(how, "exit"))
+        return 0;
+    CHECK(goro_go(blocked, c) == 0);
+    if (!strcmp(how, "sigquit")) {
+        goro_stats_t st;
+        do {
+            goro_yield();
+            goro_stats(&st);
+        } while (st.waiting_on[GORO_WAIT_CHAN_RECV] < 1);
+        raise(SIGQUIT);
+    }
+    int v;
+    goro_chan_recv(c, &v);   /* deadlock */
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "child"))
+        return child(argv[2]);
     char tmp[] = "/tmp/goro-exectrace-XXXXXX";
     const char *path = argc > 1 ? argv[1] : NULL;
     if (!path) {

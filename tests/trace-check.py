@@ -110,6 +110,22 @@ try:
         fail("a trace cut by one byte reads no event")
     print("truncation ok")
 
+    # Flushes: normal exit (atexit), the deadlock report, the SIGQUIT dump,
+    # each traced from the start by GORODEBUG=trace=FILE.
+    for how, debug in (("exit", ""), ("deadlock", ""), ("sigquit", ",sigquit")):
+        path = os.path.join(tmp, how + ".trace")
+        env = dict(os.environ, GORODEBUG="trace=" + path + debug)
+        r = subprocess.run([prog, "child", how], env=env, capture_output=True, timeout=60)
+        if (r.returncode == 0) != (how == "exit"):
+            fail("child %s: exit status %d" % (how, r.returncode))
+        out = subprocess.run([tool, "stats", path], check=True, capture_output=True, text=True,
+                             timeout=60).stdout
+        if "log child " + how not in out:
+            fail("child %s: the trace lacks its log line:\n%s" % (how, out))
+        if how != "exit" and "park[chan receive]" not in out:
+            fail("child %s: the trace lacks the blocked goroutine's park" % how)
+    print("flush on exit, deadlock, SIGQUIT ok")
+
     # JSON
     js = os.path.join(tmp, "t.json")
     subprocess.run([tool, "json", trace, js], check=True, timeout=60)

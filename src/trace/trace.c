@@ -327,6 +327,7 @@ void goro_trace_log(const char *category, const char *message)
 
 bool goro_trace_enabled(void)
 {
+    goro__init();   /* GORODEBUG=trace may start it */
     return atomic_load_explicit(&goro__tracer_on, memory_order_relaxed) != 0;
 }
 
