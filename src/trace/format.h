@@ -15,7 +15,10 @@
  *                           events that follow), i32 tid (kernel thread
  *                           id), i32 m (M id, -1: not an M), u64 reserved
  *   event: u16 size (bytes, header included, a multiple of 8),
- *          u8 type (GORO_TR_*), u8 reserved, u32 aux (the P id for
+ *          u8 type (GORO_TR_*), u8 flags (1: a GORO_TR_GO_READY whose ts
+ *          is its thread's next clock read, up to the readier's next
+ *          switch: readers put it no later than the woken goroutine's
+ *          start), u32 aux (the P id for
  *          scheduler events, -1 as u32 when none; else per type),
  *          i64 ts (CLOCK_MONOTONIC, ns), then (size - 16) / 8 u64
  *          arguments; the string events keep their text (NUL-terminated,

@@ -5,17 +5,21 @@
  * Every thread that records an event gets a buffer of its own (a
  * thread-local pointer to a record on a global list that only grows;
  * a thread's record is reused by a later thread once it ended). An event
- * is appended there with no lock and no system call: one seq_cst store
- * (busy = 1), one load of goro__tracer_on, the clock read, and the
- * stores of the event. A full buffer is written to the file as one batch
+ * is appended there with no lock and no system call: a store (busy = 1),
+ * a compiler barrier, a load of goro__tracer_on, the clock read, and the
+ * stores of the event. One clock read per goroutine switch: the start
+ * takes the stop's time, and a ready takes the time of its thread's next
+ * clock read (its stop, usually). A full buffer is written to the file as one batch
  * (format.h) under the writer's lock, which is taken only there, at
  * stop and at flushes.
  *
- * Stopping: goro__tracer_on = 0 (seq_cst), then wait until no buffer is
- * busy (the owner's store of busy = 1 and its load of the flag are
- * seq_cst too, so either the stopper sees it busy or it sees the flag
- * off and writes nothing: Dekker), then write every buffer under the
- * writer's lock. Release on busy = 0 and the lock order the buffers'
+ * Stopping: goro__tracer_on = 0, membarrier(PRIVATE_EXPEDITED) (which
+ * fences every running thread: the owner's side needs only a compiler
+ * barrier between its store of busy = 1 and its load of the flag, the
+ * asymmetric Dekker sysmon uses; without membarrier the owner fences),
+ * then wait until no buffer is busy: either the stopper sees a buffer
+ * busy or its owner sees the flag off and writes nothing. Then every
+ * buffer is written under the writer's lock. Release on busy = 0 and the lock order the buffers'
  * bytes for the thread that writes them out.
  *
  * Fatal paths (goro__tracer_flush_fatal) write whatever the buffers hold
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 
 #include "base/base.h"
@@ -49,6 +54,8 @@ typedef struct tbuf {
     size_t pos;
     int64_t chained_ts;            /* a stop's time for the start that follows */
     bool chained;
+    int npend;                     /* readies waiting for this thread's next clock read */
+    uint32_t pend[16];             /* their offsets */
     uintptr_t strs[TSTR_CACHE];    /* keys defined in this trace */
     _Alignas(8) unsigned char data[TBUF_BYTES];
 } tbuf;
@@ -59,6 +66,8 @@ static int trace_fd = -1;
 static goro__lock wlock;            /* the file and batches written */
 static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;  /* start/stop */
 static tbuf *_Atomic bufs;
+/* No membarrier (old kernels, Valgrind): appends fence themselves. */
+static _Atomic bool trace_fence;
 static __thread tbuf *my_buf;
 static pthread_key_t buf_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -86,9 +95,21 @@ static void write_all(int fd, const void *p, size_t n)
     }
 }
 
+/* The clock, and the time of b's readies that waited for it. */
+static int64_t clock_now(tbuf *b)
+{
+    int64_t now = goro__nanotime();
+    for (int i = 0; i < b->npend; i++)
+        memcpy(b->data + b->pend[i] + 8, &now, 8);
+    b->npend = 0;
+    return now;
+}
+
 /* (wlock held, or dying) b's events as one batch. */
 static void batch_write(tbuf *b)
 {
+    if (b->npend)
+        clock_now(b);
     if (!b->pos || trace_fd < 0)
         return;
     struct { uint32_t magic, size; int32_t tid, mid; uint64_t reserved; } h = {
@@ -152,9 +173,15 @@ static unsigned char *ev_begin(tbuf **bp, size_t size)
     tbuf *b = my_buf;
     if (goro_unlikely(!b) && !(b = buf_get()))
         return NULL;
-    atomic_store(&b->busy, 1);
+    /* Dekker with goro_trace_stop: busy, then the flag; the stopper's
+     * side is membarrier (or our fence without it). */
+    atomic_store_explicit(&b->busy, 1, memory_order_relaxed);
+    if (goro_unlikely(atomic_load_explicit(&trace_fence, memory_order_relaxed)))
+        atomic_thread_fence(memory_order_seq_cst);
+    else
+        atomic_signal_fence(memory_order_seq_cst);
     uint32_t gen = atomic_load_explicit(&trace_gen, memory_order_relaxed);
-    if (goro_unlikely(!atomic_load(&goro__tracer_on))) {
+    if (goro_unlikely(!atomic_load_explicit(&goro__tracer_on, memory_order_relaxed))) {
         atomic_store_explicit(&b->busy, 0, memory_order_release);
         return NULL;
     }
@@ -163,6 +190,7 @@ static unsigned char *ev_begin(tbuf **bp, size_t size)
         b->gen = gen;
         b->pos = 0;
         b->chained = false;
+        b->npend = 0;
         memset(b->strs, 0, sizeof b->strs);
     }
     if (goro_unlikely(b->pos + size > TBUF_BYTES)) {
@@ -195,7 +223,7 @@ static int64_t ev_time(tbuf *b)
         b->chained = false;
         return b->chained_ts;
     }
-    return goro__nanotime();
+    return clock_now(b);
 }
 
 void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -205,7 +233,16 @@ void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint
     unsigned char *e = ev_begin(&b, size);
     if (!e)
         return;
-    ev_head(e, size, t, aux, ev_time(b));
+    if (t == GORO_TR_GO_READY && b->npend < (int)(sizeof b->pend / sizeof b->pend[0])) {
+        /* The readier goes on to park or run: the ready takes the time
+         * of this thread's next clock read (format.h), one read fewer
+         * per wakeup. */
+        ev_head(e, size, t, aux, 0);
+        e[3] = 1;
+        b->pend[b->npend++] = (uint32_t)b->pos;
+    } else {
+        ev_head(e, size, t, aux, ev_time(b));
+    }
     uint64_t a[4] = { a0, a1, a2, a3 };
     memcpy(e + 16, a, size - 16 < sizeof a ? size - 16 : sizeof a);
     ev_end(b, size);
@@ -264,7 +301,7 @@ void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
         goro__lock_release(&wlock);
     }
     unsigned char *e = b->data + b->pos;
-    ev_head(e, size, GORO_TR_GO_CREATE, p, goro__nanotime());
+    ev_head(e, size, GORO_TR_GO_CREATE, p, clock_now(b));
     uint64_t a[5] = { g, parent, fkey, skey, (uint64_t)line };
     memcpy(e + 16, a, sizeof a);
     ev_end(b, size);
@@ -277,7 +314,7 @@ void goro__tracer_stop(uint64_t g, int why, int reason, const void *obj, int p, 
     unsigned char *e = ev_begin(&b, size);
     if (!e)
         return;
-    int64_t now = goro__nanotime();
+    int64_t now = clock_now(b);
     ev_head(e, size, GORO_TR_GO_STOP, p, now);
     uint64_t a[4] = { g, (uint64_t)why, (uint64_t)reason, (uint64_t)(uintptr_t)obj };
     memcpy(e + 16, a, sizeof a);
@@ -301,7 +338,7 @@ static void ev_text(int t, const char *s1, const char *s2)
     if (!e)
         return;
     memset(e, 0, size);
-    ev_head(e, size, t, (int)l1, goro__nanotime());
+    ev_head(e, size, t, (int)l1, clock_now(b));
     uint64_t g = goro__curg_id();
     memcpy(e + 16, &g, 8);
     memcpy(e + 24, s1, l1);
@@ -362,6 +399,9 @@ int goro__tracer_start(const char *path)
     h.version = GORO_TR_VERSION;
     h.reserved = 0;
     write_all(fd, &h, sizeof h);
+    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+    atomic_store_explicit(&trace_fence,
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0, memory_order_relaxed);
     goro__lock_acquire(&wlock);
     trace_fd = fd;
     atomic_fetch_add(&trace_gen, 1);
@@ -395,6 +435,8 @@ int goro_trace_stop(void)
         pthread_mutex_unlock(&ctl);
         return GORO_EINVAL;
     }
+    if (!atomic_load_explicit(&trace_fence, memory_order_relaxed))
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     for (tbuf *b = atomic_load(&bufs); b; b = b->next)
         while (atomic_load(&b->busy))
             goro__cpu_relax();

@@ -239,6 +239,8 @@ static void walk(walker *w)
             break;
         case GORO_TR_GO_READY:
             g = g_get(e->a[0]);
+            if (g->state == ST_RUNNING)
+                break;   /* a ready timed late (format.h): it has started already */
             if (g->state == ST_BLOCKED && w->blocked)
                 w->blocked(w, g, g->since, e->ts);
             if (g->state != ST_RUNNABLE)
@@ -251,6 +253,14 @@ static void walk(walker *w)
             break;
         case GORO_TR_GO_START:
             g = g_get(e->a[0]);
+            if (g->state == ST_BLOCKED) {
+                /* Its ready, timed late, comes after this: woken now. */
+                if (w->blocked)
+                    w->blocked(w, g, g->since, e->ts);
+                g->state = ST_RUNNABLE;
+                g->since = e->ts;
+                runnable++;
+            }
             if (g->state == ST_RUNNABLE) {
                 runnable--;
                 if (w->runnable)
