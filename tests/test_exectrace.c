@@ -219,8 +219,10 @@ static int child(const char *how)
     CHECK(goro_trace_enabled());
     goro_chan *c = goro_chan_make(sizeof(int), 0);
     goro_trace_log("child", how);
-    if (!strcmp(how, "exit"))
+    if (!strcmp(how, "exit")) {
+        goro_chan_release(c);
         return 0;
+    }
     CHECK(goro_go(blocked, c) == 0);
     if (!strcmp(how, "sigquit")) {
         goro_stats_t st;
