@@ -119,6 +119,16 @@ static void batch_write(tbuf *b)
     b->pos = 0;
 }
 
+/* (b busy, its owner) A full buffer to the file, if its trace is on. */
+static void buf_flush(tbuf *b)
+{
+    goro__lock_acquire(&wlock);
+    if (atomic_load_explicit(&trace_gen, memory_order_relaxed) == b->gen)
+        batch_write(b);
+    b->pos = 0;
+    goro__lock_release(&wlock);
+}
+
 static void buf_release(void *v)
 {
     tbuf *b = v;
@@ -193,13 +203,8 @@ static unsigned char *ev_begin(tbuf **bp, size_t size)
         b->npend = 0;
         memset(b->strs, 0, sizeof b->strs);
     }
-    if (goro_unlikely(b->pos + size > TBUF_BYTES)) {
-        goro__lock_acquire(&wlock);
-        if (atomic_load_explicit(&trace_gen, memory_order_relaxed) == gen)
-            batch_write(b);
-        b->pos = 0;
-        goro__lock_release(&wlock);
-    }
+    if (goro_unlikely(b->pos + size > TBUF_BYTES))
+        buf_flush(b);
     *bp = b;
     return b->data + b->pos;
 }
@@ -257,13 +262,8 @@ static void str_def(tbuf *b, uintptr_t key, const char *text)
     b->strs[h] = key;
     size_t len = strnlen(text, TSTR_MAX);
     size_t size = 24 + ((len + 8) & ~(size_t)7);
-    if (b->pos + size > TBUF_BYTES) {
-        goro__lock_acquire(&wlock);
-        if (atomic_load_explicit(&trace_gen, memory_order_relaxed) == b->gen)
-            batch_write(b);
-        b->pos = 0;
-        goro__lock_release(&wlock);
-    }
+    if (b->pos + size > TBUF_BYTES)
+        buf_flush(b);
     unsigned char *e = b->data + b->pos;
     memset(e, 0, size);
     ev_head(e, size, GORO_TR_STRING, (int)len, 0);
@@ -294,12 +294,8 @@ void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
     }
     if (file)
         str_def(b, skey, file);
-    if (b->pos + size > TBUF_BYTES) {
-        goro__lock_acquire(&wlock);
-        batch_write(b);
-        b->pos = 0;
-        goro__lock_release(&wlock);
-    }
+    if (b->pos + size > TBUF_BYTES)
+        buf_flush(b);
     unsigned char *e = b->data + b->pos;
     ev_head(e, size, GORO_TR_GO_CREATE, p, clock_now(b));
     uint64_t a[5] = { g, parent, fkey, skey, (uint64_t)line };

@@ -142,6 +142,18 @@ static void load(const char *path)
     qsort(evs, (size_t)nev, sizeof *evs, ev_cmp);
 }
 
+/* Reads IN, opens OUT for writing (exits on failure). */
+static FILE *load_for(const char *in, const char *out)
+{
+    load(in);
+    FILE *o = fopen(out, "w");
+    if (!o) {
+        perror(out);
+        exit(1);
+    }
+    return o;
+}
+
 /* ---- goroutines ---- */
 
 enum { ST_UNKNOWN, ST_RUNNABLE, ST_RUNNING, ST_BLOCKED, ST_DEAD };
@@ -425,12 +437,7 @@ static void j_other(walker *w, const ev *e)
 
 static int cmd_json(const char *in, const char *out)
 {
-    load(in);
-    FILE *o = fopen(out, "w");
-    if (!o) {
-        perror(out);
-        return 1;
-    }
+    FILE *o = load_for(in, out);
     jw j = { { j_slice, j_ready, NULL, NULL, NULL, j_count, j_other }, o, true };
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o);
     static const char *procs[] = { NULL, "Ps", "OS threads", "goroutine regions" };
@@ -513,12 +520,7 @@ static const char html_tail[] =
 
 static int cmd_html(const char *in, const char *out)
 {
-    load(in);
-    FILE *o = fopen(out, "w");
-    if (!o) {
-        perror(out);
-        return 1;
-    }
+    FILE *o = load_for(in, out);
     int np = 0;
     for (long i = 0; i < nev; i++)
         if (evs[i].type == GORO_TR_PROCS && (int)evs[i].a[0] > np)
