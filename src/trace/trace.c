@@ -64,7 +64,7 @@ _Atomic uint32_t goro__tracer_on;
 static _Atomic uint32_t trace_gen;
 static int trace_fd = -1;
 static goro__lock wlock;            /* the file and batches written */
-static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;  /* start/stop */
+static goro__lock ctl;              /* start/stop */
 static tbuf *_Atomic bufs;
 /* No membarrier (old kernels, Valgrind): appends fence themselves. */
 static _Atomic bool trace_fence;
@@ -374,15 +374,15 @@ int goro__tracer_start(const char *path)
 {
     if (!path)
         return GORO_EINVAL;
-    pthread_mutex_lock(&ctl);
+    goro__lock_acquire(&ctl);
     if (atomic_load(&goro__tracer_on)) {
-        pthread_mutex_unlock(&ctl);
+        goro__lock_release(&ctl);
         return GORO_EINVAL;   /* already tracing */
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
-        pthread_mutex_unlock(&ctl);
+        goro__lock_release(&ctl);
         return -e;
     }
     static bool registered;
@@ -410,7 +410,7 @@ int goro__tracer_start(const char *path)
         if (goro__g_read(g, now, &gi))
             goro__tracer_create(gi.id, UINT64_MAX, gi.fn, gi.file, gi.line, -1);
     }
-    pthread_mutex_unlock(&ctl);
+    goro__lock_release(&ctl);
     return 0;
 }
 
@@ -425,10 +425,10 @@ int goro_trace_start(const char *path)
 
 int goro_trace_stop(void)
 {
-    pthread_mutex_lock(&ctl);
+    goro__lock_acquire(&ctl);
     uint32_t one = 1;
     if (!atomic_compare_exchange_strong(&goro__tracer_on, &one, 0)) {
-        pthread_mutex_unlock(&ctl);
+        goro__lock_release(&ctl);
         return GORO_EINVAL;
     }
     if (!atomic_load_explicit(&trace_fence, memory_order_relaxed))
@@ -446,7 +446,7 @@ int goro_trace_stop(void)
     int r = close(trace_fd) ? -errno : 0;
     trace_fd = -1;
     goro__lock_release(&wlock);
-    pthread_mutex_unlock(&ctl);
+    goro__lock_release(&ctl);
     return r;
 }
 
