@@ -646,6 +646,9 @@ static int cmd_summary(const char *in)
         if (s.pbusy[p])
             printf("P%d: %.1f%% utilized (%.3f ms running)\n", p,
                    total > 0 ? 100.0 * (double)s.pbusy[p] / total : 0.0, (double)s.pbusy[p] / 1e6);
+    for (long i = 0; i < s.nf; i++)
+        free(s.f[i].runnable.v);
+    free(s.f);
     return 0;
 }
 
