@@ -463,17 +463,58 @@ static int cmd_json(const char *in, const char *out)
 
 /* ---- html ---- */
 
-typedef struct hw { walker w; FILE *o; bool first; } hw;
+typedef struct hw {
+    walker w;
+    FILE *o;
+    bool first;
+    int *tids;                 /* thread tracks, in order of first run */
+    int ntids;
+    double *ready;             /* per flow id: the readier's P and time */
+    long cready;
+    double *arrows;            /* from P, from time, to P, to time */
+    long narrows, carrows;
+} hw;
+
+static void h_ready(walker *w, const gor *g, const ev *e, long flow)
+{
+    (void)g;
+    hw *h = (hw *)w;
+    if (flow >= h->cready) {
+        long c = h->cready ? h->cready : 1024;
+        while (c <= flow)
+            c *= 2;
+        h->ready = xrealloc(h->ready, (size_t)c * 2 * sizeof *h->ready);
+        h->cready = c;
+    }
+    h->ready[2 * flow] = (double)e->aux;
+    h->ready[2 * flow + 1] = US(e->ts);
+}
 
 static void h_slice(walker *w, const gor *g, int p, int tid, int64_t t0, int64_t t1, long flow)
 {
-    (void)tid;
-    (void)flow;
     hw *h = (hw *)w;
     if (p < 0)
         return;
-    fprintf(h->o, "%s[%d,%.3f,%.3f,%lu,", h->first ? "" : ",\n", p, US(t0), US(t1),
-            (unsigned long)(g->fn % 9973));
+    int ti = 0;
+    while (ti < h->ntids && h->tids[ti] != tid)
+        ti++;
+    if (ti == h->ntids) {
+        h->tids = xrealloc(h->tids, (size_t)(h->ntids + 1) * sizeof *h->tids);
+        h->tids[h->ntids++] = tid;
+    }
+    if (flow && flow < h->cready) {
+        if (h->narrows + 4 > h->carrows)
+            h->arrows = xrealloc(h->arrows, (size_t)(h->carrows = h->carrows ? 2 * h->carrows : 4096) *
+                                 sizeof *h->arrows);
+        double *a = h->arrows + h->narrows;
+        a[0] = h->ready[2 * flow];
+        a[1] = h->ready[2 * flow + 1];
+        a[2] = p;
+        a[3] = US(t0);
+        h->narrows += 4;
+    }
+    fprintf(h->o, "%s[%d,%.3f,%.3f,%lu,%d,", h->first ? "" : ",\n", p, US(t0), US(t1),
+            (unsigned long)(g->fn % 9973), ti);
     h->first = false;
     char name[512];
     snprintf(name, sizeof name, "G%" PRIu64 " %s (%s:%d)", g->id, g_fn(g), g_site(g), g->line);
@@ -488,33 +529,39 @@ static const char html_head[] =
 "<div id=\"info\">goro trace: wheel to zoom, drag to pan</div><canvas id=\"c\"></canvas>\n<script>\n";
 
 /* The drawing: one band per P (background #203040, the label column is
- * left plain, which tests count), goroutine runs as slices coloured by
- * function. */
+ * left plain, which tests count), then one per OS thread (#383838), with
+ * goroutine runs as slices coloured by function on both, and arrows from
+ * a ready on the readier's P to the woken goroutine's run. */
 static const char html_tail[] =
-"];\n"
 "const cv=document.getElementById('c'),cx=cv.getContext('2d');\n"
 "const LABEL=80,BAND=40,GAP=10,TOP=10;\n"
 "let np=0,t1=0;for(const s of S){np=Math.max(np,s[0]+1);t1=Math.max(t1,s[2]);}\n"
 "np=Math.max(np,NP);\n"
 "let t0=0,span=Math.max(t1,1e-3);\n"
-"function resize(){cv.width=window.innerWidth;cv.height=TOP+np*(BAND+GAP)+10;draw();}\n"
+"const nr=np+T.length;\n"
+"function resize(){cv.width=window.innerWidth;cv.height=TOP+nr*(BAND+GAP)+10;draw();}\n"
 "function col(k){const h=(k*47)%360;return 'hsl('+h+',70%,60%)';}\n"
 "function draw(){cx.fillStyle='#ffffff';cx.fillRect(0,0,cv.width,cv.height);\n"
 " const W=cv.width-LABEL,sc=W/span;\n"
-" for(let p=0;p<np;p++){const y=TOP+p*(BAND+GAP);cx.fillStyle='#203040';cx.fillRect(0,y,cv.width,BAND);}\n"
-" for(const s of S){const y=TOP+s[0]*(BAND+GAP);let x0=LABEL+(s[1]-t0)*sc,x1=LABEL+(s[2]-t0)*sc;\n"
+" for(let r=0;r<nr;r++){const y=TOP+r*(BAND+GAP);cx.fillStyle=r<np?'#203040':'#383838';cx.fillRect(0,y,cv.width,BAND);}\n"
+" for(const s of S)for(const r of [s[0],np+s[4]]){const y=TOP+r*(BAND+GAP);let x0=LABEL+(s[1]-t0)*sc,x1=LABEL+(s[2]-t0)*sc;\n"
 "  if(x1<LABEL||x0>cv.width)continue;x0=Math.max(x0,LABEL);x1=Math.max(x1,x0+1);\n"
 "  cx.fillStyle=col(s[3]);cx.fillRect(x0,y+6,x1-x0,BAND-12);\n"
-"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,y,x1-x0,BAND);cx.clip();cx.fillText(s[4],x0+2,y+24);cx.restore();}}\n"
+"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,y+24);cx.restore();}}\n"
+" cx.strokeStyle='#ffcc00';cx.beginPath();let na=0;\n"
+" for(let i=0;i<A.length&&na<5000;i+=4){const x0=LABEL+(A[i+1]-t0)*sc,x1=LABEL+(A[i+3]-t0)*sc;\n"
+"  if(x1<LABEL||x0>cv.width||x1-x0<3)continue;na++;\n"
+"  cx.moveTo(x0,TOP+A[i]*(BAND+GAP)+BAND/2);cx.lineTo(x1,TOP+A[i+2]*(BAND+GAP)+BAND/2);}\n"
+" cx.stroke();\n"
 " cx.fillStyle='#ffffff';cx.font='12px sans-serif';\n"
-" for(let p=0;p<np;p++){cx.fillText('P'+p,8,TOP+p*(BAND+GAP)+BAND/2+4);}}\n"
+" for(let r=0;r<nr;r++){cx.fillText(r<np?'P'+r:'T'+T[r-np],8,TOP+r*(BAND+GAP)+BAND/2+4);}}\n"
 "cv.addEventListener('wheel',e=>{e.preventDefault();const W=cv.width-LABEL;\n"
 " const t=t0+(e.offsetX-LABEL)/W*span;const f=e.deltaY<0?0.8:1.25;span*=f;t0=t-(t-t0)*f;draw();});\n"
 "let drag=null;cv.addEventListener('mousedown',e=>{drag=[e.offsetX,t0];});\n"
 "window.addEventListener('mouseup',()=>{drag=null;});\n"
 "cv.addEventListener('mousemove',e=>{if(drag){t0=drag[1]-(e.offsetX-drag[0])/(cv.width-LABEL)*span;draw();}\n"
 " const W=cv.width-LABEL,t=t0+(e.offsetX-LABEL)/W*span,p=Math.floor((e.offsetY-TOP)/(BAND+GAP));\n"
-" for(const s of S)if(s[0]===p&&s[1]<=t&&t<=s[2]){document.getElementById('info').textContent=s[4]+'  '+(s[2]-s[1]).toFixed(1)+' us';break;}});\n"
+" for(const s of S)if((s[0]===p||np+s[4]===p)&&s[1]<=t&&t<=s[2]){document.getElementById('info').textContent=s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';break;}});\n"
 "window.addEventListener('resize',resize);resize();\n"
 "</script></body></html>\n";
 
@@ -527,9 +574,20 @@ static int cmd_html(const char *in, const char *out)
             np = (int)evs[i].a[0];
     fputs(html_head, o);
     fprintf(o, "const NP=%d;\nconst S=[", np);
-    hw h = { { h_slice, NULL, NULL, NULL, NULL, NULL, NULL }, o, true };
+    hw h = { { h_slice, h_ready, NULL, NULL, NULL, NULL, NULL }, o, true,
+             NULL, 0, NULL, 0, NULL, 0, 0 };
     walk(&h.w);
+    fputs("];\nconst A=[", o);
+    for (long i = 0; i < h.narrows; i++)
+        fprintf(o, "%s%.3f", i ? (i % 4 ? "," : ",\n") : "", h.arrows[i]);
+    fputs("];\nconst T=[", o);
+    for (int i = 0; i < h.ntids; i++)
+        fprintf(o, "%s%d", i ? "," : "", h.tids[i]);
+    fputs("];\n", o);
     fputs(html_tail, o);
+    free(h.tids);
+    free(h.ready);
+    free(h.arrows);
     return fclose(o) ? 1 : 0;
 }
 
