@@ -226,8 +226,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     }
     m->prev = g;
     m->prev_action = why;
-    GORO_TRACE(stop(g->id, why, why == SW_PARK ? goro__g_wait(g)->reason : 0,
-                    why == SW_PARK ? goro__g_wait(g)->obj : NULL, p ? p->id : -1, next != NULL));
+    GORO_TRACE(stop(g->id, why, goro__g_wait(g), p ? p->id : -1, next != NULL));
     if (next) {
         g_prepare(m, next, inherit);
         if (why == SW_EXIT)
@@ -257,7 +256,7 @@ M *goro__acquire_p_slow(M *m, G *g)
     if (goro__acquirep_idle(m))
         return m;
     errno_save(g);
-    GORO_TRACE(stop(g->id, SW_REQUEUE, 0, NULL, -1, false));
+    GORO_TRACE(stop(g->id, SW_REQUEUE, NULL, -1, false));
     m->prev = g;
     m->prev_action = SW_REQUEUE;
     m->curg = NULL;

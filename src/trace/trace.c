@@ -303,8 +303,14 @@ void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
     ev_end(b, size);
 }
 
-void goro__tracer_stop(uint64_t g, int why, int reason, const void *obj, int p, bool chained)
+void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, bool chained)
 {
+    int reason = 0;
+    const void *obj = NULL;
+    if (why == GORO_TR_STOP_PARK && w) {
+        reason = atomic_load_explicit(&w->reason, memory_order_relaxed);
+        obj = atomic_load_explicit(&w->obj, memory_order_relaxed);
+    }
     size_t size = 16 + 8 * 4;
     tbuf *b;
     unsigned char *e = ev_begin(&b, size);

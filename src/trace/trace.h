@@ -38,10 +38,12 @@ void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint
 /* Goroutine g created by parent running ufn, at file:line. */
 void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
                          const char *file, int line, int p);
-/* Goroutine g stops on P p (why: SW_*, which GORO_TR_STOP_* equals);
- * chained: a goroutine starts on this thread at once, and its start event
- * takes this event's time (one clock read per switch). */
-void goro__tracer_stop(uint64_t g, int why, int reason, const void *obj, int p, bool chained);
+/* Goroutine g stops on P p (why: SW_*, which GORO_TR_STOP_* equals; a
+ * park's reason and object are read from its wait record w); chained: a
+ * goroutine starts on this thread at once, and its start event takes this
+ * event's time (one clock read per switch). */
+struct goro__gwait;
+void goro__tracer_stop(uint64_t g, int why, const struct goro__gwait *w, int p, bool chained);
 /* goro_trace_start without goro__init (GORODEBUG=trace, read during it). */
 int goro__tracer_start(const char *path);
 /* Fatal error, deadlock, crash or SIGQUIT dump: write what the buffers
