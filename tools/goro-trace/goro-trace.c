@@ -449,9 +449,12 @@ static int cmd_json(const char *in, const char *out)
     walk(&j.w);
     /* Track names: one per P seen, one per thread. */
     int maxp = -1;
-    for (long i = 0; i < nev; i++)
+    for (long i = 0; i < nev; i++) {
         if (evs[i].type == GORO_TR_GO_START && (int)evs[i].aux > maxp)
             maxp = (int)evs[i].aux;
+        if (evs[i].type == GORO_TR_PROCS && (int)evs[i].a[0] - 1 > maxp)
+            maxp = (int)evs[i].a[0] - 1;   /* a P that never ran anything has a track too */
+    }
     for (int p = 0; p <= maxp; p++) {
         jsep(&j);
         fprintf(o, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"thread_name\",\"args\":{\"name\":\"P%d\"}}",
