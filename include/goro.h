@@ -789,6 +789,23 @@ GORO_API void goro_dump_on_sigquit(bool on);
 GORO_API int goro_goroutines(goro_ginfo *out, int max);
 GORO_API const char *goro_wait_name(int wait);   /* "chan receive", ...; never NULL */
 
+/* ---- Execution tracer (docs/api.md, "Tracing") ----
+ * goro_trace_start(path) records what every goroutine, P and thread does
+ * (goroutine creation, runs, parks with their reason and object, who
+ * readied whom, syscalls, steals, sysmon's retakes, timers, the netpoller,
+ * GOMAXPROCS changes, and the program's regions and log lines) into path,
+ * until goro_trace_stop() or exit; GORODEBUG=trace=FILE traces a whole
+ * run. 0, GORO_EINVAL if a trace is already on (or, for stop, off), or a
+ * negative errno of open/close. tools/goro-trace turns the file into
+ * Chrome Trace Event JSON, a self-contained HTML timeline or a summary.
+ * Off, each event site costs one relaxed load. */
+GORO_API int goro_trace_start(const char *path);
+GORO_API int goro_trace_stop(void);
+GORO_API bool goro_trace_enabled(void);
+GORO_API void goro_trace_region_begin(const char *name);   /* on the calling goroutine */
+GORO_API void goro_trace_region_end(const char *name);
+GORO_API void goro_trace_log(const char *category, const char *message);
+
 /* goro_stats(&s): a racy snapshot of the runtime (runtime.NumGoroutine,
  * MemStats' scheduler half, /sched metrics). Counting walks every
  * goroutine record: call it from monitoring, not from hot loops. The

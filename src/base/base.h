@@ -23,6 +23,9 @@
 
 /* callsite.c: "fatal error: <message>\n\tat file:line", then abort. */
 _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...);
+/* Implemented above (trace/trace.c): fatal reports flush the execution
+ * trace first. */
+void goro__tracer_flush_fatal(void);
 #define goro_likely(x)   __builtin_expect(!!(x), 1)
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)
 #define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)

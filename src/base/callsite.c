@@ -276,6 +276,7 @@ _Noreturn void goro__fatal_site(const char *site, const char *fmt, ...)
         off += (int)k;
     }
     goro__trace_write_self(2);
+    goro__tracer_flush_fatal();
     abort();
 }
 
@@ -289,6 +290,7 @@ _Noreturn void goro__fatal(const char *file, int line, const char *fmt, ...)
     fprintf(stderr, "fatal error: %s\n\tat %s:%d\n", buf, file, line);
     fflush(stderr);
     goro__trace_write_self(2);
+    goro__tracer_flush_fatal();
     abort();
 }
 

@@ -240,6 +240,7 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
     }
     if (report_claim()) {
         report(sig, si, uctx, sent, g);
+        goro__tracer_flush_fatal();
         atomic_store(&reporter, -1);
     }
     if (had_handler) {

@@ -91,6 +91,7 @@ static _Noreturn void deadlock_report(void)
     goro__diag_outf(&o, "fatal error: all goroutines are asleep - deadlock!\n\n");
     goro__diag_dump(&o, true);
     fflush(stderr);
+    goro__tracer_flush_fatal();
     abort();
 }
 

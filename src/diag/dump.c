@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "diag/diag.h"
+#include "trace/trace.h"
 #include "base/san.h"
 
 /* ---- reading a record ---- */
@@ -262,6 +263,7 @@ static void sigquit_handler(int sig)
     diag_out o = { NULL, STDERR_FILENO };
     goro__diag_outf(&o, "SIGQUIT: quit\n\n");
     goro__diag_dump(&o, false);
+    goro__tracer_flush_fatal();
     _exit(2);
 }
 
@@ -276,6 +278,19 @@ void goro_dump_on_sigquit(bool on)
 
 /* ---- GORODEBUG ---- */
 
+/* GORODEBUG=trace=FILE: the whole run is traced (stopped at exit). */
+static void trace_from_env(const char *path, size_t len)
+{
+    char buf[4096];
+    if (len >= sizeof buf)
+        return;
+    memcpy(buf, path, len);
+    buf[len] = 0;
+    int r = goro__tracer_start(buf);
+    if (r != 0)
+        fprintf(stderr, "goro: GORODEBUG=trace=%s: %s\n", buf, goro_strerror(r));
+}
+
 void goro__diag_init(void)
 {
     const char *env = getenv("GORODEBUG");
@@ -286,6 +301,8 @@ void goro__diag_init(void)
             goro_dump_on_sigquit(true);
         else if (len == 10 && !strncmp(env, "deadlock=0", 10))
             goro__diag_deadlock_off = true;
+        else if (len > 6 && !strncmp(env, "trace=", 6))
+            trace_from_env(env + 6, len - 6);
         env += len;
         if (*env == ',')
             env++;

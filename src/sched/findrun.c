@@ -97,8 +97,10 @@ static int poll_nonblocking(void)
     G *gs[GORO_POLL_BATCH];
     int n = goro__netpoll(0, gs, GORO_POLL_BATCH);
     atomic_store_explicit(&goro__S.poll_nb, 0, memory_order_release);
-    if (n)
+    if (n) {
+        GORO_TRACE(ev(GORO_TR_NETPOLL, -1, (uint64_t)n, 0, 0, 0));
         goro__ready_list(gs, n);
+    }
     return n;
 }
 
@@ -142,6 +144,7 @@ static bool poll_blocking(M *m)
         atomic_compare_exchange_strong(&goro__S.timer_sleep_until, &expect, 0);
     }
     if (n) {
+        GORO_TRACE(ev(GORO_TR_NETPOLL, -1, (uint64_t)n, 0, 0, 0));
         goro__acquirep_idle(m);
         goro__ready_list(gs, n);
     }

@@ -120,6 +120,10 @@ bool goro__m_idle_tid_locked(pid_t tid);
 void goro__checkdead(void);
 int64_t goro__timers_earliest(void);       /* over all Ps, 0 = none */
 
+/* ---- for the tracer (trace/) ---- */
+uint64_t goro__curg_id(void);              /* the running goroutine's id, 0 on a plain thread */
+int goro__curm_id(void);                   /* the calling M's id, -1 on a plain thread */
+
 /* ---- for fatal signal reports (diag/crash.c) ---- */
 bool goro__stack_guard_hit(const G *g, const void *addr);   /* addr in g's guard region */
 _Noreturn void goro__stack_overflow(const G *g);           /* report, abort */

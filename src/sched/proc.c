@@ -44,6 +44,18 @@ G *goro__getg(void)
     return m ? m->curg : NULL;
 }
 
+uint64_t goro__curg_id(void)
+{
+    M *m = goro__getm();
+    return m && m->curg ? m->curg->id : 0;
+}
+
+int goro__curm_id(void)
+{
+    M *m = goro__getm();
+    return m ? m->id : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Ps and Ms (sched.lock held unless noted)                            */
 

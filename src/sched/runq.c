@@ -115,6 +115,7 @@ G *goro__runq_steal(P *p, P *victim, bool steal_next)
     uint32_t n = runq_grab(victim, batch, steal_next);
     if (n == 0)
         return NULL;
+    GORO_TRACE(ev(GORO_TR_STEAL, p->id, (uint64_t)victim->id, n, 0, 0));
     atomic_store_explicit(&p->nsteals,
         atomic_load_explicit(&p->nsteals, memory_order_relaxed) + 1, memory_order_relaxed);
     G *g = batch[--n];

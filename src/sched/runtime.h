@@ -30,6 +30,7 @@
 #include "goro.h"
 #include "base/base.h"
 #include "sched/g.h"
+#include "trace/trace.h"
 
 typedef struct goro__tslot goro__tslot;
 

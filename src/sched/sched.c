@@ -71,6 +71,7 @@ static int set_nprocs_locked(int n)
          * simply stays. */
     }
     atomic_store(&goro__S.nprocs, n);
+    GORO_TRACE(ev(GORO_TR_PROCS, -1, (uint64_t)n, 0, 0, 0));
     if (n < old) {
         /* Idle Ps beyond the new count retire now; busy ones at their next
          * schedule. */

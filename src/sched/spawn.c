@@ -166,6 +166,7 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
     g->id = goid_new(p);
     g->file = file;
     g->line = line;
+    GORO_TRACE(create(g->id, m && m->curg ? m->curg->id : 0, g->ufn, file, line, p ? p->id : -1));
     g->name = opts ? opts->name : NULL;
     /* The default as it is now: a later change is for later goroutines. */
     g->stack_size = opts && opts->stack_size ? opts->stack_size : goro__stack_default();

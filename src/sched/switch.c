@@ -66,6 +66,7 @@ static inline void g_prepare(M *m, G *g, bool inherit)
     if (atomic_load_explicit(&g->status, memory_order_relaxed) == G_RUNNABLE)
         atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
     m->curg = g;
+    GORO_TRACE(ev(GORO_TR_GO_START, m->p ? m->p->id : -1, g->id, 0, 0, 0));
     if (!inherit) {
         P *p = m->p;
         atomic_store_explicit(&p->schedtick,
@@ -227,6 +228,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     }
     m->prev = g;
     m->prev_action = why;
+    GORO_TRACE(stop(g->id, why, goro__g_wait(g), p ? p->id : -1, next != NULL));
     if (next) {
         g_prepare(m, next, inherit);
         if (why == SW_EXIT)
@@ -256,6 +258,7 @@ M *goro__acquire_p_slow(M *m, G *g)
     if (goro__acquirep_idle(m))
         return m;
     errno_save(g);
+    GORO_TRACE(stop(g->id, SW_REQUEUE, NULL, -1, false));
     m->prev = g;
     m->prev_action = SW_REQUEUE;
     m->curg = NULL;
@@ -402,6 +405,7 @@ static void ready_queue(G *g, bool first)
     M *m = goro__getm();
     bool fenced = false;
     P *p = m ? goro__rt_enter(m) : NULL;
+    GORO_TRACE(ev(GORO_TR_GO_READY, p ? p->id : -1, g->id, m && m->curg ? m->curg->id : 0, 0, 0));
     if (p && !m->exiting) {
         fenced = runq_put(p, g, true);
     } else {
@@ -436,6 +440,7 @@ void goro__ready_handoff(G *g)
     if (own) {
         P *p = goro__rt_enter(m);
         if (p && !m->curg->lockedm && !m->exiting && !goro__p_retired(p)) {
+            GORO_TRACE(ev(GORO_TR_GO_READY, p->id, g->id, m->curg->id, 0, 0));
             m = g_switch_out(m, m->curg, SW_YIELD, g);
             goro__rt_exit(m);
             return;
@@ -460,6 +465,7 @@ void goro__ready_list(G **gs, int n)
         G *g = gs[i];
         if (!ready_status(g))
             continue;
+        GORO_TRACE(ev(GORO_TR_GO_READY, p ? p->id : -1, g->id, m && m->curg ? m->curg->id : 0, 0, 0));
         if (p) {
             runq_put(p, g, false);
         } else {

@@ -40,6 +40,7 @@ void goro_syscall_begin(void)
     if (g->syscall_depth++)
         return;
     P *p = goro__rt_enter(m);
+    GORO_TRACE(ev(GORO_TR_SYSCALL_ENTER, p ? p->id : -1, g->id, 0, 0, 0));
     if (p) {
         m->oldp = p;
         m->p = NULL;
@@ -70,8 +71,10 @@ void goro_syscall_end(void)
          * to P_SYSCALL under another M (which will find it gone). */
         m->p = p;
         p->m = m;
+        GORO_TRACE(ev(GORO_TR_SYSCALL_EXIT, p->id, g->id, 1, 0, 0));
     } else {
         m = goro__acquire_p_slow(m, g);
+        GORO_TRACE(ev(GORO_TR_SYSCALL_EXIT, m->p ? m->p->id : -1, g->id, 0, 0, 0));
     }
     goro__rt_exit(m);
 }

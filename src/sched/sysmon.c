@@ -267,6 +267,7 @@ static bool retake(int64_t now)
                     memory_order_acq_rel, memory_order_relaxed)) {
                 atomic_store_explicit(&p->syscalltick, sy + 1, memory_order_relaxed);
                 p->m = NULL;
+                GORO_TRACE(ev(GORO_TR_HANDOFF, p->id, 0, 0, 0, 0));
                 goro__handoffp(p);
                 n++;
             }
@@ -283,6 +284,7 @@ static bool retake(int64_t now)
                 /* The slice is over: a goroutine that schedules lets the
                  * others go first; give it a tick to do so. */
                 atomic_store_explicit(&p->preempt, 1, memory_order_relaxed);
+                GORO_TRACE(ev(GORO_TR_PREEMPT, p->id, 0, 0, 0, 0));
                 pd->preempted = true;
                 continue;
             }
@@ -295,6 +297,7 @@ static bool retake(int64_t now)
             if (!goro__m_available())
                 continue;
             if (take_hog(p)) {
+                GORO_TRACE(ev(GORO_TR_RETAKE, p->id, 0, 0, 0, 0));
                 /* The P's next M gets a slice of its own. */
                 pd->schedwhen = now;
                 pd->preempted = false;

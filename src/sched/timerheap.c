@@ -218,6 +218,7 @@ void goro__timers_run(P *p, int64_t now)
         if (!t)
             continue;   /* a stopped timer's slot */
         p->ntimers--;
+        GORO_TRACE(ev(GORO_TR_TIMER, p->id, (uint64_t)(uintptr_t)t, 0, 0, 0));
         atomic_store_explicit(&t->state, T_FIRING, memory_order_relaxed);
         goro__lock_release(&p->timers_lock);
         G *next0 = mine ? atomic_load_explicit(&mine->runnext, memory_order_relaxed) : NULL;

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * goro-trace: reads an execution trace (src/trace/format.h) and writes
+ *   goro-trace json IN OUT    Chrome Trace Event JSON (Perfetto, chrome://tracing)
+ *   goro-trace html IN OUT    one self-contained HTML timeline (canvas, zoom, pan)
+ *   goro-trace summary IN     per goroutine function: running, runnable
+ *                             latency, blocked by reason, syscalls, longest
+ *                             blocks; per-P utilization
+ *   goro-trace stats IN       event counts by type (tests)
+ * A truncated trace is read up to its last whole event.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goro.h"
+#include "trace/format.h"
+
+typedef struct ev {
+    int64_t ts;
+    long seq;
+    int type, tid;
+    uint32_t aux;
+    uint64_t a[5];
+    const char *s1, *s2;
+} ev;
+
+typedef struct strdef { uint64_t key; const char *text; } strdef;
+
+static ev *evs;
+static long nev, cev;
+static strdef *strs;
+static long nstr, cstr;
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) {
+        fprintf(stderr, "goro-trace: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static const char *str_get(uint64_t key)
+{
+    for (long i = nstr - 1; i >= 0; i--)
+        if (strs[i].key == key)
+            return strs[i].text;
+    return NULL;
+}
+
+static int ev_cmp(const void *x, const void *y)
+{
+    const ev *a = x, *b = y;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Reads IN into evs (sorted by time) and strs. */
+static void load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    size_t cap = 1 << 20, len = 0;
+    unsigned char *buf = xrealloc(NULL, cap);
+    size_t k;
+    while ((k = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += k;
+        if (len == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (len < 16 || memcmp(buf, GORO_TR_MAGIC, 8)) {
+        fprintf(stderr, "goro-trace: %s: not a goro trace\n", path);
+        exit(1);
+    }
+    size_t off = 16;
+    while (off + 24 <= len) {
+        uint32_t magic, size;
+        int32_t tid;
+        memcpy(&magic, buf + off, 4);
+        memcpy(&size, buf + off + 4, 4);
+        memcpy(&tid, buf + off + 8, 4);
+        if (magic != GORO_TR_BATCH_MAGIC)
+            break;
+        off += 24;
+        size_t end = off + size <= len ? off + size : len;
+        while (off + 16 <= end) {
+            uint64_t h;
+            memcpy(&h, buf + off, 8);
+            size_t es = h & 0xffff;
+            if (es < 16 || es % 8 || off + es > end)
+                break;
+            ev e = { 0 };
+            memcpy(&e.ts, buf + off + 8, 8);
+            e.type = (int)(h >> 16 & 0xff);
+            e.aux = (uint32_t)(h >> 32);
+            e.tid = tid;
+            e.seq = nev;
+            const unsigned char *args = buf + off + 16;
+            size_t na = (es - 16) / 8;
+            if (e.type == GORO_TR_STRING) {
+                if (na >= 1) {
+                    if (nstr == cstr)
+                        strs = xrealloc(strs, (size_t)(cstr = cstr ? 2 * cstr : 256) * sizeof *strs);
+                    memcpy(&strs[nstr].key, args, 8);
+                    strs[nstr].text = strndup((const char *)args + 8, es - 24);
+                    nstr++;
+                }
+            } else {
+                if (e.type == GORO_TR_REGION_BEGIN || e.type == GORO_TR_REGION_END ||
+                    e.type == GORO_TR_LOG) {
+                    if (na >= 1)
+                        memcpy(&e.a[0], args, 8);
+                    const char *t = (const char *)args + 8;
+                    size_t tl = es - 24;
+                    e.s1 = strndup(t, tl);
+                    size_t l1 = strlen(e.s1);
+                    e.s2 = e.type == GORO_TR_LOG && l1 + 1 < tl ? strndup(t + l1 + 1, tl - l1 - 1) : "";
+                } else {
+                    memcpy(e.a, args, (na < 5 ? na : 5) * 8);
+                }
+                if (nev == cev)
+                    evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
+                evs[nev++] = e;
+            }
+            off += es;
+        }
+        if (off < end || end < off)
+            break;   /* a torn event: the rest is unreadable */
+        off = end;
+    }
+    free(buf);
+    qsort(evs, (size_t)nev, sizeof *evs, ev_cmp);
+}
+
+/* Reads IN, opens OUT for writing (exits on failure). */
+static FILE *load_for(const char *in, const char *out)
+{
+    load(in);
+    FILE *o = fopen(out, "w");
+    if (!o) {
+        perror(out);
+        exit(1);
+    }
+    return o;
+}
+
+/* ---- goroutines ---- */
+
+enum { ST_UNKNOWN, ST_RUNNABLE, ST_RUNNING, ST_BLOCKED, ST_DEAD };
+
+typedef struct gor {
+    uint64_t id;
+    uint64_t fn, site;
+    int line, state, reason;
+    int64_t since, run_start, sys_since;
+    uint64_t obj;
+    long flow;                     /* flow id of its last ready, 0 if none */
+    int p, tid;
+} gor;
+
+static gor *gs;
+static long ngs, cgs;
+
+static gor *g_get(uint64_t id)
+{
+    /* Ids are mostly dense and increasing: binary search the sorted table. */
+    long lo = 0, hi = ngs;
+    while (lo < hi) {
+        long mid = (lo + hi) / 2;
+        if (gs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < ngs && gs[lo].id == id)
+        return &gs[lo];
+    if (ngs == cgs)
+        gs = xrealloc(gs, (size_t)(cgs = cgs ? 2 * cgs : 1024) * sizeof *gs);
+    memmove(&gs[lo + 1], &gs[lo], (size_t)(ngs - lo) * sizeof *gs);
+    ngs++;
+    memset(&gs[lo], 0, sizeof *gs);
+    gs[lo].id = id;
+    gs[lo].p = -1;
+    return &gs[lo];
+}
+
+static const char *g_fn(const gor *g)
+{
+    const char *s = g->fn ? str_get(g->fn) : NULL;
+    return s ? s : "?";
+}
+
+static const char *g_site(const gor *g)
+{
+    const char *s = g->site ? str_get(g->site) : NULL;
+    return s ? s : "?";
+}
+
+/* The walk over the events: calls back on each run slice, ready, etc. */
+typedef struct walker {
+    void (*slice)(struct walker *w, const gor *g, int p, int tid, int64_t t0, int64_t t1, long flow);
+    void (*ready)(struct walker *w, const gor *g, const ev *e, long flow);
+    void (*blocked)(struct walker *w, const gor *g, int64_t t0, int64_t t1);
+    void (*runnable)(struct walker *w, const gor *g, int64_t wait);
+    void (*syscall)(struct walker *w, const gor *g, int64_t t0, int64_t t1);
+    void (*count)(struct walker *w, int64_t ts, int runnable, int threads);
+    void (*other)(struct walker *w, const ev *e);
+} walker;
+
+static int64_t t_first, t_last;
+
+static void walk(walker *w)
+{
+    int runnable = 0, threads = 0;
+    int *tids = NULL;
+    long nflow = 0;
+    t_first = nev ? evs[0].ts : 0;
+    t_last = nev ? evs[nev - 1].ts : 0;
+    for (long i = 0; i < nev; i++) {
+        ev *e = &evs[i];
+        bool seen = false;
+        for (int k = 0; k < threads; k++)
+            seen |= tids[k] == e->tid;
+        int before = runnable;
+        if (!seen) {
+            tids = xrealloc(tids, (size_t)(threads + 1) * sizeof *tids);
+            tids[threads++] = e->tid;
+        }
+        gor *g;
+        switch (e->type) {
+        case GORO_TR_GO_CREATE:
+            g = g_get(e->a[0]);
+            g->fn = e->a[2];
+            g->site = e->a[3];
+            g->line = (int)e->a[4];
+            if (e->a[1] != UINT64_MAX) {
+                g->state = ST_RUNNABLE;
+                g->since = e->ts;
+                runnable++;
+            }
+            break;
+        case GORO_TR_GO_READY:
+            g = g_get(e->a[0]);
+            if (g->state == ST_RUNNING)
+                break;   /* a ready timed late (format.h): it has started already */
+            if (g->state == ST_BLOCKED && w->blocked)
+                w->blocked(w, g, g->since, e->ts);
+            if (g->state != ST_RUNNABLE)
+                runnable++;
+            g->state = ST_RUNNABLE;
+            g->since = e->ts;
+            g->flow = e->aux != GORO_TR_NONE ? ++nflow : 0;   /* an arrow starts on a P track */
+            if (w->ready)
+                w->ready(w, g, e, g->flow);
+            break;
+        case GORO_TR_GO_START:
+            g = g_get(e->a[0]);
+            if (g->state == ST_BLOCKED) {
+                /* Its ready, timed late, comes after this: woken now. */
+                if (w->blocked)
+                    w->blocked(w, g, g->since, e->ts);
+                g->state = ST_RUNNABLE;
+                g->since = e->ts;
+                runnable++;
+            }
+            if (g->state == ST_RUNNABLE) {
+                runnable--;
+                if (w->runnable)
+                    w->runnable(w, g, e->ts - g->since);
+            }
+            g->state = ST_RUNNING;
+            g->run_start = e->ts;
+            g->p = (int)e->aux;
+            g->tid = e->tid;
+            break;
+        case GORO_TR_GO_STOP:
+            g = g_get(e->a[0]);
+            if (g->state == ST_RUNNING && w->slice)
+                w->slice(w, g, g->p, g->tid, g->run_start, e->ts, g->flow);
+            g->flow = 0;
+            if (e->a[1] == GORO_TR_STOP_PARK) {
+                g->state = ST_BLOCKED;
+                g->reason = (int)e->a[2];
+                g->obj = e->a[3];
+            } else if (e->a[1] == GORO_TR_STOP_EXIT) {
+                g->state = ST_DEAD;
+            } else {
+                g->state = ST_RUNNABLE;
+                runnable++;
+            }
+            g->since = e->ts;
+            break;
+        case GORO_TR_SYSCALL_ENTER:
+            g_get(e->a[0])->sys_since = e->ts;
+            break;
+        case GORO_TR_SYSCALL_EXIT:
+            g = g_get(e->a[0]);
+            if (g->sys_since && w->syscall)
+                w->syscall(w, g, g->sys_since, e->ts);
+            g->sys_since = 0;
+            break;
+        default:
+            if (w->other)
+                w->other(w, e);
+        }
+        if ((runnable != before || !seen) && w->count)
+            w->count(w, e->ts, runnable, threads);
+    }
+    /* Still running at the end: a slice up to the last event. */
+    for (long i = 0; i < ngs; i++)
+        if (gs[i].state == ST_RUNNING && w->slice)
+            w->slice(w, &gs[i], gs[i].p, gs[i].tid, gs[i].run_start, t_last, gs[i].flow);
+    free(tids);
+}
+
+static void json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(o, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(o, "\\u%04x", c);
+        else
+            fputc(c, o);
+    }
+    fputc('"', o);
+}
+
+static const char *ev_name(int t)
+{
+    static const char *n[GORO_TR_NTYPES] = {
+        [GORO_TR_STRING] = "string", [GORO_TR_GO_CREATE] = "create", [GORO_TR_GO_START] = "start",
+        [GORO_TR_GO_STOP] = "stop", [GORO_TR_GO_READY] = "ready",
+        [GORO_TR_SYSCALL_ENTER] = "syscall_enter", [GORO_TR_SYSCALL_EXIT] = "syscall_exit",
+        [GORO_TR_HANDOFF] = "handoff", [GORO_TR_STEAL] = "steal", [GORO_TR_PREEMPT] = "preempt",
+        [GORO_TR_RETAKE] = "retake", [GORO_TR_PROCS] = "procs", [GORO_TR_TIMER] = "timer",
+        [GORO_TR_NETPOLL] = "netpoll", [GORO_TR_REGION_BEGIN] = "region_begin",
+        [GORO_TR_REGION_END] = "region_end", [GORO_TR_LOG] = "log",
+    };
+    return t > 0 && t < GORO_TR_NTYPES && n[t] ? n[t] : "unknown";
+}
+
+/* ---- json ---- */
+
+typedef struct jw { walker w; FILE *o; bool first; } jw;
+
+#define US(t) ((double)((t) - t_first) / 1000.0)
+#define PID_P 1
+#define PID_THREAD 2
+#define PID_G 3
+
+static void jsep(jw *j)
+{
+    fputs(j->first ? "\n" : ",\n", j->o);
+    j->first = false;
+}
+
+static void j_slice(walker *w, const gor *g, int p, int tid, int64_t t0, int64_t t1, long flow)
+{
+    jw *j = (jw *)w;
+    char name[512];
+    snprintf(name, sizeof name, "G%" PRIu64 " %s (%s:%d)", g->id, g_fn(g), g_site(g), g->line);
+    for (int pid = PID_P; pid <= PID_THREAD; pid++) {
+        if (pid == PID_P && p < 0)
+            continue;
+        jsep(j);
+        fprintf(j->o, "{\"ph\":\"X\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,\"name\":",
+                pid, pid == PID_P ? p : tid, US(t0), (double)(t1 - t0) / 1000.0);
+        json_str(j->o, name);
+        fprintf(j->o, ",\"args\":{\"goroutine\":%" PRIu64 "}}", g->id);
+        if (flow && pid == PID_P) {
+            jsep(j);
+            fprintf(j->o, "{\"ph\":\"f\",\"bp\":\"e\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,"
+                    "\"id\":%ld,\"name\":\"wake\",\"cat\":\"wake\"}", pid, p, US(t0), flow);
+        }
+    }
+}
+
+static void j_ready(walker *w, const gor *g, const ev *e, long flow)
+{
+    (void)g;
+    jw *j = (jw *)w;
+    if (e->aux == GORO_TR_NONE)
+        return;   /* no P track to start the arrow on */
+    jsep(j);
+    fprintf(j->o, "{\"ph\":\"s\",\"pid\":%d,\"tid\":%u,\"ts\":%.3f,\"id\":%ld,"
+            "\"name\":\"wake\",\"cat\":\"wake\"}", PID_P, e->aux, US(e->ts), flow);
+}
+
+static void j_count(walker *w, int64_t ts, int runnable, int threads)
+{
+    jw *j = (jw *)w;
+    jsep(j);
+    fprintf(j->o, "{\"ph\":\"C\",\"pid\":%d,\"ts\":%.3f,\"name\":\"runnable\","
+            "\"args\":{\"goroutines\":%d}}", PID_P, US(ts), runnable);
+    jsep(j);
+    fprintf(j->o, "{\"ph\":\"C\",\"pid\":%d,\"ts\":%.3f,\"name\":\"threads\","
+            "\"args\":{\"threads\":%d}}", PID_THREAD, US(ts), threads);
+}
+
+static void j_other(walker *w, const ev *e)
+{
+    jw *j = (jw *)w;
+    jsep(j);
+    if (e->type == GORO_TR_REGION_BEGIN || e->type == GORO_TR_REGION_END) {
+        fprintf(j->o, "{\"ph\":\"%c\",\"pid\":%d,\"tid\":%" PRIu64 ",\"ts\":%.3f,\"name\":",
+                e->type == GORO_TR_REGION_BEGIN ? 'B' : 'E', PID_G, e->a[0], US(e->ts));
+        json_str(j->o, e->s1);
+        fputs("}", j->o);
+    } else if (e->type == GORO_TR_LOG) {
+        fprintf(j->o, "{\"ph\":\"i\",\"s\":\"t\",\"pid\":%d,\"tid\":%" PRIu64 ",\"ts\":%.3f,\"name\":",
+                PID_G, e->a[0], US(e->ts));
+        json_str(j->o, e->s1);
+        fputs(",\"args\":{\"message\":", j->o);
+        json_str(j->o, e->s2);
+        fputs("}}", j->o);
+    } else {
+        bool onp = e->aux != GORO_TR_NONE && e->type != GORO_TR_PROCS && e->type != GORO_TR_NETPOLL;
+        fprintf(j->o, "{\"ph\":\"i\",\"s\":\"t\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"name\":\"%s\","
+                "\"args\":{\"a0\":%" PRIu64 ",\"a1\":%" PRIu64 "}}",
+                onp ? PID_P : PID_THREAD, onp ? (int)e->aux : e->tid, US(e->ts),
+                ev_name(e->type), e->a[0], e->a[1]);
+    }
+}
+
+static int cmd_json(const char *in, const char *out)
+{
+    FILE *o = load_for(in, out);
+    jw j = { { j_slice, j_ready, NULL, NULL, NULL, j_count, j_other }, o, true };
+    fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o);
+    static const char *procs[] = { NULL, "Ps", "OS threads", "goroutine regions" };
+    for (int pid = PID_P; pid <= PID_G; pid++) {
+        jsep(&j);
+        fprintf(o, "{\"ph\":\"M\",\"pid\":%d,\"name\":\"process_name\",\"args\":{\"name\":\"%s\"}}",
+                pid, procs[pid]);
+    }
+    walk(&j.w);
+    /* Track names: one per P seen, one per thread. */
+    int maxp = -1;
+    for (long i = 0; i < nev; i++) {
+        if (evs[i].type == GORO_TR_GO_START && (int)evs[i].aux > maxp)
+            maxp = (int)evs[i].aux;
+        if (evs[i].type == GORO_TR_PROCS && (int)evs[i].a[0] - 1 > maxp)
+            maxp = (int)evs[i].a[0] - 1;   /* a P that never ran anything has a track too */
+    }
+    for (int p = 0; p <= maxp; p++) {
+        jsep(&j);
+        fprintf(o, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"thread_name\",\"args\":{\"name\":\"P%d\"}}",
+                PID_P, p, p);
+    }
+    fputs("\n]}\n", o);
+    return fclose(o) ? 1 : 0;
+}
+
+/* ---- html ---- */
+
+typedef struct hw {
+    walker w;
+    FILE *o;
+    bool first;
+    int *tids;                 /* thread tracks, in order of first run */
+    int ntids;
+    double *ready;             /* per flow id: the readier's P and time */
+    long cready;
+    double *arrows;            /* from P, from time, to P, to time */
+    long narrows, carrows;
+} hw;
+
+static void h_ready(walker *w, const gor *g, const ev *e, long flow)
+{
+    (void)g;
+    hw *h = (hw *)w;
+    if (flow >= h->cready) {
+        long c = h->cready ? h->cready : 1024;
+        while (c <= flow)
+            c *= 2;
+        h->ready = xrealloc(h->ready, (size_t)c * 2 * sizeof *h->ready);
+        h->cready = c;
+    }
+    h->ready[2 * flow] = (double)e->aux;
+    h->ready[2 * flow + 1] = US(e->ts);
+}
+
+static void h_slice(walker *w, const gor *g, int p, int tid, int64_t t0, int64_t t1, long flow)
+{
+    hw *h = (hw *)w;
+    if (p < 0)
+        return;
+    int ti = 0;
+    while (ti < h->ntids && h->tids[ti] != tid)
+        ti++;
+    if (ti == h->ntids) {
+        h->tids = xrealloc(h->tids, (size_t)(h->ntids + 1) * sizeof *h->tids);
+        h->tids[h->ntids++] = tid;
+    }
+    if (flow && flow < h->cready) {
+        if (h->narrows + 4 > h->carrows)
+            h->arrows = xrealloc(h->arrows, (size_t)(h->carrows = h->carrows ? 2 * h->carrows : 4096) *
+                                 sizeof *h->arrows);
+        double *a = h->arrows + h->narrows;
+        a[0] = h->ready[2 * flow];
+        a[1] = h->ready[2 * flow + 1];
+        a[2] = p;
+        a[3] = US(t0);
+        h->narrows += 4;
+    }
+    fprintf(h->o, "%s[%d,%.3f,%.3f,%lu,%d,", h->first ? "" : ",\n", p, US(t0), US(t1),
+            (unsigned long)(g->fn % 9973), ti);
+    h->first = false;
+    char name[512];
+    snprintf(name, sizeof name, "G%" PRIu64 " %s (%s:%d)", g->id, g_fn(g), g_site(g), g->line);
+    json_str(h->o, name);
+    fputs("]", h->o);
+}
+
+static const char html_head[] =
+"<!DOCTYPE html>\n<!-- SPDX-License-Identifier: MIT -->\n<html><head><meta charset=\"utf-8\">\n"
+"<title>goro trace</title>\n<style>body{margin:0;background:#ffffff;font:12px sans-serif}"
+"#info{height:20px;padding:2px 6px}canvas{display:block}</style></head><body>\n"
+"<div id=\"info\">goro trace: wheel to zoom, drag to pan</div><canvas id=\"c\"></canvas>\n<script>\n";
+
+/* The drawing: one band per P (background #203040, the label column is
+ * left plain, which tests count), then one per OS thread (#383838), with
+ * goroutine runs as slices coloured by function on both, and arrows from
+ * a ready on the readier's P to the woken goroutine's run. */
+static const char html_tail[] =
+"const cv=document.getElementById('c'),cx=cv.getContext('2d');\n"
+"const LABEL=80,BAND=40,GAP=10,TOP=10;\n"
+"let np=0,t1=0;for(const s of S){np=Math.max(np,s[0]+1);t1=Math.max(t1,s[2]);}\n"
+"np=Math.max(np,NP);\n"
+"let t0=0,span=Math.max(t1,1e-3);\n"
+"const nr=np+T.length;\n"
+"function resize(){cv.width=window.innerWidth;cv.height=TOP+nr*(BAND+GAP)+10;draw();}\n"
+"function col(k){const h=(k*47)%360;return 'hsl('+h+',70%,60%)';}\n"
+"function draw(){cx.fillStyle='#ffffff';cx.fillRect(0,0,cv.width,cv.height);\n"
+" const W=cv.width-LABEL,sc=W/span;\n"
+" for(let r=0;r<nr;r++){const y=TOP+r*(BAND+GAP);cx.fillStyle=r<np?'#203040':'#383838';cx.fillRect(0,y,cv.width,BAND);}\n"
+" for(const s of S)for(const r of [s[0],np+s[4]]){const y=TOP+r*(BAND+GAP);let x0=LABEL+(s[1]-t0)*sc,x1=LABEL+(s[2]-t0)*sc;\n"
+"  if(x1<LABEL||x0>cv.width)continue;x0=Math.max(x0,LABEL);x1=Math.max(x1,x0+1);\n"
+"  cx.fillStyle=col(s[3]);cx.fillRect(x0,y+6,x1-x0,BAND-12);\n"
+"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,y+24);cx.restore();}}\n"
+" cx.strokeStyle='#ffcc00';cx.beginPath();let na=0;\n"
+" for(let i=0;i<A.length&&na<5000;i+=4){const x0=LABEL+(A[i+1]-t0)*sc,x1=LABEL+(A[i+3]-t0)*sc;\n"
+"  if(x1<LABEL||x0>cv.width||x1-x0<3)continue;na++;\n"
+"  cx.moveTo(x0,TOP+A[i]*(BAND+GAP)+BAND/2);cx.lineTo(x1,TOP+A[i+2]*(BAND+GAP)+BAND/2);}\n"
+" cx.stroke();\n"
+" cx.fillStyle='#ffffff';cx.font='12px sans-serif';\n"
+" for(let r=0;r<nr;r++){cx.fillText(r<np?'P'+r:'T'+T[r-np],8,TOP+r*(BAND+GAP)+BAND/2+4);}}\n"
+"cv.addEventListener('wheel',e=>{e.preventDefault();const W=cv.width-LABEL;\n"
+" const t=t0+(e.offsetX-LABEL)/W*span;const f=e.deltaY<0?0.8:1.25;span*=f;t0=t-(t-t0)*f;draw();});\n"
+"let drag=null;cv.addEventListener('mousedown',e=>{drag=[e.offsetX,t0];});\n"
+"window.addEventListener('mouseup',()=>{drag=null;});\n"
+"cv.addEventListener('mousemove',e=>{if(drag){t0=drag[1]-(e.offsetX-drag[0])/(cv.width-LABEL)*span;draw();}\n"
+" const W=cv.width-LABEL,t=t0+(e.offsetX-LABEL)/W*span,p=Math.floor((e.offsetY-TOP)/(BAND+GAP));\n"
+" for(const s of S)if((s[0]===p||np+s[4]===p)&&s[1]<=t&&t<=s[2]){document.getElementById('info').textContent=s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';break;}});\n"
+"window.addEventListener('resize',resize);resize();\n"
+"</script></body></html>\n";
+
+static int cmd_html(const char *in, const char *out)
+{
+    FILE *o = load_for(in, out);
+    int np = 0;
+    for (long i = 0; i < nev; i++)
+        if (evs[i].type == GORO_TR_PROCS && (int)evs[i].a[0] > np)
+            np = (int)evs[i].a[0];
+    fputs(html_head, o);
+    fprintf(o, "const NP=%d;\nconst S=[", np);
+    hw h = { { h_slice, h_ready, NULL, NULL, NULL, NULL, NULL }, o, true,
+             NULL, 0, NULL, 0, NULL, 0, 0 };
+    walk(&h.w);
+    fputs("];\nconst A=[", o);
+    for (long i = 0; i < h.narrows; i++)
+        fprintf(o, "%s%.3f", i ? (i % 4 ? "," : ",\n") : "", h.arrows[i]);
+    fputs("];\nconst T=[", o);
+    for (int i = 0; i < h.ntids; i++)
+        fprintf(o, "%s%d", i ? "," : "", h.tids[i]);
+    fputs("];\n", o);
+    fputs(html_tail, o);
+    free(h.tids);
+    free(h.ready);
+    free(h.arrows);
+    return fclose(o) ? 1 : 0;
+}
+
+/* ---- summary ---- */
+
+typedef struct lat { int64_t *v; long n, c; } lat;
+typedef struct block { int64_t dur; int reason; uint64_t obj, g; } block;
+#define NLONG 5
+
+typedef struct fnsum {
+    uint64_t fn;
+    long count;
+    int64_t running, syscall, blocked[GORO_WAIT_COUNT + 1];
+    lat runnable;
+    block longest[NLONG];
+} fnsum;
+
+typedef struct sw {
+    walker w;
+    fnsum *f;
+    long nf;
+    int64_t pbusy[1024];
+} sw;
+
+static fnsum *f_get(sw *s, uint64_t fn)
+{
+    for (long i = 0; i < s->nf; i++)
+        if (s->f[i].fn == fn)
+            return &s->f[i];
+    s->f = xrealloc(s->f, (size_t)(s->nf + 1) * sizeof *s->f);
+    memset(&s->f[s->nf], 0, sizeof *s->f);
+    s->f[s->nf].fn = fn;
+    return &s->f[s->nf++];
+}
+
+static void s_slice(walker *w, const gor *g, int p, int tid, int64_t t0, int64_t t1, long flow)
+{
+    (void)tid;
+    (void)flow;
+    sw *s = (sw *)w;
+    f_get(s, g->fn)->running += t1 - t0;
+    if (p >= 0 && p < 1024)
+        s->pbusy[p] += t1 - t0;
+}
+
+static void s_blocked(walker *w, const gor *g, int64_t t0, int64_t t1)
+{
+    fnsum *f = f_get((sw *)w, g->fn);
+    int r = g->reason >= 0 && g->reason < GORO_WAIT_COUNT ? g->reason : GORO_WAIT_COUNT;
+    f->blocked[r] += t1 - t0;
+    block b = { t1 - t0, g->reason, g->obj, g->id };
+    for (int i = 0; i < NLONG; i++)
+        if (b.dur > f->longest[i].dur) {
+            block t = f->longest[i];
+            f->longest[i] = b;
+            b = t;
+        }
+}
+
+static void s_runnable(walker *w, const gor *g, int64_t wait)
+{
+    lat *l = &f_get((sw *)w, g->fn)->runnable;
+    if (l->n == l->c)
+        l->v = xrealloc(l->v, (size_t)(l->c = l->c ? 2 * l->c : 64) * sizeof *l->v);
+    l->v[l->n++] = wait;
+}
+
+static void s_syscall(walker *w, const gor *g, int64_t t0, int64_t t1)
+{
+    f_get((sw *)w, g->fn)->syscall += t1 - t0;
+}
+
+static int i64_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int64_t pct(lat *l, int p)
+{
+    if (!l->n)
+        return 0;
+    return l->v[(l->n - 1) * p / 100];
+}
+
+static int cmd_summary(const char *in)
+{
+    load(in);
+    sw s = { { s_slice, NULL, s_blocked, s_runnable, s_syscall, NULL, NULL }, NULL, 0, { 0 } };
+    walk(&s.w);
+    for (long i = 0; i < ngs; i++)
+        f_get(&s, gs[i].fn)->count++;
+    double total = (double)(t_last - t_first);
+    printf("trace: %.3f ms, %ld events, %ld goroutines\n\n", total / 1e6, nev, ngs);
+    for (long i = 0; i < s.nf; i++) {
+        fnsum *f = &s.f[i];
+        gor key = { .fn = f->fn };
+        qsort(f->runnable.v, (size_t)f->runnable.n, sizeof *f->runnable.v, i64_cmp);
+        printf("%s: %ld goroutines\n", g_fn(&key), f->count);
+        printf("  running %.3f ms, runnable p50 %.1f us p99 %.1f us (%ld runs), in syscalls %.3f ms\n",
+               (double)f->running / 1e6, (double)pct(&f->runnable, 50) / 1e3,
+               (double)pct(&f->runnable, 99) / 1e3, f->runnable.n, (double)f->syscall / 1e6);
+        for (int r = 0; r <= GORO_WAIT_COUNT; r++)
+            if (f->blocked[r])
+                printf("  blocked on %s: %.3f ms\n",
+                       r < GORO_WAIT_COUNT ? goro_wait_name(r) : "?", (double)f->blocked[r] / 1e6);
+        for (int k = 0; k < NLONG && f->longest[k].dur; k++)
+            printf("  longest block: %.3f ms, G%" PRIu64 " on %s %#" PRIx64 "\n",
+                   (double)f->longest[k].dur / 1e6, f->longest[k].g,
+                   goro_wait_name(f->longest[k].reason), f->longest[k].obj);
+    }
+    printf("\n");
+    for (int p = 0; p < 1024; p++)
+        if (s.pbusy[p])
+            printf("P%d: %.1f%% utilized (%.3f ms running)\n", p,
+                   total > 0 ? 100.0 * (double)s.pbusy[p] / total : 0.0, (double)s.pbusy[p] / 1e6);
+    for (long i = 0; i < s.nf; i++)
+        free(s.f[i].runnable.v);
+    free(s.f);
+    return 0;
+}
+
+/* ---- stats: event counts (tests) ---- */
+
+static int cmd_stats(const char *in)
+{
+    load(in);
+    long n[GORO_TR_NTYPES] = { 0 };
+    long created = 0, exited = 0;
+    for (long i = 0; i < nev; i++) {
+        if (evs[i].type > 0 && evs[i].type < GORO_TR_NTYPES)
+            n[evs[i].type]++;
+        if (evs[i].type == GORO_TR_GO_CREATE && evs[i].a[1] != UINT64_MAX)
+            created++;
+        if (evs[i].type == GORO_TR_GO_STOP && evs[i].a[1] == GORO_TR_STOP_EXIT)
+            exited++;
+    }
+    printf("events %ld\n", nev);
+    for (int t = 1; t < GORO_TR_NTYPES; t++)
+        if (t != GORO_TR_STRING)
+            printf("%s %ld\n", ev_name(t), n[t]);
+    printf("created_in_trace %ld\nexited %ld\n", created, exited);
+    /* Per wait reason: parks. */
+    for (int r = 0; r < GORO_WAIT_COUNT; r++) {
+        long k = 0;
+        for (long i = 0; i < nev; i++)
+            k += evs[i].type == GORO_TR_GO_STOP && evs[i].a[1] == GORO_TR_STOP_PARK &&
+                 (int)evs[i].a[2] == r;
+        if (k)
+            printf("park[%s] %ld\n", goro_wait_name(r), k);
+    }
+    /* Per function: goroutines created, and log/region counts by name. */
+    for (long i = 0; i < nev; i++)
+        if (evs[i].type == GORO_TR_LOG || evs[i].type == GORO_TR_REGION_BEGIN)
+            printf("%s %s %s\n", ev_name(evs[i].type), evs[i].s1, evs[i].s2 ? evs[i].s2 : "");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "json"))
+        return cmd_json(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "html"))
+        return cmd_html(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "summary"))
+        return cmd_summary(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "stats"))
+        return cmd_stats(argv[2]);
+    fprintf(stderr, "usage: goro-trace json IN OUT | html IN OUT | summary IN | stats IN\n");
+    return 2;
+}
