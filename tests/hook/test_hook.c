@@ -207,7 +207,7 @@ int main(void)
 
     enum { N = 100 };
     int fds[N][2];
-    _Atomic int stop = 0;
+    static _Atomic int stop;   /* the ticker may read it after main returns */
     CHECK(goro_go(ticker, (void *)&stop) == 0);
     for (int i = 0; i < N; i++) {
         CHECK(pipe(fds[i]) == 0);
