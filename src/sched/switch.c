@@ -166,7 +166,10 @@ static void g_main(void)
 
 /* The goroutine g stops running on m for reason `why`. Picks the next
  * goroutine (`to` if not NULL: a hand-off, see goro__ready_handoff; the
- * caller checked that g can yield to it here) and switches to it directly
+ * caller checked that g can yield to it here, and `to`, readied and in no
+ * queue, is always taken: GOMAXPROCS may have retired p since that check,
+ * and reading it again here once dropped `to` for good; it runs on p like
+ * m->nextg, and the next schedule retires p) and switches to it directly
  * when it can, else to g0. Returns (for YIELD and PARK) when g is
  * resumed, possibly on another thread: the M it resumed on.
  *
@@ -210,7 +213,9 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     errno_save(g);
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
-    if (goro_likely(p && !g->lockedm && !m->exiting && !goro__p_retired(p))) {
+    GORO_ASSERT(!to || (p && !g->lockedm && !m->exiting), "hand-off to goroutine %llu "
+                "without a P to run it on", to ? (unsigned long long)to->id : 0ull);
+    if (goro_likely(p && !g->lockedm && !m->exiting && (to || !goro__p_retired(p)))) {
         next = to ? next_handoff(m, p, to, &inherit) : next_runnable_fast(m, p, &inherit);
         if (goro_unlikely(next == g)) {
             /* Our own wakeup (a due timer, say) arrived while parking. */

@@ -225,16 +225,15 @@ static bool take_hog(P *p)
     return true;
 }
 
-/* One round over the Ps; true if a P was retaken. */
+/* One round over the Ps; true if a P was retaken. Ps beyond GOMAXPROCS
+ * too: one retired by a shrink stays with its M until that M schedules,
+ * and may hold queued goroutines meanwhile (a hand-off's waker, say)
+ * behind a blocking call or a hog; handoffp retires it. */
 static bool retake(int64_t now)
 {
     int n = 0;
-    int np = atomic_load(&goro__S.nprocs);
-    for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&goro__S.allp[i]);
-        if (!p)
-            continue;
-        struct pmon *pd = &mon[i];
+    GORO_FOR_EACH_P(p) {
+        struct pmon *pd = &mon[p->id];
         int s = atomic_load_explicit(&p->status, memory_order_acquire);
         uint32_t st = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
         uint32_t sy = atomic_load_explicit(&p->syscalltick, memory_order_relaxed);
@@ -290,7 +289,7 @@ static bool retake(int64_t now)
             }
             if (!has_work(p, now))
                 continue;
-            if (atomic_load(&goro__S.npidle) > 0) {
+            if (atomic_load(&goro__S.npidle) > 0 && !goro__p_retired(p)) {
                 goro__wakep();   /* an idle P's M steals the work instead */
                 continue;
             }
