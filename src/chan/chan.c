@@ -299,10 +299,15 @@ int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
     return chan_send(c, elem, deadline, true);
 }
 
+int goro__chan_try_send(goro_chan *c, const void *elem)
+{
+    return chan_send(c, elem, GORO_FOREVER, false);
+}
+
 int goro_chan_try_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
-    int r = chan_send(c, elem, GORO_FOREVER, false);
+    int r = goro__chan_try_send(c, elem);
     if (r == GORO_EAGAIN)
         goro__poll_point();
     return r;
@@ -320,10 +325,15 @@ int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
     return chan_recv(c, out, deadline, true);
 }
 
+int goro__chan_try_recv(goro_chan *c, void *out)
+{
+    return chan_recv(c, out, GORO_FOREVER, false);
+}
+
 int goro_chan_try_recv(goro_chan *c, void *out)
 {
     SAN_RUNTIME_SCOPE;
-    int r = chan_recv(c, out, GORO_FOREVER, false);
+    int r = goro__chan_try_recv(c, out);
     if (r == GORO_EAGAIN)
         goro__poll_point();
     return r;

@@ -66,4 +66,11 @@ bool goro__chan_value_ok(const goro_chan *c, const void *elem);
 bool goro__chan_send_ready(goro_chan *c);
 bool goro__chan_recv_ready(goro_chan *c);
 
+/* goro_chan_try_send/try_recv without their preemption point, for
+ * runtime code that must not yield: a timer callback (it may run on a
+ * goroutine's stack in the middle of a switch) or a holder of a runtime
+ * lock (a goroutine never switches while holding one). */
+int goro__chan_try_send(goro_chan *c, const void *elem);
+int goro__chan_try_recv(goro_chan *c, void *out);
+
 #endif

@@ -40,7 +40,7 @@ static void fire_send(goro__timer *n)
                               : atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel) != 0;
     if (send) {
         int64_t now = goro__nanotime();
-        goro_chan_try_send(t->c, &now);   /* full: a slow reader misses it */
+        goro__chan_try_send(t->c, &now);   /* full: a slow reader misses it */
     }
 }
 
@@ -98,7 +98,7 @@ static bool disarm(goro_timer *t)
      * the last disarm drained its channel. */
     if (goro__timer_stop(&t->node) && t->node.period == 0)   /* waits out a firing */
         return was;
-    if (t->c && goro_chan_try_recv(t->c, NULL) == 0)
+    if (t->c && goro__chan_try_recv(t->c, NULL) == 0)   /* t->op held: must not yield */
         was = true;
     return was;
 }
