@@ -61,6 +61,7 @@ int goro__curm_id(void)
 
 void goro__pidle_put(P *p)
 {
+    GORO_ASSERT(goro__runq_empty(p), "P %d goes idle with goroutines queued", p->id);
     atomic_store_explicit(&p->status, P_IDLE, memory_order_relaxed);
     p->m = NULL;
     p->link = goro__S.pidle;
@@ -123,14 +124,22 @@ P *goro__p_new(int id)
     return p;
 }
 
-/* Retires p (its id is beyond GOMAXPROCS now): its queued goroutines go to
- * the global queue and its timers to P 0. */
-void goro__p_retire(P *p)
+/* p's queued goroutines go to the global queue, where any M finds them:
+ * a P that nobody runs (idle or retired) holds none, since thieves and
+ * idle Ms never look in an idle P's queue (sched.lock held). */
+static void runq_to_global(P *p)
 {
     bool inh;
     G *g;
     while ((g = runq_get(p, &inh)) != NULL)
         goro__runq_put_global(g, g, 1);
+}
+
+/* Retires p (its id is beyond GOMAXPROCS now): its queued goroutines go to
+ * the global queue and its timers to P 0. */
+void goro__p_retire(P *p)
+{
+    runq_to_global(p);
     atomic_store_explicit(&p->status, P_DEAD, memory_order_relaxed);
     p->m = NULL;
     goro__timers_move(p, atomic_load_explicit(&goro__S.allp[0], memory_order_relaxed));
@@ -156,16 +165,21 @@ bool goro__m_available(void)
 }
 
 /* No M could be had for p (thread cap, or the system refused a thread):
- * p goes back to the idle list, where an M coming back from a syscall or
- * out of the poller finds it; the poller is woken to take it now, and a
- * sleeping sysmon, which hands work left queued behind idle Ps to an M
- * that went idle meanwhile (sysmon.c, stranded_work). */
+ * p's queued goroutines go to the global queue and p to the idle list,
+ * where an M coming back from a syscall or out of the poller finds them;
+ * the poller is woken to take them now, and a sleeping sysmon, which
+ * hands global work to an M that went idle meanwhile (sysmon.c,
+ * stranded_work). Left in p's own queue they were invisible to the Ms
+ * still running: thieves skip idle Ps, and a spinner that saw them kept
+ * taking another idle P, forever. */
 static void startm_failed(P *p, bool spinning)
 {
-    if (goro__p_retired(p))
+    if (goro__p_retired(p)) {
         goro__p_retire(p);
-    else
+    } else {
+        runq_to_global(p);
         goro__pidle_put(p);
+    }
     if (goro__S.sysmon_wait)
         goro__sysmon_wake();
     goro__lock_release(&goro__S.lock);

@@ -146,24 +146,15 @@ void goro__sysmon_wake(void)
     goro__futex_wake(&goro__S.sysmon_note, 1);
 }
 
-/* Work queued while a P is idle and no M spins to look for it. That
- * happens when startm could not get a thread for the P (it went back to
- * the idle list) while the goroutines' own M went idle: nothing else
- * would wake an M for them. */
+/* Work queued globally while a P is idle and no M spins to look for it.
+ * That happens when startm could not get a thread for a P (its goroutines
+ * went to the global queue, the P to the idle list) while the other Ms
+ * went idle: nothing else would wake an M for them. */
 static bool stranded_work(void)
 {
     if (atomic_load(&goro__S.npidle) == 0 || atomic_load(&goro__S.nmspinning) != 0)
         return false;
-    if (atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0)
-        return true;
-    int np = atomic_load(&goro__S.nprocs);
-    for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&goro__S.allp[i]);
-        if (p && atomic_load_explicit(&p->status, memory_order_relaxed) == P_IDLE &&
-            !goro__runq_empty(p))
-            return true;
-    }
-    return false;
+    return atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0;
 }
 
 /* Sleeps until a P is taken off the idle list, if every P is idle (and
