@@ -184,6 +184,7 @@ struct goro__m {
     M *schedlink;              /* idle M list (sched.lock) */
     G *lockedg;                /* goroutine wired to this M (this M / its G) */
     G *nextg;                  /* goroutine g0 runs next, dequeued already (this M) */
+    int *errno_p;              /* this thread's errno, once a switch asked (this M) */
     P *oldp;                   /* P left in P_SYSCALL by goro_syscall_begin (this M) */
     /* Depth of runtime code on this M (written by this M only, read by
      * sysmon): 0 while a goroutine runs its own code, >= 1 while the M
