@@ -59,6 +59,9 @@
 #   BENCH_NO_BUILD=1        do not run `make -s build` first
 #   BENCH_LOG_DIR=dir       raw output of every process (default build/bench-logs)
 #   BENCH_RESULTS=file      where the table is saved (default build/bench-results.txt)
+#   BENCH_ARGS="w=a,b ..."  arguments for workload w's programs (both
+#                           languages), e.g. "workerpool=300000 ring=10000,30"
+#                           (smaller sizes than the defaults)
 #   BENCH_TABLE_ONLY=1      build and run nothing: print the table from the
 #                           logs an earlier run left in BENCH_LOG_DIR
 # bench/report.sh (`make bench-report`) turns the table into docs/bench-report.md.
@@ -164,7 +167,15 @@ run_one() {   # lang workload procs run -> log file
         echo "# no binary for $lang $w" >"$log"
         return
     fi
-    GOROMAXPROCS=$p GOMAXPROCS=$p timeout "$TIMEOUT" "$bin" >"$log" 2>&1
+    local args=() a
+    for a in ${BENCH_ARGS:-}; do
+        [ "${a%%=*}" = "$w" ] && IFS=, read -r -a args <<<"${a#*=}"
+    done
+    # The process's CPU time (user + system, all threads) and voluntary
+    # context switches, as a "# time" comment, where GNU time is installed.
+    local timer=()
+    [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "# time user %U sys %S vcs %w ivcs %c")
+    GOROMAXPROCS=$p GOMAXPROCS=$p timeout "$TIMEOUT" "${timer[@]}" "$bin" "${args[@]}" >"$log" 2>&1
     local rc=$?
     [ $rc -eq 0 ] || { say "$lang $w procs=$p run $r exited $rc (see $log)"; echo "# exit $rc" >>"$log"; }
 }

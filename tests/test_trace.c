@@ -8,6 +8,10 @@
  *  - a goroutine parked in goro_chan_recv under chain_c <- chain_b <-
  *    chain_a (walked from its saved context: the assembly switch, or the
  *    ucontext one in that build);
+ *  - goroutines parked in goro_chan_send, goro_select and
+ *    goro_mutex_lock under park_call <- park_outer: the chain crosses the
+ *    runtime's files built without frame pointers (CMakeLists.txt,
+ *    goro_fp_transparent_sources) whichever public call parks;
  *  - the goroutine that calls goro_dump itself: goro_dump, self_c, self_b;
  *  - a plain thread blocked in goro_chan_recv under thread_b <- thread_a;
  *  - the leak report of the parked goroutine;
@@ -42,6 +46,35 @@ __attribute__((noinline)) void chain_a(void *arg)
     (void)arg;
     chain_b();
     __asm__ volatile("" ::: "memory");
+}
+
+/* Parks in the public call of kind k (PARK_*) under park_outer. */
+enum { PARK_SEND, PARK_SELECT, PARK_MUTEX, PARK_N };
+static const char *const park_names[PARK_N] = { "park-send", "park-select", "park-mutex" };
+static goro_chan *park_send_ch, *park_sel_ch;
+static goro_mutex park_mu;
+static goro_waitgroup park_done;
+
+__attribute__((noinline)) void park_call(int k)
+{
+    int v = 0;
+    if (k == PARK_SEND) {
+        goro_chan_send(park_send_ch, &v);
+    } else if (k == PARK_SELECT) {
+        goro_case c = GORO_CASE_RECV(park_sel_ch, &v);
+        goro_select(&c, 1);
+    } else {
+        goro_mutex_lock(&park_mu);
+        goro_mutex_unlock(&park_mu);
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void park_outer(void *arg)
+{
+    park_call((int)(intptr_t)arg);
+    __asm__ volatile("" ::: "memory");
+    goro_waitgroup_done(&park_done);
 }
 
 __attribute__((noinline)) void thread_b(void)
@@ -92,10 +125,17 @@ __attribute__((noinline)) void misuse_a(void *arg)
 }
 
 /* The names appear in this order in text, each on a frame line ("\tname+"),
- * after `from`. */
-static void expect_frames(const char *text, const char *from, const char *const *names)
+ * after `from` and, if `entry`, before the end of its dump entry (a blank
+ * line). */
+static void expect_frames_in(const char *text, const char *from, const char *const *names,
+                             bool entry)
 {
-    const char *p = strstr(text, from);
+    char *copy = strdup(text);
+    CHECK(copy);
+    char *p = strstr(copy, from);
+    char *end = p && entry ? strstr(p, "\n\n") : NULL;
+    if (end)
+        end[1] = 0;
     for (; p && *names; names++) {
         char pat[64];
         snprintf(pat, sizeof pat, "\t%s+", *names);
@@ -105,6 +145,12 @@ static void expect_frames(const char *text, const char *from, const char *const 
         fprintf(stderr, "expected frame %s after \"%s\" in:\n%s\n", *names, from, text);
         exit(1);
     }
+    free(copy);
+}
+
+static void expect_frames(const char *text, const char *from, const char *const *names)
+{
+    expect_frames_in(text, from, names, false);
 }
 
 int main(int argc, char **argv)
@@ -119,17 +165,40 @@ int main(int argc, char **argv)
     goro_opts o = { .name = "chained" };
     goro_waitgroup_add(&parked, 1);
     CHECK_EQ(goro_go_opts(&o, chain_a, NULL), 0);
+    park_send_ch = goro_chan_make(sizeof(int), 0);
+    park_sel_ch = goro_chan_make(sizeof(int), 0);
+    CHECK(park_send_ch && park_sel_ch);
+    goro_mutex_lock(&park_mu);
+    goro_waitgroup_add(&park_done, PARK_N);
+    for (int k = 0; k < PARK_N; k++) {
+        goro_opts po = { .name = park_names[k] };
+        CHECK_EQ(goro_go_opts(&po, park_outer, (void *)(intptr_t)k), 0);
+    }
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, thread_a, NULL), 0);
     goro_stats_t st;
     do {
         goro_sleep(GORO_MILLISECOND);
         goro_stats(&st);
-    } while (st.waiting_on[GORO_WAIT_CHAN_RECV] < 1 || st.threads_blocked < 1);
+    } while (st.waiting_on[GORO_WAIT_CHAN_RECV] < 1 || st.threads_blocked < 1 ||
+             st.waiting_on[GORO_WAIT_CHAN_SEND] < 1 || st.waiting_on[GORO_WAIT_SELECT] < 1 ||
+             st.waiting_on[GORO_WAIT_MUTEX] < 1);
 
     run_main(self_b, NULL);
     expect_frames(dumped, "name: chained", (const char *[]){ "chain_c", "chain_b", "chain_a",
                   NULL });
+    for (int k = 0; k < PARK_N; k++) {
+        char from[64];
+        snprintf(from, sizeof from, "name: %s", park_names[k]);
+        expect_frames_in(dumped, from, (const char *[]){ "park_call", "park_outer", NULL }, true);
+    }
+    int v = 0;
+    CHECK_EQ(goro_chan_recv(park_send_ch, &v), 0);
+    CHECK_EQ(goro_chan_send(park_sel_ch, &v), 0);
+    goro_mutex_unlock(&park_mu);
+    goro_waitgroup_wait(&park_done);
+    goro_chan_release(park_send_ch);
+    goro_chan_release(park_sel_ch);
     expect_frames(dumped, "[running]", (const char *[]){ "self_c", "self_b", NULL });
     expect_frames(dumped, "thread ", (const char *[]){ "thread_b", "thread_a", NULL });
 

@@ -29,6 +29,20 @@ void goro__tracer_flush_fatal(void);
 #define goro_likely(x)   __builtin_expect(!!(x), 1)
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)
 #define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
+/* `call`'s value, made from a frame record of the calling function: for a
+ * public call that may park, in a file built without frame pointers but
+ * with rbp reserved (CMakeLists.txt, goro_fp_transparent_sources). Such a
+ * file never writes rbp, so a parked goroutine's frame-pointer chain runs
+ * through its frames unchanged, and this record holds what the walk needs
+ * from them: the return address into the program (docs/design.md, the
+ * frames of dumps). GCC sets up a record in any function that takes its
+ * own frame address; the empty asm after the call keeps the call from
+ * becoming a tail call, which would drop the record first. */
+#define GORO_FRAME_CALL(type, call) __extension__ ({ \
+        __asm__ volatile("" :: "r"(__builtin_frame_address(0))); \
+        type goro_frame_r_ = (call); \
+        __asm__ volatile("" : "+r"(goro_frame_r_)); \
+        goro_frame_r_; })
 
 /* GORO_ASSERT(cond, fmt, ...): in a GORO_DEBUG build, a false cond is a
  * fatal error naming file:line, the condition and the message; in a

@@ -290,13 +290,13 @@ static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
 int goro_chan_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_send(c, elem, GORO_FOREVER, true);
+    return GORO_FRAME_CALL(int, chan_send(c, elem, GORO_FOREVER, true));
 }
 
 int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_send(c, elem, deadline, true);
+    return GORO_FRAME_CALL(int, chan_send(c, elem, deadline, true));
 }
 
 int goro__chan_try_send(goro_chan *c, const void *elem)
@@ -316,13 +316,13 @@ int goro_chan_try_send(goro_chan *c, const void *elem)
 int goro_chan_recv(goro_chan *c, void *out)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_recv(c, out, GORO_FOREVER, true);
+    return GORO_FRAME_CALL(int, chan_recv(c, out, GORO_FOREVER, true));
 }
 
 int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_recv(c, out, deadline, true);
+    return GORO_FRAME_CALL(int, chan_recv(c, out, deadline, true));
 }
 
 int goro__chan_try_recv(goro_chan *c, void *out)

@@ -177,7 +177,7 @@ out:
 int goro_select(goro_case *cases, int n)
 {
     SAN_RUNTIME_SCOPE;
-    return do_select(cases, n, GORO_FOREVER, true);
+    return GORO_FRAME_CALL(int, do_select(cases, n, GORO_FOREVER, true));
 }
 
 int goro_select_try(goro_case *cases, int n)
@@ -192,5 +192,5 @@ int goro_select_try(goro_case *cases, int n)
 int goro_select_until(goro_case *cases, int n, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return do_select(cases, n, deadline, true);
+    return GORO_FRAME_CALL(int, do_select(cases, n, deadline, true));
 }

@@ -145,11 +145,6 @@ void goro__p_retire(P *p)
     goro__timers_move(p, atomic_load_explicit(&goro__S.allp[0], memory_order_relaxed));
 }
 
-bool goro__p_retired(P *p)
-{
-    return p->id >= atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
-}
-
 static void m_post(M *m)
 {
     atomic_store_explicit(&m->park, 1, memory_order_release);

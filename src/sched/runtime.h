@@ -184,6 +184,7 @@ struct goro__m {
     M *schedlink;              /* idle M list (sched.lock) */
     G *lockedg;                /* goroutine wired to this M (this M / its G) */
     G *nextg;                  /* goroutine g0 runs next, dequeued already (this M) */
+    int *errno_p;              /* this thread's errno, once a switch asked (this M) */
     P *oldp;                   /* P left in P_SYSCALL by goro_syscall_begin (this M) */
     /* Depth of runtime code on this M (written by this M only, read by
      * sysmon): 0 while a goroutine runs its own code, >= 1 while the M
@@ -239,6 +240,13 @@ typedef struct goro__sched {
 
 extern goro__sched goro__S;
 
+/* p's id is beyond GOMAXPROCS: its M retires it at its next schedule.
+ * Inline: every switch asks. */
+static inline bool goro__p_retired(P *p)
+{
+    return p->id >= atomic_load_explicit(&goro__S.nprocs, memory_order_relaxed);
+}
+
 /* Every P allocated so far (allp fills from 0 and never shrinks; retired
  * Ps are P_DEAD), for walkers that take no lock. */
 #define GORO_FOR_EACH_P(p) \
@@ -284,7 +292,6 @@ P *goro__releasep(M *m);                   /* unbind m's P and return it */
 P *goro__acquirep_idle(M *m);              /* takes the lock: an idle P bound to m, or NULL */
 P *goro__p_new(int id);
 void goro__p_retire(P *p);                 /* (lock) */
-bool goro__p_retired(P *p);
 void goro__stopm(M *m, int64_t until);     /* (lock) park the M until woken or until */
 void goro__stoplockedm(M *m);
 void goro__startlockedm(M *m, G *g);

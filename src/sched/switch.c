@@ -35,18 +35,35 @@
 #include "sched/arch/arch.h"
 
 /* errno is per thread, so goroutines sharing a thread take turns in it:
- * under TSan the turns are happens-before edges on its address. */
-__attribute__((noinline)) static void errno_restore(int v)
+ * under TSan the turns are happens-before edges on its address. Its
+ * address is m's, kept in m (a call to libc's __errno_location at every
+ * switch cost more): &errno itself must not be taken across a switch,
+ * since the compiler may reuse the address it computed on the thread the
+ * goroutine left. */
+__attribute__((noinline)) static int *errno_addr(M *m)
 {
     __asm__ volatile("" ::: "memory");
-    san_acquire(&errno);
-    errno = v;
+    return m->errno_p = &errno;
 }
 
-static inline void errno_save(G *g)
+static inline int *m_errno(M *m)
 {
-    g->saved_errno = errno;
-    san_release(&errno);
+    int *e = m->errno_p;
+    return goro_likely(e != NULL) ? e : errno_addr(m);
+}
+
+static inline void errno_restore(M *m, int v)
+{
+    int *e = m_errno(m);
+    san_acquire(e);
+    *e = v;
+}
+
+static inline void errno_save(M *m, G *g)
+{
+    int *e = m_errno(m);
+    g->saved_errno = *e;
+    san_release(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -210,7 +227,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
             p = m->p;
         }
     }
-    errno_save(g);
+    errno_save(m, g);
     if (goro_unlikely(g->stack_flags) && !goro__stack_canary_ok(g))
         goro__stack_overflow(g);
     GORO_ASSERT(!to || (p && !g->lockedm && !m->exiting), "hand-off to goroutine %llu "
@@ -250,7 +267,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     /* Resumed, by the M now running us (it passed itself). */
     san_switch_end(m, g, false);
     finish_switch(m);
-    errno_restore(g->saved_errno);
+    errno_restore(m, g->saved_errno);
     return m;
 }
 
@@ -262,7 +279,7 @@ M *goro__acquire_p_slow(M *m, G *g)
 {
     if (goro__acquirep_idle(m))
         return m;
-    errno_save(g);
+    errno_save(m, g);
     GORO_TRACE(stop(g->id, SW_REQUEUE, NULL, -1, false));
     m->prev = g;
     m->prev_action = SW_REQUEUE;
@@ -271,7 +288,7 @@ M *goro__acquire_p_slow(M *m, G *g)
     m = goro__ctx_switch(&g->ctx, m->g0ctx, m);
     san_switch_end(m, g, false);
     finish_switch(m);
-    errno_restore(g->saved_errno);
+    errno_restore(m, g->saved_errno);
     return m;
 }
 
