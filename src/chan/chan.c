@@ -299,6 +299,12 @@ int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
     return chan_send(c, elem, deadline, true);
 }
 
+int goro__chan_try_send(goro_chan *c, const void *elem)
+{
+    SAN_RUNTIME_SCOPE;
+    return chan_send(c, elem, GORO_FOREVER, false);
+}
+
 int goro_chan_try_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
@@ -318,6 +324,12 @@ int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
     return chan_recv(c, out, deadline, true);
+}
+
+int goro__chan_try_recv(goro_chan *c, void *out)
+{
+    SAN_RUNTIME_SCOPE;
+    return chan_recv(c, out, GORO_FOREVER, false);
 }
 
 int goro_chan_try_recv(goro_chan *c, void *out)

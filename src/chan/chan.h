@@ -66,4 +66,11 @@ bool goro__chan_value_ok(const goro_chan *c, const void *elem);
 bool goro__chan_send_ready(goro_chan *c);
 bool goro__chan_recv_ready(goro_chan *c);
 
+/* goro_chan_try_send/recv without their poll point (a failed try may
+ * yield): for the runtime's own tries, which run under a lock (a
+ * goro_timer's op) or in a timer callback on a stopping goroutine's
+ * stack, where no switch may happen. */
+int goro__chan_try_send(goro_chan *c, const void *elem);
+int goro__chan_try_recv(goro_chan *c, void *out);
+
 #endif

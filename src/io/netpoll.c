@@ -71,6 +71,8 @@ goro__pd *goro__pd_get(int fd)
         goro__pd *n = goro__calloc_pool(PD_CHUNK, sizeof *n);
         if (!n)
             return NULL;
+        for (int i = 0; i < PD_CHUNK; i++)
+            goro__lock_init(&n[i].lock, NETPOLL_FD);
         goro__pd *z = NULL;
         if (atomic_compare_exchange_strong_explicit(slot, &z, n,
                 memory_order_acq_rel, memory_order_acquire)) {

@@ -140,7 +140,7 @@ static void relay_deliver(uint64_t got)
         for (reg *r = regs; r; r = r->next)
             if (r->mask & BIT(s)) {
                 int v = s;
-                goro_chan_try_send(r->ch, &v);   /* full: dropped, as in Go */
+                goro__chan_try_send(r->ch, &v);   /* full: dropped, as in Go */
             }
     }
     goro__lock_release(&reg_lock);

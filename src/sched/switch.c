@@ -88,12 +88,15 @@ static inline void g_prepare(M *m, G *g, bool inherit)
 
 
 /* Runs on the resumed side of every switch: completes what the previous
- * goroutine asked for, now that nothing runs on its stack. */
+ * goroutine asked for, now that nothing runs on its stack. After it the
+ * thread holds no runtime lock (checked in GORO_DEBUG builds). */
 static inline void finish_switch(M *m)
 {
     G *prev = m->prev;
-    if (!prev)
+    if (!prev) {
+        GORO_ASSERT_NO_LOCKS(NULL);
         return;
+    }
     m->prev = NULL;
     switch (m->prev_action) {
     case SW_YIELD:
@@ -120,6 +123,7 @@ static inline void finish_switch(M *m)
         wake_after(false);
         break;
     }
+    GORO_ASSERT_NO_LOCKS(NULL);
 }
 
 static G *next_runnable_fast(M *m, P *p, bool *inherit);
@@ -180,6 +184,7 @@ static void g_main(void)
 static M *g_switch_out(M *m, G *g, int why, G *to)
 {
     GORO_ASSERT(atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 1 && m->curg == g && (!m->p || m->p->m == m), "switch out: in_rt %u, p %p, p->m %p, m %p, p status %d", atomic_load_explicit(&m->in_rt, memory_order_relaxed), (void *)m->p, m->p ? (void *)m->p->m : NULL, (void *)m, m->p ? atomic_load(&m->p->status) : -1);
+    GORO_ASSERT_NO_LOCKS(m->unlock_after);   /* only a park's handed-over lock */
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;

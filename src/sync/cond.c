@@ -64,7 +64,7 @@ int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
     goro__syncq q = cond_queue(c);
     goro__syncq_node n;
     goro__syncq_node_init(&n);
-    goro__lock_acquire(cond_lock(c));
+    goro__lock_acquire_as(cond_lock(c), COND);
     goro__syncq_push_back(q, &n);
     atomic_store_explicit(cond_nwait(c), atomic_load_explicit(cond_nwait(c),
                           memory_order_relaxed) + 1, memory_order_relaxed);
@@ -73,7 +73,7 @@ int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
     goro_mutex_unlock_at(mu, file, line);
     int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_COND, c);
     if (r == GORO_ETIMEDOUT) {
-        goro__lock_acquire(cond_lock(c));
+        goro__lock_acquire_as(cond_lock(c), COND);
         if (n.queued) {
             goro__syncq_remove(q, &n);
             atomic_store_explicit(cond_nwait(c), atomic_load_explicit(cond_nwait(c),
@@ -120,7 +120,7 @@ static void notify(goro_cond *c, uint32_t max)
      * caller took the mutex is visible here. */
     if (atomic_load_explicit(cond_nwait(c), memory_order_acquire) == 0)
         return;
-    goro__lock_acquire(cond_lock(c));
+    goro__lock_acquire_as(cond_lock(c), COND);
     goro__syncq_node *list = take(c, max);
     goro__lock_release(cond_lock(c));
     goro__syncq_wake_list(list, 0);

@@ -140,7 +140,7 @@ static int rw_block(goro_rwmutex *rw, bool writer, goro__syncq_node *n, int64_t 
     if (r != GORO_ETIMEDOUT)
         return 0;   /* granted: the waker set our reader count or WLOCKED */
     goro__syncq_node *wake = NULL;
-    goro__lock_acquire(rw_lock(rw));
+    goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
     if (n->queued)
         goro__syncq_remove(q, n);
     if (goro__syncq_empty(q)) {
@@ -159,7 +159,7 @@ static int rlock_slow(goro_rwmutex *rw, int64_t deadline)
     goro__init();
     goro__syncq_node n;
     goro__syncq_node_init(&n);
-    goro__lock_acquire(rw_lock(rw));
+    goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
     uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
     for (;;) {
         if (!(old & (RW_WLOCKED | RW_WWAIT))) {
@@ -188,7 +188,7 @@ static int wlock_slow(goro_rwmutex *rw, int64_t deadline)
     goro__init();
     goro__syncq_node n;
     goro__syncq_node_init(&n);
-    goro__lock_acquire(rw_lock(rw));
+    goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
     uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
     for (;;) {
         if (!(old & (RW_WLOCKED | RW_WWAIT | RW_RMASK))) {
@@ -264,7 +264,7 @@ int goro_rwmutex_tryrlock(goro_rwmutex *rw)
 static void runlock_last(goro_rwmutex *rw)
 {
     for (;;) {
-        goro__lock_acquire(rw_lock(rw));
+        goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
         /* "Last reader, a writer waits" is stable under lock_: no reader
          * comes in past WWAIT, and WWAIT clears only under lock_. */
         uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), new, k = 0;
@@ -377,7 +377,7 @@ int goro_rwmutex_trylock(goro_rwmutex *rw)
 static void unlock_slow(goro_rwmutex *rw)
 {
     for (;;) {
-        goro__lock_acquire(rw_lock(rw));
+        goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
         uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), new, k = 0;
         goro__syncq_node *list = NULL;
         if (old & RW_RWAIT)

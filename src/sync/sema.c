@@ -72,8 +72,10 @@ goro_sema *goro_sema_new(int64_t size)
     if (size < 0)
         return NULL;
     goro_sema *s = goro__malloc(sizeof *s);
-    if (s)
+    if (s) {
         *s = (goro_sema){ .size = size };
+        goro__lock_init(&s->mu, SEMA);
+    }
     return s;
 }
 

@@ -81,7 +81,7 @@ void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, 
         goro__fatal(file, line, "sync: WaitGroup misuse: Add called concurrently with Wait");
     if (v != 0 || wg_waiters(s) == 0)
         return;
-    goro__lock_acquire(wg_lock(wg));
+    goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
     uint64_t cur = atomic_load_explicit(wg_state(wg), memory_order_relaxed);
     if (wg_count(cur) != 0) {
         goro__lock_release(wg_lock(wg));   /* overtaken by a later add */
@@ -124,7 +124,7 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     wg_node n;
     goro__waiter_init(&n.w);
     atomic_store_explicit(&n.passed, 0, memory_order_relaxed);
-    goro__lock_acquire(wg_lock(wg));
+    goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
     do {
         if (wg_count(s) == 0) {
             goro__lock_release(wg_lock(wg));
@@ -139,7 +139,7 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_WAITGROUP, wg);
     if (r == GORO_ETIMEDOUT) {
         bool listed = false;
-        goro__lock_acquire(wg_lock(wg));
+        goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
         for (wg_node **pp = (wg_node **)&wg->waiters_; *pp; pp = &(*pp)->next)
             if (*pp == &n) {
                 *pp = n.next;

@@ -40,7 +40,7 @@ static void fire_send(goro__timer *n)
                               : atomic_exchange_explicit(&t->armed, 0, memory_order_acq_rel) != 0;
     if (send) {
         int64_t now = goro__nanotime();
-        goro_chan_try_send(t->c, &now);   /* full: a slow reader misses it */
+        goro__chan_try_send(t->c, &now);   /* full: a slow reader misses it */
     }
 }
 
@@ -77,6 +77,7 @@ static goro_timer *timer_new(int64_t period, bool with_chan)
         return NULL;
     *t = (goro_timer){ .node = { .period = period, .fn = fire_send } };
     t->node.arg = t;
+    goro__lock_init(&t->op, TIMER);
     if (with_chan && !(t->c = goro_chan_make(sizeof(int64_t), 1))) {
         goro__free(t);
         return NULL;
@@ -98,7 +99,7 @@ static bool disarm(goro_timer *t)
      * the last disarm drained its channel. */
     if (goro__timer_stop(&t->node) && t->node.period == 0)   /* waits out a firing */
         return was;
-    if (t->c && goro_chan_try_recv(t->c, NULL) == 0)
+    if (t->c && goro__chan_try_recv(t->c, NULL) == 0)
         was = true;
     return was;
 }
