@@ -190,8 +190,7 @@ static void wq_take_all(goro__pd *pd, int d, int result, goro__pollwait **list)
         if (goro__waiter_claim(e->w)) {
             e->w->source = pd;
             e->w->result = result;
-            e->next = *list;
-            *list = e;
+            GORO__SLIST_PUSH(*list, e, next);
         }
     }
 }

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/list.h"
 #include "chan/chan.h"
 #include "sched/g.h"
 #include "base/san.h"
@@ -261,8 +262,7 @@ int goro_signal_notify(goro_chan *ch, const int *sigs, int nsigs)
         } else {
             r->ch = goro_chan_retain(ch);
             r->mask = 0;
-            r->next = regs;
-            regs = r;
+            GORO__SLIST_PUSH(regs, r, next);
         }
     }
     if (!e) {

@@ -30,6 +30,7 @@
 
 #include "sched/runtime.h"
 #include "sched/runq.h"
+#include "base/list.h"
 #include "base/san.h"
 #include "sched/san_switch.h"
 #include "sched/arch/arch.h"
@@ -474,12 +475,7 @@ void goro__ready_list(G **gs, int n)
         if (p) {
             runq_put(p, g, false);
         } else {
-            g->schedlink = NULL;
-            if (tail)
-                tail->schedlink = g;
-            else
-                head = g;
-            tail = g;
+            GORO__SLIST_APPEND(head, tail, g, schedlink);
             k++;
         }
     }

@@ -52,8 +52,7 @@ static void notify(goro_sema *s, sema_waiter **wake)
         if (!goro__waiter_claim(&w->w))
             continue;   /* its context won: gone */
         s->cur += w->n;
-        w->next = *wake;
-        *wake = w;
+        GORO__SLIST_PUSH(*wake, w, next);
     }
 }
 
