@@ -179,12 +179,12 @@ static ssize_t fd_op(int op, int fd, void *buf, size_t len, int flags,
         return block_op(op, fd, buf, len, flags, sa, salen, deadline);
     int d = op_dir(op);
     uint32_t gen = atomic_load_explicit(&pd->gen, memory_order_acquire);
-    bool sock = __atomic_load_n(&pd->sock, __ATOMIC_RELAXED);
+    bool sock = atomic_load_explicit(&pd->sock, memory_order_relaxed);
     bool in_g = goro__getg() != NULL;
     /* The drained-read hint (netpoll.h): a read of a TCP socket (not a
      * peek, not out-of-band) by a goroutine. */
     bool hint = in_g && (op == OP_READ || (op == OP_RECV && !(flags & (MSG_PEEK | MSG_OOB)))) &&
-                __atomic_load_n(&pd->tcp, __ATOMIC_RELAXED);
+                atomic_load_explicit(&pd->tcp, memory_order_relaxed);
     for (;;) {
         uint32_t seq[2] = { load_seq(pd, 0), load_seq(pd, 1) };
         if (hint && atomic_load_explicit(&pd->drained, memory_order_relaxed) == seq[0] + 1 &&
@@ -291,7 +291,7 @@ static int accept_fd(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t 
     ssize_t r = fd_op(OP_ACCEPT, fd, NULL, 0, 0, addr, addrlen, deadline);
     if (r >= 0) {
         goro__pd *lpd = goro__pd_get(fd);
-        goro__pd_reset((int)r, true, true, lpd && __atomic_load_n(&lpd->tcp, __ATOMIC_RELAXED));
+        goro__pd_reset((int)r, true, true, lpd && atomic_load_explicit(&lpd->tcp, memory_order_relaxed));
     }
     return (int)r;
 }

@@ -156,13 +156,10 @@ static bool stranded_work(void)
         return false;
     if (atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0)
         return true;
-    int np = atomic_load(&goro__S.nprocs);
-    for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&goro__S.allp[i]);
-        if (p && atomic_load_explicit(&p->status, memory_order_relaxed) == P_IDLE &&
+    GORO_FOR_EACH_ACTIVE_P(p)
+        if (atomic_load_explicit(&p->status, memory_order_relaxed) == P_IDLE &&
             !goro__runq_empty(p))
             return true;
-    }
     return false;
 }
 
@@ -229,12 +226,8 @@ static bool take_hog(P *p)
 static bool retake(int64_t now)
 {
     int n = 0;
-    int np = atomic_load(&goro__S.nprocs);
-    for (int i = 0; i < np; i++) {
-        P *p = atomic_load(&goro__S.allp[i]);
-        if (!p)
-            continue;
-        struct pmon *pd = &mon[i];
+    GORO_FOR_EACH_ACTIVE_P(p) {
+        struct pmon *pd = &mon[p->id];
         int s = atomic_load_explicit(&p->status, memory_order_acquire);
         uint32_t st = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
         uint32_t sy = atomic_load_explicit(&p->syscalltick, memory_order_relaxed);
