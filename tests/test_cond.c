@@ -239,8 +239,9 @@ static goro_mutex umu;
 static goro_cond uc;
 static int u_ready, u_woken, u_timedout;   /* under umu */
 
-static void timed_checks(void)
+static void timed_checks(long id)
 {
+    (void)id;
     goro_mutex_lock(&umu);
     int64_t t0 = goro_now();
     CHECK_EQ(goro_cond_wait_until(&uc, &umu, t0 + 5 * GORO_MILLISECOND), GORO_ETIMEDOUT);
@@ -250,19 +251,6 @@ static void timed_checks(void)
     goro_mutex_unlock(&umu);
 }
 
-static void timed_goroutine(void *arg)
-{
-    (void)arg;
-    timed_checks();
-    goro_waitgroup_done(&wg);
-}
-
-static void *timed_thread(void *arg)
-{
-    (void)arg;
-    timed_checks();
-    return NULL;
-}
 
 static void forever_waiter(void *arg)
 {
@@ -288,12 +276,7 @@ static void short_waiter(void *arg)
 
 static void test_wait_until(void)
 {
-    goro_waitgroup_add(&wg, 1);
-    CHECK(goro_go(timed_goroutine, NULL) == 0);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, timed_thread, NULL) == 0);
-    pthread_join(th, NULL);
-    goro_waitgroup_wait(&wg);
+    run_goroutines_and_threads(timed_checks, 1, 1);
 
     /* The short waiter queues first and times out; the signal then must
      * wake the forever waiter behind it. */
@@ -580,7 +563,6 @@ static void misuse_unheld(void)
 int main(int argc, char **argv)
 {
     if (argc > 1) {
-        misuse_child_begin();
         if (!strcmp(argv[1], "copy"))
             misuse_copy();
         else if (!strcmp(argv[1], "unheld"))
@@ -589,8 +571,8 @@ int main(int argc, char **argv)
     }
     CHECK_EQ(goro_cond_wait_until(NULL, &umu, GORO_FOREVER), GORO_EINVAL);
     CHECK_EQ(goro_cond_wait_until(&uc, NULL, GORO_FOREVER), GORO_EINVAL);
-    expect_fatal(argv[0], "copy", "sync: Cond is copied", "test_cond.c", LINE_COPY);
-    expect_fatal(argv[0], "unheld", "sync: unlock of unlocked mutex", "test_cond.c", LINE_UNHELD);
+    expect_fatal("copy", "sync: Cond is copied", "test_cond.c", LINE_COPY);
+    expect_fatal("unheld", "sync: unlock of unlocked mutex", "test_cond.c", LINE_UNHELD);
 
     test_signal();
     test_signal_generations();

@@ -275,11 +275,11 @@ void misuse_timer_free_blocked(void)
 
 /* The abort says message and names the program's function that made the
  * call (these calls take no call site: found by unwinding). */
-static void expect_fatal_at(const char *self, const char *mode, const char *message,
+static void expect_fatal_at(const char *mode, const char *message,
                             const char *site)
 {
     char out[8192];
-    int status = misuse_run(self, mode, out, sizeof out);
+    int status = misuse_run(mode, out, sizeof out);
     if (!WIFSIGNALED(status) || !strstr(out, message) || !strstr(out, site)) {
         fprintf(stderr, "misuse '%s': expected an abort with \"%s\" at %s; status %#x, stderr:\n%s\n",
                 mode, message, site, status, out);
@@ -290,7 +290,6 @@ static void expect_fatal_at(const char *self, const char *mode, const char *mess
 int main(int argc, char **argv)
 {
     if (argc > 1) {
-        misuse_child_begin();
         if (!strcmp(argv[1], "release-blocked"))
             misuse_release_blocked();
         else if (!strcmp(argv[1], "timer-free-blocked"))
@@ -299,13 +298,13 @@ int main(int argc, char **argv)
             misuse_sema_free_waiting();
         return 0;   /* not reached when the misuse is caught */
     }
-    expect_fatal_at(argv[0], "release-blocked",
+    expect_fatal_at("release-blocked",
                     "chan: last reference released by goro_chan_release while goroutines are blocked on it",
                     "misuse_release_blocked+");
-    expect_fatal_at(argv[0], "timer-free-blocked",
+    expect_fatal_at("timer-free-blocked",
                     "chan: last reference released by goro_timer_free while goroutines are blocked on it",
                     "misuse_timer_free_blocked+");
-    expect_fatal_at(argv[0], "sema-free-waiting",
+    expect_fatal_at("sema-free-waiting",
                     "semaphore: freed by goro_sema_free while goroutines wait on it",
                     "misuse_sema_free_waiting+");
 

@@ -28,39 +28,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "testutil.h"
+#include "pingpong.h"
 
-GORO_CHAN_DEFINE(intch, int)
-
-static _Atomic int stop_pair;
 static _Atomic int stop_hogs;
-static _Atomic long rounds;
 static _Atomic int hogs_running;
 static _Atomic unsigned long sink;
-
-struct pair {
-    intch ping, pong;
-};
-
-static void ponger(void *arg)
-{
-    struct pair *p = arg;
-    int v;
-    while (intch_recv(p->ping.rx, &v) == 0)
-        intch_send(p->pong.tx, v + 1);
-}
-
-static void pinger(void *arg)
-{
-    struct pair *p = arg;
-    int v = 0;
-    while (!atomic_load(&stop_pair)) {
-        intch_send(p->ping.tx, v);
-        intch_recv(p->pong.rx, &v);
-        atomic_fetch_add(&rounds, 1);
-    }
-    intch_close(p->ping.tx);
-}
 
 static int64_t mono_ms(void)
 {
@@ -104,25 +76,13 @@ static void sleeper(void *arg)
     atomic_store(&sleeper_woke, 1);
 }
 
-/* Polls cond every ms (parking, so it needs a P too) until it holds or
- * `secs` pass. */
-#define WAIT_FOR(cond, secs) do { \
-    int64_t give_up_ = goro_now() + (secs) * GORO_SECOND; \
-    while (!(cond) && goro_now() < give_up_) \
-        goro_sleep(GORO_MILLISECOND); \
-} while (0)
-
 static void hogs_and_pair(int nhogs)
 {
-    struct pair p = { intch_make(0), intch_make(0) };
-    goro_waitgroup wg = {0};
-    atomic_store(&stop_pair, 0);
+    pingpong p;
     atomic_store(&stop_hogs, 0);
-    atomic_store(&rounds, 0);
     atomic_store(&sleeper_woke, 0);
-    goro_waitgroup_go(&wg, ponger, &p);
-    goro_waitgroup_go(&wg, pinger, &p);
-    WAIT_FOR(atomic_load(&rounds) > 100, 5);
+    pingpong_start(&p);
+    WAIT_FOR(atomic_load(&p.rounds) > 100, 5);
 
     hog_done = goro_chan_make(sizeof(int), (size_t)nhogs);
     goro_waitgroup hw = {0};
@@ -131,11 +91,11 @@ static void hogs_and_pair(int nhogs)
     WAIT_FOR(atomic_load(&hogs_running) == nhogs, 5);
     CHECK_EQ(atomic_load(&hogs_running), nhogs);
 
-    long r0 = atomic_load(&rounds);
+    long r0 = atomic_load(&p.rounds);
     goro_waitgroup sw = {0};
     goro_waitgroup_go(&sw, sleeper, NULL);
-    WAIT_FOR(atomic_load(&rounds) - r0 >= 2000 && atomic_load(&sleeper_woke), 8);
-    long made = atomic_load(&rounds) - r0;
+    WAIT_FOR(atomic_load(&p.rounds) - r0 >= 2000 && atomic_load(&sleeper_woke), 8);
+    long made = atomic_load(&p.rounds) - r0;
     int still = atomic_load(&hogs_running);
     printf("%d hog(s): %ld round trips and the sleeper %s while %d hog(s) spun\n",
            nhogs, made, atomic_load(&sleeper_woke) ? "woke" : "did not wake", still);
@@ -150,11 +110,8 @@ static void hogs_and_pair(int nhogs)
     }
     goro_waitgroup_wait(&hw);
     goro_waitgroup_wait(&sw);
-    atomic_store(&stop_pair, 1);
-    goro_waitgroup_wait(&wg);
+    pingpong_stop(&p);
     goro_chan_release(hog_done);
-    intch_release(p.ping);
-    intch_release(p.pong);
 }
 
 static void one_hog(void *arg)

@@ -240,38 +240,17 @@ static void bump(int k, long i)
     goro_mutex_unlock(m);
 }
 
-static void mixed_worker(void *arg)
+static void mixed_worker(long id)
 {
-    long id = (long)arg;
     for (long i = 0; i < per_worker; i++)
         bump((int)((i + id) % NCOUNTERS), i + id);
-}
-
-static void mixed_goroutine(void *arg)
-{
-    mixed_worker(arg);
-    goro_waitgroup_done(&wg);
-}
-
-static void *mixed_thread(void *arg)
-{
-    mixed_worker(arg);
-    return NULL;
 }
 
 static void test_mixed(void)
 {
     enum { THREADS = 3, GOROUTINES = 8 };
     per_worker = scaled(30000, 30);
-    pthread_t th[THREADS];
-    goro_waitgroup_add(&wg, GOROUTINES);
-    for (long i = 0; i < GOROUTINES; i++)
-        CHECK(goro_go(mixed_goroutine, (void *)i) == 0);
-    for (long i = 0; i < THREADS; i++)
-        CHECK(pthread_create(&th[i], NULL, mixed_thread, (void *)(GOROUTINES + i)) == 0);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(th[i], NULL);
-    goro_waitgroup_wait(&wg);
+    run_goroutines_and_threads(mixed_worker, GOROUTINES, THREADS);
     long total = 0;
     for (int k = 0; k < NCOUNTERS; k++) {
         total += counter[k];
@@ -314,8 +293,9 @@ static void test_handover(void)
 
 static goro_mutex tmu;
 
-static void timeout_checks(void)
+static void timeout_checks(long id)
 {
+    (void)id;
     int64_t t0 = goro_now();
     CHECK_EQ(goro_mutex_lock_until(&tmu, t0 + 5 * GORO_MILLISECOND), GORO_ETIMEDOUT);
     CHECK(goro_now() - t0 >= 5 * GORO_MILLISECOND);
@@ -325,19 +305,6 @@ static void timeout_checks(void)
     CHECK_EQ(goro_mutex_trylock(&tmu), GORO_EAGAIN);
 }
 
-static void timeout_goroutine(void *arg)
-{
-    (void)arg;
-    timeout_checks();
-    goro_waitgroup_done(&wg);
-}
-
-static void *timeout_thread(void *arg)
-{
-    (void)arg;
-    timeout_checks();
-    return NULL;
-}
 
 static _Atomic int got_it;
 static void lock_in_time(void *arg)
@@ -398,12 +365,7 @@ static void *race_thread(void *arg)
 static void test_lock_until(void)
 {
     goro_mutex_lock(&tmu);   /* held by main (a plain thread) */
-    goro_waitgroup_add(&wg, 1);
-    CHECK(goro_go(timeout_goroutine, NULL) == 0);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, timeout_thread, NULL) == 0);
-    pthread_join(th, NULL);
-    goro_waitgroup_wait(&wg);
+    run_goroutines_and_threads(timeout_checks, 1, 1);
     CHECK_EQ(tmu.state_, 1);  /* locked, nobody left waiting */
 
     goro_waitgroup_add(&wg, 1);
@@ -426,6 +388,7 @@ static void test_lock_until(void)
         CHECK(goro_go(race_locker, (void *)n) == 0);
     }
     expect_locked += 2 * n;
+    pthread_t th;
     CHECK(pthread_create(&th, NULL, race_thread, (void *)n) == 0);
     pthread_join(th, NULL);
     goro_waitgroup_wait(&wg);
@@ -494,7 +457,6 @@ static void test_free_after_unlock(void)
 int main(int argc, char **argv)
 {
     if (argc > 1) {
-        misuse_child_begin();
         if (!strcmp(argv[1], "unlock"))
             misuse_unlock();
         else if (!strcmp(argv[1], "unlock2"))
@@ -508,9 +470,9 @@ int main(int argc, char **argv)
     CHECK_EQ(goro_mutex_lock_until(NULL, GORO_FOREVER), GORO_EINVAL);
 
     test_mutex();
-    expect_fatal(argv[0], "unlock", "sync: unlock of unlocked mutex", "test_mutex.c", LINE_UNLOCK);
-    expect_fatal(argv[0], "unlock2", "sync: unlock of unlocked mutex", "test_mutex.c", LINE_UNLOCK2);
-    expect_fatal(argv[0], "unlock2-goroutine", "sync: unlock of unlocked mutex", "test_mutex.c",
+    expect_fatal("unlock", "sync: unlock of unlocked mutex", "test_mutex.c", LINE_UNLOCK);
+    expect_fatal("unlock2", "sync: unlock of unlocked mutex", "test_mutex.c", LINE_UNLOCK2);
+    expect_fatal("unlock2-goroutine", "sync: unlock of unlocked mutex", "test_mutex.c",
                  LINE_UNLOCK2);
     test_fairness();
     test_handoff_under_load();

@@ -177,13 +177,13 @@ static void misuse(const char *mode)
     }
 }
 
-static void test_misuse(const char *self)
+static void test_misuse(void)
 {
     static const char *unlocks[] = {"Unlock", "Unlock2", "Unlock3"};
     static const char *runlocks[] = {"RUnlock", "RUnlock2", "RUnlock3"};
     for (int i = 0; i < 3; i++) {
-        expect_fatal(self, unlocks[i], "sync: Unlock of unlocked RWMutex", "test_rwmutex.c", L_UNLOCK);
-        expect_fatal(self, runlocks[i], "sync: RUnlock of unlocked RWMutex", "test_rwmutex.c",
+        expect_fatal(unlocks[i], "sync: Unlock of unlocked RWMutex", "test_rwmutex.c", L_UNLOCK);
+        expect_fatal(runlocks[i], "sync: RUnlock of unlocked RWMutex", "test_rwmutex.c",
                      L_RUNLOCK);
     }
 }
@@ -336,31 +336,11 @@ static void mixed(long id)
     }
 }
 
-static void mixed_goroutine(void *arg)
-{
-    mixed((long)arg);
-    goro_waitgroup_done(&wg);
-}
-
-static void *mixed_thread(void *arg)
-{
-    mixed((long)arg);
-    return NULL;
-}
-
 static void test_mixed(void)
 {
     enum { THREADS = 3, GOROUTINES = 8 };
     mixed_iters = scaled(20000, 40);
-    pthread_t th[THREADS];
-    goro_waitgroup_add(&wg, GOROUTINES);
-    for (long i = 0; i < GOROUTINES; i++)
-        CHECK(goro_go(mixed_goroutine, (void *)i) == 0);
-    for (long i = 0; i < THREADS; i++)
-        CHECK(pthread_create(&th[i], NULL, mixed_thread, (void *)(GOROUTINES + i)) == 0);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(th[i], NULL);
-    goro_waitgroup_wait(&wg);
+    run_goroutines_and_threads(mixed, GOROUTINES, THREADS);
     long writes = 0;
     for (long id = 0; id < THREADS + GOROUTINES; id++)
         for (long i = 0; i < mixed_iters; i++)
@@ -444,7 +424,6 @@ static void test_free_after_unlock(void)
 int main(int argc, char **argv)
 {
     if (argc > 1) {
-        misuse_child_begin();
         misuse(argv[1]);
         return 0;   /* not reached when the misuse is caught */
     }
@@ -457,7 +436,7 @@ int main(int argc, char **argv)
     parallel_readers(1, 4);
     parallel_readers(3, 4);
     parallel_readers(4, 2);
-    test_misuse(argv[0]);
+    test_misuse();
     test_writer_preference();
     test_writer_gives_up();
     test_mixed();

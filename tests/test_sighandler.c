@@ -63,9 +63,8 @@ static void *watchdog(void *arg)
     _exit(4);
 }
 
-static int child(void)
+static int child_main(void)
 {
-    misuse_child_begin();
     ch = goro_chan_make(sizeof(int), 1);
     CHECK(ch);
     /* The watchdog never takes SIGALRM: it is for the looping thread. */
@@ -108,14 +107,14 @@ static void sig_reader(void *arg)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "child") == 0)
-        return child();
+        return child_main();
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
     CHECK(pthread_sigmask(SIG_BLOCK, &usr1, NULL) == 0);   /* before any goro call */
 #ifndef UNDER_TSAN
     char out[8192];
-    int st = misuse_run(argv[0], "child", out, sizeof out);
+    int st = misuse_run("child", out, sizeof out);
     const char *msg = "fatal error: goro: goro_chan_try_send called from a signal handler "
                       "while this thread was inside goro";
     if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT || !strstr(out, msg) ||

@@ -19,36 +19,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <unistd.h>
-#include "testutil.h"
-
-GORO_CHAN_DEFINE(intch, int)
-
-static _Atomic int stop;
-static _Atomic long rounds;
-
-struct pair {
-    intch ping, pong;
-};
-
-static void ponger(void *arg)
-{
-    struct pair *p = arg;
-    int v;
-    while (intch_recv(p->ping.rx, &v) == 0)
-        intch_send(p->pong.tx, v + 1);
-}
-
-static void pinger(void *arg)
-{
-    struct pair *p = arg;
-    int v = 0;
-    while (!atomic_load(&stop)) {
-        intch_send(p->ping.tx, v);
-        intch_recv(p->pong.rx, &v);
-        atomic_fetch_add(&rounds, 1);
-    }
-    intch_close(p->ping.tx);
-}
+#include "pingpong.h"
 
 /* A goroutine blocked in read(2) on a plain (blocking) pipe, inside
  * begin/end, until main writes a byte. */
@@ -66,40 +37,27 @@ static void blocker(void *arg)
     CHECK_EQ(r, 1);
 }
 
-#define WAIT_FOR(cond, secs) do { \
-    int64_t give_up_ = goro_now() + (secs) * GORO_SECOND; \
-    while (!(cond) && goro_now() < give_up_) \
-        goro_sleep(GORO_MILLISECOND); \
-} while (0)
-
 /* While one goroutine is blocked, the pair makes thousands of round trips
  * (at GOMAXPROCS 1 that needs sysmon to hand the P on). */
 static void long_call(void *arg)
 {
     (void)arg;
     CHECK(pipe(gate) == 0);
-    struct pair p = { intch_make(0), intch_make(0) };
-    goro_waitgroup wg = {0};
-    atomic_store(&stop, 0);
-    atomic_store(&rounds, 0);
+    pingpong p;
     atomic_store(&blocked_now, 0);
-    goro_waitgroup_go(&wg, ponger, &p);
-    goro_waitgroup_go(&wg, pinger, &p);
+    pingpong_start(&p);
     goro_waitgroup blocked = {0};
     goro_waitgroup_go(&blocked, blocker, NULL);
     WAIT_FOR(atomic_load(&blocked_now) == 1, 5);
     CHECK_EQ(atomic_load(&blocked_now), 1);
-    long r0 = atomic_load(&rounds);
-    WAIT_FOR(atomic_load(&rounds) - r0 >= 5000, 8);
-    long made = atomic_load(&rounds) - r0;
+    long r0 = atomic_load(&p.rounds);
+    WAIT_FOR(atomic_load(&p.rounds) - r0 >= 5000, 8);
+    long made = atomic_load(&p.rounds) - r0;
     printf("round trips while a goroutine blocked: %ld\n", made);
     CHECK(made >= 5000);
     CHECK(write(gate[1], "x", 1) == 1);
     goro_waitgroup_wait(&blocked);
-    atomic_store(&stop, 1);
-    goro_waitgroup_wait(&wg);
-    intch_release(p.ping);
-    intch_release(p.pong);
+    pingpong_stop(&p);
     close(gate[0]);
     close(gate[1]);
 }

@@ -227,27 +227,15 @@ static void test_mixed(void)
 
 static goro_waitgroup twg;
 
-static void timed_checks(void)
+static void timed_checks(long id)
 {
+    (void)id;
     int64_t t0 = goro_now();
     CHECK_EQ(goro_waitgroup_wait_until(&twg, t0 + 5 * GORO_MILLISECOND), GORO_ETIMEDOUT);
     CHECK(goro_now() - t0 >= 5 * GORO_MILLISECOND);
     CHECK_EQ(goro_waitgroup_wait_until(&twg, t0), GORO_ETIMEDOUT);
 }
 
-static void timed_goroutine(void *arg)
-{
-    (void)arg;
-    timed_checks();
-    goro_waitgroup_done(&wg);
-}
-
-static void *timed_thread(void *arg)
-{
-    (void)arg;
-    timed_checks();
-    return NULL;
-}
 
 /* Rounds of waiters with tiny deadlines against the counter reaching 0:
  * timeouts race the release. Each round ends when every waiter has
@@ -344,12 +332,7 @@ static void long_rounds(void *arg)
 static void test_wait_until(void)
 {
     goro_waitgroup_add(&twg, 1);
-    goro_waitgroup_add(&wg, 1);
-    CHECK(goro_go(timed_goroutine, NULL) == 0);
-    pthread_t th;
-    CHECK(pthread_create(&th, NULL, timed_thread, NULL) == 0);
-    pthread_join(th, NULL);
-    goro_waitgroup_wait(&wg);
+    run_goroutines_and_threads(timed_checks, 1, 1);
     CHECK_EQ(twg.state_, (uint64_t)1 << 32);   /* counter 1, no waiters left */
     goro_waitgroup_done(&twg);
     CHECK_EQ(goro_waitgroup_wait_until(&twg, 0), 0);   /* zero: at once */
@@ -368,7 +351,6 @@ static void test_wait_until(void)
 int main(int argc, char **argv)
 {
     if (argc > 1) {
-        misuse_child_begin();
         if (!strcmp(argv[1], "negative"))
             misuse_negative();
         else if (!strcmp(argv[1], "concurrent"))
@@ -379,13 +361,13 @@ int main(int argc, char **argv)
             misuse_go_negative();
         return 0;   /* not reached when the misuse is caught */
     }
-    expect_fatal(argv[0], "negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
+    expect_fatal("negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
                  LINE_NEGATIVE);
-    expect_fatal(argv[0], "concurrent", "sync: WaitGroup misuse: Add called concurrently with Wait",
+    expect_fatal("concurrent", "sync: WaitGroup misuse: Add called concurrently with Wait",
                  "test_waitgroup.c", LINE_CONCURRENT);
-    expect_fatal(argv[0], "reuse", "sync: WaitGroup is reused before previous Wait has returned",
+    expect_fatal("reuse", "sync: WaitGroup is reused before previous Wait has returned",
                  "waitgroup.c", 0);
-    expect_fatal(argv[0], "go-negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
+    expect_fatal("go-negative", "sync: negative WaitGroup counter", "test_waitgroup.c",
                  LINE_GO_NEGATIVE);
 
     test_wait_group();

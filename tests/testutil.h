@@ -9,6 +9,7 @@
 #ifndef GORO_TESTUTIL_H
 #define GORO_TESTUTIL_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,48 @@ static inline long deep_frames(int n, volatile char *prev)
     if (n == 0)
         return buf[0] + buf[1023];
     return deep_frames(n - 1, buf) + buf[0];
+}
+
+/* Runs body(id) concurrently in `goroutines` goroutines (ids 0 to
+ * goroutines - 1) and `threads` plain threads (the ids after), and waits
+ * for them all: the sync tests check each call from both kinds of caller. */
+struct gt_task_ {
+    void (*body)(long);
+    long id;
+};
+
+static inline void gt_goroutine_(void *arg)
+{
+    struct gt_task_ *t = (struct gt_task_ *)arg;
+    t->body(t->id);
+}
+
+static inline void *gt_thread_(void *arg)
+{
+    gt_goroutine_(arg);
+    return NULL;
+}
+
+static inline void run_goroutines_and_threads(void (*body)(long), int goroutines, int threads)
+{
+    int n = goroutines + threads;
+    struct gt_task_ *t = (struct gt_task_ *)calloc((size_t)n, sizeof *t);
+    pthread_t *th = (pthread_t *)calloc((size_t)threads + 1, sizeof *th);
+    CHECK(t && th);
+    goro_waitgroup wg = GORO_WAITGROUP_INIT;
+    for (int i = 0; i < n; i++) {
+        t[i].body = body;
+        t[i].id = i;
+    }
+    for (int i = 0; i < goroutines; i++)
+        CHECK(goro_waitgroup_go(&wg, gt_goroutine_, &t[i]) == 0);
+    for (int i = 0; i < threads; i++)
+        CHECK(pthread_create(&th[i], NULL, gt_thread_, &t[goroutines + i]) == 0);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    goro_waitgroup_wait(&wg);
+    free(t);
+    free(th);
 }
 
 /* Runs fn(arg) in a goroutine and waits for it on this (plain) thread. */

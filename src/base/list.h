@@ -22,9 +22,12 @@
  * it without the lock (a channel's fast paths read `first` that way); the
  * rest is plain, lock-protected memory.
  *
- * Singly linked "wake lists" built after a removal (chained through
- * `next`, walked once the lock is dropped) are not lists in this sense:
- * they reuse `next` of nodes already off their list.
+ * Singly linked lists (GORO__SLIST_*, at the end) are the other kind: a
+ * stack (head only) or a queue (head and tail), through a link field the
+ * caller names. Wake lists built after a removal (chained through a node's
+ * `next` or `wake_next`, walked once the lock is dropped), free lists and
+ * registrations are such lists; wake lists reuse the link of nodes already
+ * off their doubly linked list.
  */
 #ifndef GORO_BASE_LIST_H
 #define GORO_BASE_LIST_H
@@ -75,5 +78,38 @@
  * node first, or use the pop loop `while ((n = head)) REMOVE(...)`). */
 #define GORO__LIST_FOR_EACH(it, head) \
     for ((it) = (head); (it); (it) = (it)->next)
+
+/* ---- singly linked: link is the field's name ---- */
+
+/* n becomes the first node (a stack's push). */
+#define GORO__SLIST_PUSH(head, n, link)             \
+    do {                                            \
+        (n)->link = (head);                         \
+        (head) = (n);                               \
+    } while (0)
+
+/* n becomes the last node of the queue head..tail (empty: both NULL). */
+#define GORO__SLIST_APPEND(head, tail, n, link)     \
+    do {                                            \
+        (n)->link = NULL;                           \
+        if (tail)                                   \
+            (tail)->link = (n);                     \
+        else                                        \
+            (head) = (n);                           \
+        (tail) = (n);                               \
+    } while (0)
+
+/* Unlinks n (of type T) from the stack or queue without tail at head if
+ * it is there; `found` (a bool lvalue) says whether it was. */
+#define GORO__SLIST_REMOVE(T, head, n, link, found)     \
+    do {                                                \
+        (found) = false;                                \
+        for (T **pp_ = &(head); *pp_; pp_ = &(*pp_)->link) \
+            if (*pp_ == (n)) {                          \
+                *pp_ = (n)->link;                       \
+                (found) = true;                         \
+                break;                                  \
+            }                                           \
+    } while (0)
 
 #endif

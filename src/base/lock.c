@@ -111,8 +111,9 @@ static const unsigned char rank_self[] = {
  * dlopen()ed. Freed at thread exit by a key destructor. */
 struct held_lock {
     goro__lock *lock;
-    const char *file;
+    uint32_t rank;     /* as taken: goro.h's lock words have no rank field */
     int line;
+    const char *file;
 };
 static __thread struct held_lock *held;
 static __thread int nheld, held_cap;
@@ -145,24 +146,17 @@ static void held_grow(const char *file, int line)
     held_cap = cap;
 }
 
-static uint32_t rank_of(const goro__lock *l)
-{
-    uint32_t r = l->rank ^ GORO_RANK_TAG;
-    return r < GORO_RANK_COUNT ? r : GORO_RANK_NONE;
-}
-
 static const char *rank_name(uint32_t r)
 {
     return rank_names[r];
 }
 
-void goro__lock_debug_check(goro__lock *l, const char *file, int line)
+void goro__lock_debug_check(goro__lock *l, uint32_t r, const char *file, int line)
 {
-    uint32_t r = rank_of(l);
     if (r == GORO_RANK_NONE)
         return;
     for (int i = 0; i < nheld; i++) {
-        uint32_t h = rank_of(held[i].lock);
+        uint32_t h = held[i].rank;
         if (held[i].lock == l || h == GORO_RANK_NONE)
             continue;   /* the same lock again: goro__lock_slow reports it */
         if (r < h || (r == h && !rank_self[r]))
@@ -172,11 +166,12 @@ void goro__lock_debug_check(goro__lock *l, const char *file, int line)
     }
 }
 
-void goro__lock_debug_acquired(goro__lock *l, const char *file, int line)
+void goro__lock_debug_acquired(goro__lock *l, uint32_t r, const char *file, int line)
 {
     if (nheld == held_cap)
         held_grow(file, line);
     held[nheld].lock = l;
+    held[nheld].rank = r;
     held[nheld].file = file;
     held[nheld].line = line;
     nheld++;
@@ -194,7 +189,7 @@ void goro__lock_debug_release(goro__lock *l)
         }
     }
     goro__fatal(__FILE__, __LINE__, "lock rank: lock %s (%p) released by a thread "
-                "that does not hold it", rank_name(rank_of(l)), (void *)l);
+                "that does not hold it", rank_name(goro__lock_rank(l)), (void *)l);
 }
 
 void goro__lock_debug_held(goro__lock *l, const char *file, int line)
@@ -203,7 +198,16 @@ void goro__lock_debug_held(goro__lock *l, const char *file, int line)
         if (held[i].lock == l)
             return;
     goro__fatal(file, line, "lock rank: lock %s (%p) must be held here",
-                rank_name(rank_of(l)), (void *)l);
+                rank_name(goro__lock_rank(l)), (void *)l);
+}
+
+void goro__lock_debug_none_held(goro__lock *except, const char *file, int line)
+{
+    for (int i = 0; i < nheld; i++)
+        if (held[i].lock != except)
+            goro__fatal(file, line, "lock rank: lock %s (taken at %s:%d) held across a "
+                        "goroutine switch", rank_name(held[i].rank), held[i].file,
+                        held[i].line);
 }
 
 void goro__assert_fail(const char *file, int line, const char *cond, const char *fmt, ...)

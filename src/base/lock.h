@@ -50,22 +50,31 @@ typedef struct goro__lock {
 #define GORO_RANK_TAG 0x52a40000u
 #define GORO_LOCK_INIT(r) { 0, GORO_RANK_TAG | GORO_RANK_##r }
 #define goro__lock_init(l, r) ((l)->rank = GORO_RANK_TAG | GORO_RANK_##r)
-/* check: before taking l (aborts if out of order); acquired: after (pushes
- * it), so that a signal handler in between sees a consistent stack. */
-void goro__lock_debug_check(goro__lock *l, const char *file, int line);
-void goro__lock_debug_acquired(goro__lock *l, const char *file, int line);
+#define goro__lock_rank(l) (((l)->rank ^ GORO_RANK_TAG) < GORO_RANK_COUNT ? \
+                            (l)->rank ^ GORO_RANK_TAG : GORO_RANK_NONE)
+/* check: before taking l with rank r (aborts if out of order); acquired:
+ * after (pushes it), so that a signal handler in between sees a
+ * consistent stack. */
+void goro__lock_debug_check(goro__lock *l, uint32_t r, const char *file, int line);
+void goro__lock_debug_acquired(goro__lock *l, uint32_t r, const char *file, int line);
 void goro__lock_debug_release(goro__lock *l);
 void goro__lock_debug_held(goro__lock *l, const char *file, int line);
-#define GORO_LOCK_DEBUG_ACQUIRE(l) goro__lock_debug_acquired(l, __FILE__, __LINE__)
+void goro__lock_debug_none_held(goro__lock *except, const char *file, int line);
+#define GORO_LOCK_DEBUG_ACQUIRE(l) \
+    goro__lock_debug_acquired(l, goro__lock_rank(l), __FILE__, __LINE__)
 #define GORO_LOCK_DEBUG_RELEASE(l) goro__lock_debug_release(l)
 /* Asserts this thread holds l (for "caller holds ..." functions). */
 #define GORO_ASSERT_HELD(l) goro__lock_debug_held(l, __FILE__, __LINE__)
+/* Asserts this thread holds no ranked lock but `except` (may be NULL):
+ * at goroutine switches, where only a park's handed-over lock may be. */
+#define GORO_ASSERT_NO_LOCKS(except) goro__lock_debug_none_held(except, __FILE__, __LINE__)
 #else
 #define GORO_LOCK_INIT(r) { 0 }
 #define goro__lock_init(l, r) ((void)(l))
 #define GORO_LOCK_DEBUG_ACQUIRE(l) ((void)0)
 #define GORO_LOCK_DEBUG_RELEASE(l) ((void)0)
 #define GORO_ASSERT_HELD(l) ((void)0)
+#define GORO_ASSERT_NO_LOCKS(except) ((void)0)
 #endif
 
 /* This thread's token, 0 until its first lock (initial-exec: one
@@ -83,20 +92,29 @@ static inline uint32_t goro__lock_token(void)
     return __builtin_expect(me != 0, 1) ? me : goro__lock_me_init();
 }
 
-#define goro__lock_acquire(l) goro__lock_acquire_(l, __FILE__, __LINE__)
-static inline void goro__lock_acquire_(goro__lock *l, const char *file, int line)
+/* goro__lock_acquire takes a lock of its own rank; goro__lock_acquire_as
+ * one with the rank given, for the lock words inside goro.h's objects
+ * (they have no rank field: GORO_RANK_TAG). */
+#if GORO_DEBUG
+#define goro__lock_acquire(l) goro__lock_acquire_(l, goro__lock_rank(l), __FILE__, __LINE__)
+#define goro__lock_acquire_as(l, r) goro__lock_acquire_(l, GORO_RANK_##r, __FILE__, __LINE__)
+#else
+#define goro__lock_acquire(l) goro__lock_acquire_(l, 0, NULL, 0)
+#define goro__lock_acquire_as(l, r) goro__lock_acquire_(l, 0, NULL, 0)
+#endif
+static inline void goro__lock_acquire_(goro__lock *l, uint32_t rank, const char *file, int line)
 {
 #if GORO_DEBUG
-    goro__lock_debug_check(l, file, line);
+    goro__lock_debug_check(l, rank, file, line);
 #endif
     uint32_t z = 0, me = goro__lock_token();
     if (!atomic_compare_exchange_strong_explicit(&l->state, &z, me,
             memory_order_acquire, memory_order_relaxed))
         goro__lock_slow(l, me);
 #if GORO_DEBUG
-    goro__lock_debug_acquired(l, file, line);
+    goro__lock_debug_acquired(l, rank, file, line);
 #else
-    (void)file, (void)line;
+    (void)rank, (void)file, (void)line;
 #endif
 }
 

@@ -232,20 +232,27 @@ static inline int chan_block(goro_chan *c, goro__waitq *q, goro__sudog *s,
     return r;
 }
 
-static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)
+/* A send of *elem or a receive into elem (NULL discards), both directions
+ * in one body: try it under the lock, wake the partner it completed with
+ * once the lock is dropped, else (block) wait in the direction's queue.
+ * Always inlined with `send` a constant: two specialised copies. */
+static inline __attribute__((always_inline))
+int chan_op(goro_chan *c, void *elem, int64_t deadline, bool block, bool send)
 {
-    if (!c || !goro__chan_value_ok(c, elem))
-        return GORO_EINVAL;
-    if (!block && !goro__chan_send_ready(c))
+    if (!block && !(send ? goro__chan_send_ready(c) : goro__chan_recv_ready(c)))
         return GORO_EAGAIN;
-    san_release(c);
+    if (send)
+        san_release(c);
     goro__waiter *wake;
     bool closed;
     goro__lock_acquire(&c->lock);
-    if (goro__chan_send_locked(c, elem, &wake, &closed)) {
+    if (send ? goro__chan_send_locked(c, elem, &wake, &closed)
+             : goro__chan_recv_locked(c, elem, &wake, &closed)) {
         goro__lock_release(&c->lock);
         if (wake)
             goro__waiter_wake(wake);
+        if (!send)
+            san_acquire(c);
         return closed ? GORO_ECLOSED : 0;
     }
     if (!block) {
@@ -254,37 +261,26 @@ static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool bloc
     }
     goro__waiter w;
     goro__waiter_init(&w);
-    goro__sudog s = { .w = &w, .elem = (void *)elem, .c = c };
-    return chan_block(c, &c->sendq, &s, deadline, GORO_WAIT_CHAN_SEND);
+    goro__sudog s = { .w = &w, .elem = elem, .c = c };
+    int r = chan_block(c, send ? &c->sendq : &c->recvq, &s, deadline,
+                       send ? GORO_WAIT_CHAN_SEND : GORO_WAIT_CHAN_RECV);
+    if (!send && r != GORO_ETIMEDOUT)
+        san_acquire(c);
+    return r;
+}
+
+static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)
+{
+    if (!c || !goro__chan_value_ok(c, elem))
+        return GORO_EINVAL;
+    return chan_op(c, (void *)elem, deadline, block, true);
 }
 
 static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
 {
     if (!c)
         return GORO_EINVAL;
-    if (!block && !goro__chan_recv_ready(c))
-        return GORO_EAGAIN;
-    goro__waiter *wake;
-    bool closed;
-    goro__lock_acquire(&c->lock);
-    if (goro__chan_recv_locked(c, out, &wake, &closed)) {
-        goro__lock_release(&c->lock);
-        if (wake)
-            goro__waiter_wake(wake);
-        san_acquire(c);
-        return closed ? GORO_ECLOSED : 0;
-    }
-    if (!block) {
-        goro__lock_release(&c->lock);
-        return GORO_EAGAIN;
-    }
-    goro__waiter w;
-    goro__waiter_init(&w);
-    goro__sudog s = { .w = &w, .elem = out, .c = c };
-    int r = chan_block(c, &c->recvq, &s, deadline, GORO_WAIT_CHAN_RECV);
-    if (r != GORO_ETIMEDOUT)
-        san_acquire(c);
-    return r;
+    return chan_op(c, out, deadline, block, false);
 }
 
 int goro_chan_send(goro_chan *c, const void *elem)
@@ -301,6 +297,7 @@ int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
 
 int goro__chan_try_send(goro_chan *c, const void *elem)
 {
+    SAN_RUNTIME_SCOPE;
     return chan_send(c, elem, GORO_FOREVER, false);
 }
 
@@ -327,6 +324,7 @@ int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
 
 int goro__chan_try_recv(goro_chan *c, void *out)
 {
+    SAN_RUNTIME_SCOPE;
     return chan_recv(c, out, GORO_FOREVER, false);
 }
 
@@ -363,12 +361,7 @@ int goro_chan_close(goro_chan *c)
                 memset(s->elem, 0, c->elemsize);
             s->w->source = s;
             s->w->result = GORO_ECLOSED;
-            s->next = NULL;
-            if (tail)
-                tail->next = s;
-            else
-                list = s;
-            tail = s;
+            GORO__SLIST_APPEND(list, tail, s, next);
         }
     }
     goro__lock_release(&c->lock);

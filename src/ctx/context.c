@@ -203,6 +203,7 @@ static goro_ctx *ctx_new(goro_ctx *parent, int kind)
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
+    goro__lock_init(&c->mu, CTX);
     c->kind = kind;
     atomic_store_explicit(&c->refs, 1, memory_order_relaxed);
     atomic_store_explicit(&c->mem, 1, memory_order_relaxed);

@@ -105,6 +105,32 @@ static int thread_wait(goro__pd *pd, int fd, short events, uint32_t gen, int64_t
     }
 }
 
+/* fd's poll descriptor with its kind found (goro__pd_prepare), or NULL
+ * with *kind the error (-EBADF, GORO_ENOMEM, -errno). */
+static inline goro__pd *pd_prepared(int fd, int *kind)
+{
+    goro__pd *pd = goro__pd_get(fd);
+    if (!pd) {
+        *kind = fd < 0 ? -EBADF : GORO_ENOMEM;
+        return NULL;
+    }
+    *kind = goro__pd_prepare(pd, fd);
+    return *kind < 0 ? NULL : pd;
+}
+
+/* Waits until fd may be ready in one of dirs (GORO_PE_READ, _WRITE) or
+ * the deadline passes: a goroutine on a pollable fd parks in the poller
+ * (seq: the event counts read before the call that failed), anything
+ * else waits in ppoll on its thread. */
+static int wait_ready(goro__pd *pd, int fd, int kind, int dirs, uint32_t gen,
+                      const uint32_t seq[2], int64_t deadline)
+{
+    if (kind == PD_POLL && goro__getg() != NULL)
+        return goro__pd_wait(pd, fd, dirs, gen, seq, deadline);
+    short events = (short)((dirs & GORO_PE_READ ? POLLIN : 0) | (dirs & GORO_PE_WRITE ? POLLOUT : 0));
+    return thread_wait(pd, fd, events, gen, deadline);
+}
+
 /* The blocking-call path for fds that cannot be polled. A deadline is
  * honoured by a poll(2) before the call (a file is always ready). */
 static ssize_t block_op(int op, int fd, void *buf, size_t len, int flags,
@@ -145,22 +171,20 @@ static ssize_t block_op(int op, int fd, void *buf, size_t len, int flags,
 static ssize_t fd_op(int op, int fd, void *buf, size_t len, int flags,
                      struct sockaddr *sa, socklen_t *salen, int64_t deadline)
 {
-    goro__pd *pd = goro__pd_get(fd);
+    int kind;
+    goro__pd *pd = pd_prepared(fd, &kind);
     if (!pd)
-        return fd < 0 ? -EBADF : GORO_ENOMEM;
-    int kind = goro__pd_prepare(pd, fd);
-    if (kind < 0)
         return kind;
     if (kind == PD_BLOCK)
         return block_op(op, fd, buf, len, flags, sa, salen, deadline);
     int d = op_dir(op);
     uint32_t gen = atomic_load_explicit(&pd->gen, memory_order_acquire);
-    bool sock = __atomic_load_n(&pd->sock, __ATOMIC_RELAXED);
+    bool sock = atomic_load_explicit(&pd->sock, memory_order_relaxed);
     bool in_g = goro__getg() != NULL;
     /* The drained-read hint (netpoll.h): a read of a TCP socket (not a
      * peek, not out-of-band) by a goroutine. */
     bool hint = in_g && (op == OP_READ || (op == OP_RECV && !(flags & (MSG_PEEK | MSG_OOB)))) &&
-                __atomic_load_n(&pd->tcp, __ATOMIC_RELAXED);
+                atomic_load_explicit(&pd->tcp, memory_order_relaxed);
     for (;;) {
         uint32_t seq[2] = { load_seq(pd, 0), load_seq(pd, 1) };
         if (hint && atomic_load_explicit(&pd->drained, memory_order_relaxed) == seq[0] + 1 &&
@@ -195,8 +219,7 @@ static ssize_t fd_op(int op, int fd, void *buf, size_t len, int flags,
             continue;
         if (e != EAGAIN && e != EWOULDBLOCK)
             return -e;
-        int w = in_g ? goro__pd_wait(pd, fd, 1 << d, gen, seq, deadline)
-                     : thread_wait(pd, fd, d ? POLLOUT : POLLIN, gen, deadline);
+        int w = wait_ready(pd, fd, kind, 1 << d, gen, seq, deadline);
         if (w < 0)
             return w;
     }
@@ -268,7 +291,7 @@ static int accept_fd(int fd, struct sockaddr *addr, socklen_t *addrlen, int64_t 
     ssize_t r = fd_op(OP_ACCEPT, fd, NULL, 0, 0, addr, addrlen, deadline);
     if (r >= 0) {
         goro__pd *lpd = goro__pd_get(fd);
-        goro__pd_reset((int)r, true, true, lpd && __atomic_load_n(&lpd->tcp, __ATOMIC_RELAXED));
+        goro__pd_reset((int)r, true, true, lpd && atomic_load_explicit(&lpd->tcp, memory_order_relaxed));
     }
     return (int)r;
 }
@@ -306,11 +329,9 @@ static int connect_done(int fd)
 
 static int connect_fd(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline)
 {
-    goro__pd *pd = goro__pd_get(fd);
+    int kind;
+    goro__pd *pd = pd_prepared(fd, &kind);
     if (!pd)
-        return fd < 0 ? -EBADF : GORO_ENOMEM;
-    int kind = goro__pd_prepare(pd, fd);
-    if (kind < 0)
         return kind;
     uint32_t gen = atomic_load_explicit(&pd->gen, memory_order_acquire);
     uint32_t seq[2] = { load_seq(pd, 0), load_seq(pd, 1) };
@@ -322,10 +343,8 @@ static int connect_fd(int fd, const struct sockaddr *addr, socklen_t len, int64_
         return 0;
     if (e != EINPROGRESS && e != EINTR && e != EALREADY)
         return -e;
-    bool in_g = goro__getg() != NULL;
     for (;;) {
-        int w = in_g && kind == PD_POLL ? goro__pd_wait(pd, fd, GORO_PE_WRITE, gen, seq, deadline)
-                                        : thread_wait(pd, fd, POLLOUT, gen, deadline);
+        int w = wait_ready(pd, fd, kind, GORO_PE_WRITE, gen, seq, deadline);
         if (w < 0)
             return w;
         seq[0] = load_seq(pd, 0);
@@ -356,14 +375,11 @@ int goro_fd_wait(int fd, int events, int64_t deadline)
     events &= POLLIN | POLLOUT;
     if (!events)
         return GORO_EINVAL;
-    goro__pd *pd = goro__pd_get(fd);
+    int kind;
+    goro__pd *pd = pd_prepared(fd, &kind);
     if (!pd)
-        return fd < 0 ? -EBADF : GORO_ENOMEM;
-    int kind = goro__pd_prepare(pd, fd);
-    if (kind < 0)
         return kind;
     uint32_t gen = atomic_load_explicit(&pd->gen, memory_order_acquire);
-    bool in_g = goro__getg() != NULL;
     int dirs = (events & POLLIN ? GORO_PE_READ : 0) | (events & POLLOUT ? GORO_PE_WRITE : 0);
     for (;;) {
         uint32_t seq[2] = { load_seq(pd, 0), load_seq(pd, 1) };
@@ -390,8 +406,7 @@ int goro_fd_wait(int fd, int events, int64_t deadline)
         }
         if (r > 0)
             return p.revents & POLLNVAL ? -EBADF : p.revents;
-        int w = in_g && kind == PD_POLL ? goro__pd_wait(pd, fd, dirs, gen, seq, deadline)
-                                        : thread_wait(pd, fd, (short)events, gen, deadline);
+        int w = wait_ready(pd, fd, kind, dirs, gen, seq, deadline);
         if (w < 0)
             return w;
     }

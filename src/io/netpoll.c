@@ -71,6 +71,8 @@ goro__pd *goro__pd_get(int fd)
         goro__pd *n = goro__calloc_pool(PD_CHUNK, sizeof *n);
         if (!n)
             return NULL;
+        for (int i = 0; i < PD_CHUNK; i++)
+            goro__lock_init(&n[i].lock, NETPOLL_FD);
         goro__pd *z = NULL;
         if (atomic_compare_exchange_strong_explicit(slot, &z, n,
                 memory_order_acq_rel, memory_order_acquire)) {
@@ -127,12 +129,13 @@ int goro__pd_prepare(goro__pd *pd, int fd)
                     k = -errno;
                 } else {
                     k = PD_POLL;
-                    pd->sock = t == S_IFSOCK;
+                    atomic_store_explicit(&pd->sock, t == S_IFSOCK, memory_order_relaxed);
                     int proto = 0;
                     socklen_t pl = sizeof proto;
-                    pd->tcp = pd->sock &&
-                              getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 &&
-                              proto == IPPROTO_TCP;
+                    bool tcp = t == S_IFSOCK &&
+                               getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 &&
+                               proto == IPPROTO_TCP;
+                    atomic_store_explicit(&pd->tcp, tcp, memory_order_relaxed);
                 }
             } else {
                 k = PD_BLOCK;
@@ -155,8 +158,9 @@ static int pd_register(goro__pd *pd, int fd, uint32_t gen)
     goro__lock_acquire(&pd->lock);
     if (atomic_load_explicit(&pd->gen, memory_order_relaxed) != gen)
         r = -EBADF;
-    else if (!pd->registered && (r = goro__pollb_add(fd, pd_tag(fd, gen))) == 0)
-        __atomic_store_n(&pd->registered, true, __ATOMIC_RELAXED);
+    else if (!atomic_load_explicit(&pd->registered, memory_order_relaxed) &&
+             (r = goro__pollb_add(fd, pd_tag(fd, gen))) == 0)
+        atomic_store_explicit(&pd->registered, true, memory_order_relaxed);
     goro__lock_release(&pd->lock);
     return r;
 }
@@ -188,8 +192,7 @@ static void wq_take_all(goro__pd *pd, int d, int result, goro__pollwait **list)
         if (goro__waiter_claim(e->w)) {
             e->w->source = pd;
             e->w->result = result;
-            e->next = *list;
-            *list = e;
+            GORO__SLIST_PUSH(*list, e, next);
         }
     }
 }
@@ -197,7 +200,7 @@ static void wq_take_all(goro__pd *pd, int d, int result, goro__pollwait **list)
 int goro__pd_wait(goro__pd *pd, int fd, int dirs, uint32_t gen,
                   const uint32_t seq[2], int64_t deadline)
 {
-    if (!__atomic_load_n(&pd->registered, __ATOMIC_RELAXED)) {
+    if (!atomic_load_explicit(&pd->registered, memory_order_relaxed)) {
         int r = pd_register(pd, fd, gen);
         if (r)
             return r;
@@ -258,15 +261,15 @@ static void pd_invalidate(goro__pd *pd, int fd, bool del)
     goro__lock_acquire(&pd->lock);
     atomic_store_explicit(&pd->gen, atomic_load_explicit(&pd->gen, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    if (pd->registered) {
+    if (atomic_load_explicit(&pd->registered, memory_order_relaxed)) {
         if (del)
             goro__pollb_del(fd);
-        __atomic_store_n(&pd->registered, false, __ATOMIC_RELAXED);
+        atomic_store_explicit(&pd->registered, false, memory_order_relaxed);
     }
     atomic_store_explicit(&pd->kind, PD_UNKNOWN, memory_order_relaxed);
     atomic_store_explicit(&pd->drained, 0, memory_order_relaxed);
     atomic_store_explicit(&pd->hint_off, 0, memory_order_relaxed);
-    pd->tcp = false;
+    atomic_store_explicit(&pd->tcp, false, memory_order_relaxed);
     for (int d = 0; d < 2; d++)
         wq_take_all(pd, d, -EBADF, &list);
     goro__lock_release(&pd->lock);
@@ -289,8 +292,8 @@ void goro__pd_reset(int fd, bool sock, bool nonblock, bool tcp)
      * belongs to the old file (epoll keys on the file), so no del. */
     pd_invalidate(pd, fd, false);
     goro__lock_acquire(&pd->lock);
-    pd->sock = sock;
-    pd->tcp = tcp;
+    atomic_store_explicit(&pd->sock, sock, memory_order_relaxed);
+    atomic_store_explicit(&pd->tcp, tcp, memory_order_relaxed);
     if (nonblock)
         atomic_store_explicit(&pd->kind, PD_POLL, memory_order_release);
     goro__lock_release(&pd->lock);

@@ -88,8 +88,11 @@ typedef struct goro__pd {
      * read lock-free before each syscall. */
     _Atomic uint32_t seq[2];
     _Atomic uint32_t kind;      /* PD_*; set under lock */
-    bool sock;                  /* a socket: sends use MSG_NOSIGNAL (lock) */
-    bool tcp;                   /* a TCP socket (lock) */
+    /* A socket (sends use MSG_NOSIGNAL); a TCP socket. Written under lock
+     * before the release store of kind that publishes them, read relaxed
+     * after the acquire load of kind (goro__pd_prepare). */
+    _Atomic bool sock;
+    _Atomic bool tcp;
     /* TCP only, the drained-read hint (io.c): seq[0] + 1 as it was before
      * a read that returned less than asked, i.e. emptied the receive
      * queue; 0 for none. Until seq[0] moves, no data can have arrived (or
@@ -103,7 +106,9 @@ typedef struct goro__pd {
     _Atomic uint32_t drained;
     _Atomic uint32_t hint_off;
     _Atomic int64_t drained_at;   /* goro__nanotime() of that read */
-    bool registered;            /* added to the backend (lock) */
+    /* Added to the backend: written under lock; read relaxed without it
+     * as a hint only (pd_register checks it again under lock). */
+    _Atomic bool registered;
     goro__pollwait *head[2], *tail[2];   /* waiters per direction (lock) */
 } goro__pd;
 

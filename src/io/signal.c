@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/list.h"
 #include "chan/chan.h"
 #include "sched/g.h"
 #include "base/san.h"
@@ -140,7 +141,7 @@ static void relay_deliver(uint64_t got)
         for (reg *r = regs; r; r = r->next)
             if (r->mask & BIT(s)) {
                 int v = s;
-                goro_chan_try_send(r->ch, &v);   /* full: dropped, as in Go */
+                goro__chan_try_send(r->ch, &v);   /* full: dropped, as in Go */
             }
     }
     goro__lock_release(&reg_lock);
@@ -261,8 +262,7 @@ int goro_signal_notify(goro_chan *ch, const int *sigs, int nsigs)
         } else {
             r->ch = goro_chan_retain(ch);
             r->mask = 0;
-            r->next = regs;
-            regs = r;
+            GORO__SLIST_PUSH(regs, r, next);
         }
     }
     if (!e) {

@@ -120,6 +120,7 @@ P *goro__p_new(int id)
     if (!p)
         return NULL;
     p->id = id;
+    goro__lock_init(&p->timers_lock, TIMERS);
     p->rng = 0x853c49e6748fea9bull * (uint64_t)(id + 1);
     return p;
 }

@@ -254,6 +254,14 @@ static inline bool goro__p_retired(P *p)
         for (P *p; p##_i_ < GORO_MAX_PROCS && \
              (p = atomic_load_explicit(&goro__S.allp[p##_i_], memory_order_acquire)); p##_i_++)
 
+/* The Ps GOMAXPROCS allows now (the first nprocs, read once; a slot not
+ * allocated yet is skipped). break and continue work as in any loop. */
+#define GORO_FOR_EACH_ACTIVE_P(p) \
+    for (int p##_i_ = 0, p##_n_ = atomic_load(&goro__S.nprocs); p##_i_ < p##_n_; \
+         p##_i_ = p##_n_) \
+        for (P *p; p##_i_ < p##_n_; p##_i_++) \
+            if (!(p = atomic_load(&goro__S.allp[p##_i_]))) {} else
+
 /* ---- the scheduler's own files (src/sched/) call each other through
  * these; sched.lock is held where noted ---- */
 M *goro__getm(void);                       /* never cached across a park */

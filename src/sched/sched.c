@@ -165,10 +165,7 @@ int goro_num_goroutine(void)
     SAN_RUNTIME_SCOPE;
     goro__init();
     int64_t n = atomic_load_explicit(&goro__S.nthread_created, memory_order_relaxed);
-    for (int i = 0; i < GORO_MAX_PROCS; i++) {
-        P *p = atomic_load_explicit(&goro__S.allp[i], memory_order_acquire);
-        if (!p)
-            break;
+    GORO_FOR_EACH_P(p) {
         n += atomic_load_explicit(&p->ncreated, memory_order_relaxed);
         n -= atomic_load_explicit(&p->nexited, memory_order_relaxed);
     }

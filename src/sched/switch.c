@@ -30,6 +30,7 @@
 
 #include "sched/runtime.h"
 #include "sched/runq.h"
+#include "base/list.h"
 #include "base/san.h"
 #include "sched/san_switch.h"
 #include "sched/arch/arch.h"
@@ -105,12 +106,15 @@ static inline void g_prepare(M *m, G *g, bool inherit)
 
 
 /* Runs on the resumed side of every switch: completes what the previous
- * goroutine asked for, now that nothing runs on its stack. */
+ * goroutine asked for, now that nothing runs on its stack. After it the
+ * thread holds no runtime lock (checked in GORO_DEBUG builds). */
 static inline void finish_switch(M *m)
 {
     G *prev = m->prev;
-    if (!prev)
+    if (!prev) {
+        GORO_ASSERT_NO_LOCKS(NULL);
         return;
+    }
     m->prev = NULL;
     switch (m->prev_action) {
     case SW_YIELD:
@@ -137,6 +141,7 @@ static inline void finish_switch(M *m)
         wake_after(false);
         break;
     }
+    GORO_ASSERT_NO_LOCKS(NULL);
 }
 
 static G *next_runnable_fast(M *m, P *p, bool *inherit);
@@ -200,6 +205,7 @@ static void g_main(void)
 static M *g_switch_out(M *m, G *g, int why, G *to)
 {
     GORO_ASSERT(atomic_load_explicit(&m->in_rt, memory_order_relaxed) == 1 && m->curg == g && (!m->p || m->p->m == m), "switch out: in_rt %u, p %p, p->m %p, m %p, p status %d", atomic_load_explicit(&m->in_rt, memory_order_relaxed), (void *)m->p, m->p ? (void *)m->p->m : NULL, (void *)m, m->p ? atomic_load(&m->p->status) : -1);
+    GORO_ASSERT_NO_LOCKS(m->unlock_after);   /* only a park's handed-over lock */
     P *p = m->p;
     G *next = NULL;
     bool inherit = false;
@@ -491,12 +497,7 @@ void goro__ready_list(G **gs, int n)
         if (p) {
             runq_put(p, g, false);
         } else {
-            g->schedlink = NULL;
-            if (tail)
-                tail->schedlink = g;
-            else
-                head = g;
-            tail = g;
+            GORO__SLIST_APPEND(head, tail, g, schedlink);
             k++;
         }
     }

@@ -64,7 +64,7 @@ int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
     goro__syncq q = cond_queue(c);
     goro__syncq_node n;
     goro__syncq_node_init(&n);
-    goro__lock_acquire(cond_lock(c));
+    goro__lock_acquire_as(cond_lock(c), COND);
     goro__syncq_push_back(q, &n);
     atomic_store_explicit(cond_nwait(c), atomic_load_explicit(cond_nwait(c),
                           memory_order_relaxed) + 1, memory_order_relaxed);
@@ -73,7 +73,7 @@ int goro_cond_wait_until_at(goro_cond *c, goro_mutex *mu, int64_t deadline,
     goro_mutex_unlock_at(mu, file, line);
     int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_COND, c);
     if (r == GORO_ETIMEDOUT) {
-        goro__lock_acquire(cond_lock(c));
+        goro__lock_acquire_as(cond_lock(c), COND);
         if (n.queued) {
             goro__syncq_remove(q, &n);
             atomic_store_explicit(cond_nwait(c), atomic_load_explicit(cond_nwait(c),
@@ -98,15 +98,13 @@ void goro_cond_wait_at(goro_cond *c, goro_mutex *mu, const char *file, int line)
 static goro__syncq_node *take(goro_cond *c, uint32_t max)
 {
     goro__syncq q = cond_queue(c);
-    goro__syncq_node *list = NULL, **tail = &list, *n;
+    goro__syncq_node *list = NULL, *tail = NULL, *n;
     uint32_t taken = 0, left = atomic_load_explicit(cond_nwait(c), memory_order_relaxed);
     while (taken < max && (n = goro__syncq_first(q)) != NULL) {
         goro__syncq_remove(q, n);
         left--;
         if (goro__waiter_claim(&n->w)) {
-            n->wake_next = NULL;
-            *tail = n;
-            tail = &n->wake_next;
+            GORO__SLIST_APPEND(list, tail, n, wake_next);
             taken++;
         }
     }
@@ -114,13 +112,18 @@ static goro__syncq_node *take(goro_cond *c, uint32_t max)
     return list;
 }
 
-static void notify(goro_cond *c, uint32_t max)
+/* signal (max 1) and broadcast (max all): wakes up to max waiters. */
+static void notify(goro_cond *c, uint32_t max, const char *file, int line)
 {
+    SAN_RUNTIME_SCOPE;
+    if (!c)
+        goro__fatal(file, line, "sync: Cond is NULL");
+    check_copy(c, file, line);
     /* Pairs with the waiter's queuing: a waiter that queued before the
      * caller took the mutex is visible here. */
     if (atomic_load_explicit(cond_nwait(c), memory_order_acquire) == 0)
         return;
-    goro__lock_acquire(cond_lock(c));
+    goro__lock_acquire_as(cond_lock(c), COND);
     goro__syncq_node *list = take(c, max);
     goro__lock_release(cond_lock(c));
     goro__syncq_wake_list(list, 0);
@@ -128,18 +131,10 @@ static void notify(goro_cond *c, uint32_t max)
 
 void goro_cond_signal_at(goro_cond *c, const char *file, int line)
 {
-    SAN_RUNTIME_SCOPE;
-    if (!c)
-        goro__fatal(file, line, "sync: Cond is NULL");
-    check_copy(c, file, line);
-    notify(c, 1);
+    notify(c, 1, file, line);
 }
 
 void goro_cond_broadcast_at(goro_cond *c, const char *file, int line)
 {
-    SAN_RUNTIME_SCOPE;
-    if (!c)
-        goro__fatal(file, line, "sync: Cond is NULL");
-    check_copy(c, file, line);
-    notify(c, UINT32_MAX);
+    notify(c, UINT32_MAX, file, line);
 }

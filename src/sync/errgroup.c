@@ -59,6 +59,7 @@ goro_errgroup *goro_errgroup_new(goro_ctx *parent)
     if (!g)
         return NULL;
     memset(g, 0, sizeof *g);
+    goro__lock_init(&g->mu, ERRGROUP);
     g->ctx = goro_ctx_with_cancel(parent ? parent : goro_ctx_background());
     if (!g->ctx) {
         goro__free(g);

@@ -137,7 +137,7 @@ static void uncount_waiter(goro_mutex *m)
 static void wake_unheld(goro_mutex *m)
 {
     goro__syncq q = mu_queue(m);
-    goro__lock_acquire(mu_lock(m));
+    goro__lock_acquire_as(mu_lock(m), MUTEX);
     for (;;) {
         uint32_t old = atomic_load_explicit(mu_state(m), memory_order_relaxed);
         if ((old >> MU_WSHIFT) == 0 || (old & MU_LOCKED))
@@ -216,7 +216,7 @@ static int lock_slow(goro_mutex *m, int64_t deadline)
             return GORO_ETIMEDOUT;
         }
         /* Queue, unless it came free meanwhile (then go back and take it). */
-        goro__lock_acquire(mu_lock(m));
+        goro__lock_acquire_as(mu_lock(m), MUTEX);
         old = atomic_load_explicit(mu_state(m), memory_order_relaxed);
         bool queued = false;
         while (old & (MU_LOCKED | MU_STARVING)) {
@@ -250,7 +250,7 @@ static int lock_slow(goro_mutex *m, int64_t deadline)
 
         int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_MUTEX, m);
         if (r == GORO_ETIMEDOUT) {
-            goro__lock_acquire(mu_lock(m));
+            goro__lock_acquire_as(mu_lock(m), MUTEX);
             if (n.queued) {
                 goro__syncq_remove(q, &n);
                 uncount_waiter(m);
@@ -333,7 +333,7 @@ int goro_mutex_trylock(goro_mutex *m)
 static bool unlock_wake(goro_mutex *m)
 {
     goro__syncq q = mu_queue(m);
-    goro__lock_acquire(mu_lock(m));
+    goro__lock_acquire_as(mu_lock(m), MUTEX);
     for (;;) {
         uint32_t old = atomic_load_explicit(mu_state(m), memory_order_relaxed), new;
         if ((old >> MU_WSHIFT) == 0 ||

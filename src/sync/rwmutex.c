@@ -87,8 +87,7 @@ static goro__syncq_node *take_readers(goro_rwmutex *rw, uint32_t *count)
     while ((n = goro__syncq_first(q)) != NULL) {
         goro__syncq_remove(q, n);
         if (goro__waiter_claim(&n->w)) {   /* else its deadline won */
-            n->wake_next = list;
-            list = n;
+            GORO__SLIST_PUSH(list, n, wake_next);
             k++;
         }
     }
@@ -97,17 +96,35 @@ static goro__syncq_node *take_readers(goro_rwmutex *rw, uint32_t *count)
 }
 
 /* Under lock_: the first writer whose claim we win (removed from the
- * queue), or NULL; writers whose deadline won are dropped. */
+ * queue, a list of one), or NULL; writers whose deadline won are dropped. */
 static goro__syncq_node *take_writer(goro_rwmutex *rw)
 {
     goro__syncq q = rw_wq(rw);
     goro__syncq_node *n;
     while ((n = goro__syncq_first(q)) != NULL) {
         goro__syncq_remove(q, n);
-        if (goro__waiter_claim(&n->w))
+        if (goro__waiter_claim(&n->w)) {
+            n->wake_next = NULL;
             return n;
+        }
     }
     return NULL;
+}
+
+/* WWAIT if the writer queue is empty now (a grant then clears it), else 0. */
+static uint32_t wwait_if_empty(goro_rwmutex *rw)
+{
+    return goro__syncq_empty(rw_wq(rw)) ? RW_WWAIT : 0;
+}
+
+/* Under lock_: the one atomic step that grants the lock to the parties just
+ * taken: the state becomes ((old & ~clear) | set) + add (add may wrap, to
+ * drop our own reader count). Release: they see what we wrote. */
+static void grant(goro_rwmutex *rw, uint32_t old, uint32_t clear, uint32_t set, uint32_t add)
+{
+    while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, ((old & ~clear) | set) + add,
+               memory_order_release, memory_order_relaxed))
+        ;
 }
 
 /* Under lock_, after the last waiting writer gave up: if no writer holds
@@ -116,14 +133,11 @@ static goro__syncq_node *take_writer(goro_rwmutex *rw)
  * is fine: the caller may not free rw while a call on it is in progress.) */
 static goro__syncq_node *admit_held_back(goro_rwmutex *rw)
 {
-    uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), new, k;
+    uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), k;
     if ((old & (RW_WLOCKED | RW_WWAIT)) || !(old & RW_RWAIT))
         return NULL;
     goro__syncq_node *list = take_readers(rw, &k);
-    do {   /* only other readers change the state now */
-        new = (old & ~RW_RWAIT) + k;
-    } while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, new,
-                 memory_order_release, memory_order_relaxed));
+    grant(rw, old, RW_RWAIT, 0, k);   /* only other readers change the state now */
     return list;
 }
 
@@ -140,7 +154,7 @@ static int rw_block(goro_rwmutex *rw, bool writer, goro__syncq_node *n, int64_t 
     if (r != GORO_ETIMEDOUT)
         return 0;   /* granted: the waker set our reader count or WLOCKED */
     goro__syncq_node *wake = NULL;
-    goro__lock_acquire(rw_lock(rw));
+    goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
     if (n->queued)
         goro__syncq_remove(q, n);
     if (goro__syncq_empty(q)) {
@@ -154,18 +168,24 @@ static int rw_block(goro_rwmutex *rw, bool writer, goro__syncq_node *n, int64_t 
     return GORO_ETIMEDOUT;
 }
 
-static int rlock_slow(goro_rwmutex *rw, int64_t deadline)
+/* A reader's or a writer's lock that found the fast path shut: under
+ * lock_, take the lock if it is free for us now, else flag our queue
+ * (RWAIT, WWAIT) and block in it. */
+static int lock_slow(goro_rwmutex *rw, bool writer, int64_t deadline)
 {
     goro__init();
     goro__syncq_node n;
     goro__syncq_node_init(&n);
-    goro__lock_acquire(rw_lock(rw));
+    goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
+    /* A writer waits for readers too; a reader only for writers. */
+    uint32_t busy = RW_WLOCKED | RW_WWAIT | (writer ? RW_RMASK : 0);
     uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
     for (;;) {
-        if (!(old & (RW_WLOCKED | RW_WWAIT))) {
-            if ((old & RW_RMASK) == RW_RMASK)
+        if (!(old & busy)) {
+            if (!writer && (old & RW_RMASK) == RW_RMASK)
                 GORO_FATAL("sync: too many readers on an RWMutex");
-            if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old + 1,
+            if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old,
+                    writer ? old | RW_WLOCKED : old + 1,
                     memory_order_acquire, memory_order_relaxed)) {
                 goro__lock_release(rw_lock(rw));
                 return 0;
@@ -176,38 +196,11 @@ static int rlock_slow(goro_rwmutex *rw, int64_t deadline)
             goro__lock_release(rw_lock(rw));
             return GORO_ETIMEDOUT;
         }
-        if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old | RW_RWAIT,
-                memory_order_relaxed, memory_order_relaxed))
+        if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old,
+                old | (writer ? RW_WWAIT : RW_RWAIT), memory_order_relaxed, memory_order_relaxed))
             break;
     }
-    return rw_block(rw, false, &n, deadline);
-}
-
-static int wlock_slow(goro_rwmutex *rw, int64_t deadline)
-{
-    goro__init();
-    goro__syncq_node n;
-    goro__syncq_node_init(&n);
-    goro__lock_acquire(rw_lock(rw));
-    uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
-    for (;;) {
-        if (!(old & (RW_WLOCKED | RW_WWAIT | RW_RMASK))) {
-            if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old | RW_WLOCKED,
-                    memory_order_acquire, memory_order_relaxed)) {
-                goro__lock_release(rw_lock(rw));
-                return 0;
-            }
-            continue;
-        }
-        if (deadline != GORO_FOREVER && goro__nanotime() >= deadline) {
-            goro__lock_release(rw_lock(rw));
-            return GORO_ETIMEDOUT;
-        }
-        if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old | RW_WWAIT,
-                memory_order_relaxed, memory_order_relaxed))
-            break;
-    }
-    return rw_block(rw, true, &n, deadline);
+    return rw_block(rw, writer, &n, deadline);
 }
 
 static bool rlock_fast(goro_rwmutex *rw)
@@ -226,7 +219,7 @@ void goro_rwmutex_rlock(goro_rwmutex *rw)
     if (!rw)
         GORO_FATAL("sync: RWMutex is NULL");
     if (goro_unlikely(!rlock_fast(rw)))
-        rlock_slow(rw, GORO_FOREVER);
+        lock_slow(rw, false, GORO_FOREVER);
     san_acquire(rw_rsync(rw));
 }
 
@@ -236,7 +229,7 @@ int goro_rwmutex_rlock_until(goro_rwmutex *rw, int64_t deadline)
     if (!rw)
         return GORO_EINVAL;
     if (goro_unlikely(!rlock_fast(rw))) {
-        int r = rlock_slow(rw, deadline);
+        int r = lock_slow(rw, false, deadline);
         if (r != 0)
             return r;
     }
@@ -258,50 +251,77 @@ int goro_rwmutex_tryrlock(goro_rwmutex *rw)
 /* The last reader out while a writer waits, still counted as a reader:
  * under lock_, give the lock to the first writer (or, if every writer gave
  * up, to the readers they held back) in the same atomic step that drops
- * our count. When there is nobody to grant it to (or we are no longer the
- * last reader: a writer gave up and readers came in), our count is dropped
- * after lock_ is released, as the last access to rw. */
-static void runlock_last(goro_rwmutex *rw)
+ * our count. Returns the parties to wake, or NULL: nobody to grant it to
+ * (or we are no longer the last reader: a writer gave up and readers came
+ * in). */
+static goro__syncq_node *grant_last_reader(goro_rwmutex *rw, uint32_t old)
+{
+    /* "Last reader, a writer waits" is stable under lock_: no reader comes
+     * in past WWAIT, and WWAIT clears only under lock_. */
+    if ((old & RW_RMASK) != 1 || !(old & RW_WWAIT))
+        return NULL;
+    uint32_t k;
+    goro__syncq_node *list;
+    if ((list = take_writer(rw)) != NULL)
+        grant(rw, old, wwait_if_empty(rw), RW_WLOCKED, (uint32_t)-1);
+    else if ((list = take_readers(rw, &k)) != NULL)   /* every writer gave up */
+        grant(rw, old, RW_WWAIT | RW_RWAIT, 0, k - 1);
+    else
+        atomic_fetch_and_explicit(rw_state(rw), ~(RW_WWAIT | RW_RWAIT), memory_order_relaxed);
+    return list;
+}
+
+/* A writer's unlock with waiters, still holding the lock: under lock_,
+ * admit the queued readers (they waited behind us), else hand the lock to
+ * the first writer (WLOCKED stays), in one atomic step with our release.
+ * Returns the parties to wake, or NULL when every waiter gave up (the
+ * stale flags cleared). */
+static goro__syncq_node *grant_unlock(goro_rwmutex *rw, uint32_t old)
+{
+    uint32_t k;
+    goro__syncq_node *list = NULL;
+    if ((old & RW_RWAIT) && (list = take_readers(rw, &k)) != NULL)
+        grant(rw, old, RW_WLOCKED | RW_RWAIT | wwait_if_empty(rw), 0, k);
+    else if ((old & RW_WWAIT) && (list = take_writer(rw)) != NULL)
+        grant(rw, old, RW_RWAIT | wwait_if_empty(rw), 0, 0);
+    else
+        atomic_fetch_and_explicit(rw_state(rw), ~(RW_WWAIT | RW_RWAIT), memory_order_relaxed);
+    return list;
+}
+
+/* Drops our hold (a reader's count, or WLOCKED) with nobody to grant the
+ * lock to; false, dropping nothing, if a party to grant it to queued
+ * meanwhile. */
+static bool release_plain(goro_rwmutex *rw, bool reader)
+{
+    uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
+    for (;;) {
+        if (reader ? (old & RW_RMASK) == 1 && (old & RW_WWAIT) : (old & (RW_RWAIT | RW_WWAIT)))
+            return false;
+        if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old,
+                reader ? old - 1 : old & ~RW_WLOCKED, memory_order_release, memory_order_relaxed))
+            return true;
+    }
+}
+
+/* The release of the last reader while a writer waits, or of a writer
+ * with waiters: grant and wake (grant_last_reader, grant_unlock). When
+ * there is nobody to grant the lock to, lock_ is dropped first and our
+ * hold last (release_plain, retried if someone queued meanwhile), so that
+ * no release is followed by another access to rw. */
+static void release_slow(goro_rwmutex *rw, bool reader)
 {
     for (;;) {
-        goro__lock_acquire(rw_lock(rw));
-        /* "Last reader, a writer waits" is stable under lock_: no reader
-         * comes in past WWAIT, and WWAIT clears only under lock_. */
-        uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), new, k = 0;
-        goro__syncq_node *list = NULL;
-        if ((old & RW_RMASK) == 1 && (old & RW_WWAIT)) {
-            if ((list = take_writer(rw)) != NULL) {
-                list->wake_next = NULL;
-                bool empty = goro__syncq_empty(rw_wq(rw));
-                do {
-                    new = (old - 1) | RW_WLOCKED;
-                    if (empty)
-                        new &= ~RW_WWAIT;
-                } while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, new,
-                             memory_order_release, memory_order_relaxed));
-            } else if ((list = take_readers(rw, &k)) != NULL) {
-                do {   /* every writer gave up: the held-back readers go */
-                    new = (old & ~(RW_WWAIT | RW_RWAIT)) - 1 + k;
-                } while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, new,
-                             memory_order_release, memory_order_relaxed));
-            } else {
-                atomic_fetch_and_explicit(rw_state(rw), ~(RW_WWAIT | RW_RWAIT),
-                                          memory_order_relaxed);
-            }
-        }
+        goro__lock_acquire_as(rw_lock(rw), RWMUTEX);
+        uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
+        goro__syncq_node *list = reader ? grant_last_reader(rw, old) : grant_unlock(rw, old);
         goro__lock_release(rw_lock(rw));
         if (list) {
             goro__syncq_wake_list(list, 0);
             return;
         }
-        old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
-        for (;;) {
-            if ((old & RW_RMASK) == 1 && (old & RW_WWAIT))
-                break;   /* a writer queued meanwhile: grant it */
-            if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old - 1,
-                    memory_order_release, memory_order_relaxed))
-                return;
-        }
+        if (release_plain(rw, reader))
+            return;
     }
 }
 
@@ -316,7 +336,7 @@ void goro_rwmutex_runlock_at(goro_rwmutex *rw, const char *file, int line)
         if ((old & RW_RMASK) == 0)
             goro__fatal(file, line, "sync: RUnlock of unlocked RWMutex");
         if (goro_unlikely((old & RW_RMASK) == 1 && (old & RW_WWAIT))) {
-            runlock_last(rw);   /* the last reader lets the writer in */
+            release_slow(rw, true);   /* the last reader lets the writer in */
             return;
         }
         if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old - 1,
@@ -333,7 +353,7 @@ void goro_rwmutex_lock(goro_rwmutex *rw)
     uint32_t z = 0;
     if (goro_unlikely(!atomic_compare_exchange_strong_explicit(rw_state(rw), &z, RW_WLOCKED,
             memory_order_acquire, memory_order_relaxed)))
-        wlock_slow(rw, GORO_FOREVER);
+        lock_slow(rw, true, GORO_FOREVER);
     san_acquire(rw_rsync(rw));
     san_acquire(rw_wsync(rw));
 }
@@ -346,7 +366,7 @@ int goro_rwmutex_lock_until(goro_rwmutex *rw, int64_t deadline)
     uint32_t z = 0;
     if (goro_unlikely(!atomic_compare_exchange_strong_explicit(rw_state(rw), &z, RW_WLOCKED,
             memory_order_acquire, memory_order_relaxed))) {
-        int r = wlock_slow(rw, deadline);
+        int r = lock_slow(rw, true, deadline);
         if (r != 0)
             return r;
     }
@@ -369,55 +389,6 @@ int goro_rwmutex_trylock(goro_rwmutex *rw)
     return 0;
 }
 
-/* A writer's unlock with waiters, still holding the lock: under lock_,
- * admit the queued readers (they waited behind us), else hand the lock to
- * the first writer, in one atomic step with our release. If every waiter
- * gave up, clear the stale flags, drop lock_, and try the plain release
- * again: our last access to rw is the step that releases it. */
-static void unlock_slow(goro_rwmutex *rw)
-{
-    for (;;) {
-        goro__lock_acquire(rw_lock(rw));
-        uint32_t old = atomic_load_explicit(rw_state(rw), memory_order_relaxed), new, k = 0;
-        goro__syncq_node *list = NULL;
-        if (old & RW_RWAIT)
-            list = take_readers(rw, &k);
-        bool empty;
-        if (list) {
-            empty = goro__syncq_empty(rw_wq(rw));
-            do {
-                new = (old & ~(RW_WLOCKED | RW_RWAIT)) + k;
-                if (empty)
-                    new &= ~RW_WWAIT;
-            } while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, new,
-                         memory_order_release, memory_order_relaxed));
-        } else if ((old & RW_WWAIT) && (list = take_writer(rw)) != NULL) {
-            list->wake_next = NULL;
-            empty = goro__syncq_empty(rw_wq(rw));
-            do {   /* the lock passes to that writer: WLOCKED stays */
-                new = old & ~RW_RWAIT;
-                if (empty)
-                    new &= ~RW_WWAIT;
-            } while (!atomic_compare_exchange_weak_explicit(rw_state(rw), &old, new,
-                         memory_order_release, memory_order_relaxed));
-        } else {
-            atomic_fetch_and_explicit(rw_state(rw), ~(RW_WWAIT | RW_RWAIT), memory_order_relaxed);
-        }
-        goro__lock_release(rw_lock(rw));
-        if (list) {
-            goro__syncq_wake_list(list, 0);
-            return;
-        }
-        old = atomic_load_explicit(rw_state(rw), memory_order_relaxed);
-        for (;;) {
-            if (old & (RW_RWAIT | RW_WWAIT))
-                break;   /* someone queued meanwhile */
-            if (atomic_compare_exchange_weak_explicit(rw_state(rw), &old, old & ~RW_WLOCKED,
-                    memory_order_release, memory_order_relaxed))
-                return;
-        }
-    }
-}
 
 void goro_rwmutex_unlock_at(goro_rwmutex *rw, const char *file, int line)
 {
@@ -434,5 +405,5 @@ void goro_rwmutex_unlock_at(goro_rwmutex *rw, const char *file, int line)
         atomic_compare_exchange_strong_explicit(rw_state(rw), &old, old & ~RW_WLOCKED,
             memory_order_release, memory_order_relaxed))
         return;
-    unlock_slow(rw);
+    release_slow(rw, false);
 }

@@ -52,8 +52,7 @@ static void notify(goro_sema *s, sema_waiter **wake)
         if (!goro__waiter_claim(&w->w))
             continue;   /* its context won: gone */
         s->cur += w->n;
-        w->next = *wake;
-        *wake = w;
+        GORO__SLIST_PUSH(*wake, w, next);
     }
 }
 
@@ -72,8 +71,10 @@ goro_sema *goro_sema_new(int64_t size)
     if (size < 0)
         return NULL;
     goro_sema *s = goro__malloc(sizeof *s);
-    if (s)
+    if (s) {
         *s = (goro_sema){ .size = size };
+        goro__lock_init(&s->mu, SEMA);
+    }
     return s;
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "sched/g.h"
+#include "base/list.h"
 #include "base/san.h"
 #include "wait/wait.h"
 
@@ -81,7 +82,7 @@ void goro_waitgroup_add_at(goro_waitgroup *wg, int64_t delta, const char *file, 
         goro__fatal(file, line, "sync: WaitGroup misuse: Add called concurrently with Wait");
     if (v != 0 || wg_waiters(s) == 0)
         return;
-    goro__lock_acquire(wg_lock(wg));
+    goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
     uint64_t cur = atomic_load_explicit(wg_state(wg), memory_order_relaxed);
     if (wg_count(cur) != 0) {
         goro__lock_release(wg_lock(wg));   /* overtaken by a later add */
@@ -124,7 +125,7 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
     wg_node n;
     goro__waiter_init(&n.w);
     atomic_store_explicit(&n.passed, 0, memory_order_relaxed);
-    goro__lock_acquire(wg_lock(wg));
+    goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
     do {
         if (wg_count(s) == 0) {
             goro__lock_release(wg_lock(wg));
@@ -133,20 +134,16 @@ int goro_waitgroup_wait_until(goro_waitgroup *wg, int64_t deadline)
         }
     } while (!atomic_compare_exchange_weak_explicit(wg_state(wg), &s, s + 1,
                  memory_order_acq_rel, memory_order_acquire));
-    n.next = wg->waiters_;
-    wg->waiters_ = &n;
+    wg_node *np = &n;
+    GORO__SLIST_PUSH(*(wg_node **)&wg->waiters_, np, next);
     goro__lock_release(wg_lock(wg));
     int r = goro__waiter_block(&n.w, deadline, GORO_WAIT_WAITGROUP, wg);
     if (r == GORO_ETIMEDOUT) {
         bool listed = false;
-        goro__lock_acquire(wg_lock(wg));
-        for (wg_node **pp = (wg_node **)&wg->waiters_; *pp; pp = &(*pp)->next)
-            if (*pp == &n) {
-                *pp = n.next;
-                atomic_fetch_sub_explicit(wg_state(wg), 1, memory_order_relaxed);
-                listed = true;
-                break;
-            }
+        goro__lock_acquire_as(wg_lock(wg), WAITGROUP);
+        GORO__SLIST_REMOVE(wg_node, *(wg_node **)&wg->waiters_, np, next, listed);
+        if (listed)
+            atomic_fetch_sub_explicit(wg_state(wg), 1, memory_order_relaxed);
         goro__lock_release(wg_lock(wg));
         /* Detached by a zeroing add that has not passed our node yet: it
          * will not wake us (our deadline won the claim) but may still read

@@ -77,6 +77,7 @@ static goro_timer *timer_new(int64_t period, bool with_chan)
         return NULL;
     *t = (goro_timer){ .node = { .period = period, .fn = fire_send } };
     t->node.arg = t;
+    goro__lock_init(&t->op, TIMER);
     if (with_chan && !(t->c = goro_chan_make(sizeof(int64_t), 1))) {
         goro__free(t);
         return NULL;

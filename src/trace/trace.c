@@ -63,8 +63,8 @@ typedef struct tbuf {
 _Atomic uint32_t goro__tracer_on;
 static _Atomic uint32_t trace_gen;
 static int trace_fd = -1;
-static goro__lock wlock;            /* the file and batches written */
-static goro__lock ctl;              /* start/stop */
+static goro__lock wlock = GORO_LOCK_INIT(TRACE_W);  /* the file and batches written */
+static goro__lock ctl = GORO_LOCK_INIT(TRACE_CTL);  /* start/stop */
 static tbuf *_Atomic bufs;
 /* No membarrier (old kernels, Valgrind): appends fence themselves. */
 static _Atomic bool trace_fence;

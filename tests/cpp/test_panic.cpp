@@ -31,10 +31,9 @@ int panic_child(bool run)
 
 }  // namespace
 
-int main(int argc, char **argv)
+int main(int argc, char **)
 {
     if (argc > 1) {
-        misuse_child_begin();
         goro::waitgroup wg;
         wg.add(1);
         panic_child(true);
@@ -42,7 +41,7 @@ int main(int argc, char **argv)
         return 0;
     }
     char out[16384];
-    int status = misuse_run(argv[0], "panic", out, sizeof out);
+    int status = misuse_run("panic", out, sizeof out);
     char site[128];
     snprintf(site, sizeof site, "created by %s:%d", __FILE__, panic_child(false));
     const char *first = strstr(out, site);
