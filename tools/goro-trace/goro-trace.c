@@ -61,7 +61,130 @@ static int ev_cmp(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Reads IN into evs (sorted by time) and strs. */
+/* Clock pairs (ticks, ns) from the headers: the calibration. */
+typedef struct cpair { uint64_t t; int64_t ns; } cpair;
+static cpair *pairs;
+static long npairs, cpairs;
+
+static void pair_add(uint64_t t, int64_t ns)
+{
+    if (npairs == cpairs)
+        pairs = xrealloc(pairs, (size_t)(cpairs = cpairs ? 2 * cpairs : 256) * sizeof *pairs);
+    pairs[npairs++] = (cpair){ t, ns };
+}
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const cpair *a = x, *b = y;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+/* Ticks to ns: linear between the pairs around t (those less than 100 us
+ * apart are merged, so a pair's read jitter does not bend the line), the
+ * nearest segment's slope beyond them. */
+static int64_t to_ns(uint64_t t)
+{
+    if (npairs == 1)
+        return pairs[0].ns + (int64_t)(t - pairs[0].t);
+    long lo = 0, hi = npairs - 1;
+    while (hi - lo > 1) {
+        long mid = (lo + hi) / 2;
+        if (pairs[mid].t <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const cpair *a = &pairs[lo], *b = &pairs[hi];
+    double rate = (double)(b->ns - a->ns) / (double)(b->t - a->t);
+    return a->ns + (int64_t)((double)((int64_t)(t - a->t)) * rate);
+}
+
+static void pairs_prepare(void)
+{
+    qsort(pairs, (size_t)npairs, sizeof *pairs, pair_cmp);
+    long k = 0;
+    for (long i = 0; i < npairs; i++) {
+        bool far = !k || (pairs[i].t > pairs[k - 1].t && pairs[i].ns - pairs[k - 1].ns >= 100000);
+        if (far)
+            pairs[k++] = pairs[i];
+        else if (i == npairs - 1 && k > 1 && pairs[i].t > pairs[k - 2].t)
+            pairs[k - 1] = pairs[i];   /* the last pair replaces one too close to it */
+    }
+    npairs = k;
+}
+
+/* An unsigned LEB128 varint at *p (< end); false past the end. */
+static bool get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (int sh = 0; *p < end && sh < 64; sh += 7) {
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A length-prefixed text; NULL past the end. */
+static char *get_text(const unsigned char **p, const unsigned char *end)
+{
+    uint64_t len;
+    if (!get(p, end, &len) || len > (uint64_t)(end - *p))
+        return NULL;
+    char *s = strndup((const char *)*p, (size_t)len);
+    *p += len;
+    return s;
+}
+
+/* One event at *p; false (nothing kept) if it is incomplete or unknown. */
+static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t *now,
+                   uint64_t *obj, int tid)
+{
+    const unsigned char *p = *pp;
+    int t = *p++;
+    uint64_t d, pv, a[5] = { 0 };
+    if (t < 1 || t >= GORO_TR_NTYPES || !get(&p, end, &d) || !get(&p, end, &pv))
+        return false;
+    for (int i = 0; i < goro_tr_nargs[t]; i++) {
+        if (!get(&p, end, &a[i]))
+            return false;
+        if (goro_tr_objs[t] >> i & 1) {
+            uint64_t z = a[i];
+            *obj += (z >> 1) ^ -(z & 1);   /* zigzag back to a difference */
+            a[i] = *obj;
+        }
+    }
+    char *txt[2] = { NULL, NULL };
+    for (int i = 0; i < goro_tr_ntext[t]; i++)
+        if (!(txt[i] = get_text(&p, end))) {
+            free(txt[0]);
+            return false;
+        }
+    *now += d;
+    *pp = p;
+    if (t == GORO_TR_STRING) {
+        if (nstr == cstr)
+            strs = xrealloc(strs, (size_t)(cstr = cstr ? 2 * cstr : 256) * sizeof *strs);
+        strs[nstr].key = a[0];
+        strs[nstr].text = txt[0];
+        nstr++;
+        return true;
+    }
+    ev e = { .ts = (int64_t)*now, .seq = nev, .type = t, .tid = tid,
+             .aux = pv ? (uint32_t)(pv - 1) : GORO_TR_NONE };
+    memcpy(e.a, a, sizeof e.a);
+    e.s1 = txt[0];
+    e.s2 = txt[1] ? txt[1] : "";
+    if (nev == cev)
+        evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
+    evs[nev++] = e;
+    return true;
+}
+
+/* Reads IN into evs (sorted by time, in ns) and strs. */
 static void load(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -78,67 +201,44 @@ static void load(const char *path)
             buf = xrealloc(buf, cap *= 2);
     }
     fclose(f);
-    if (len < 16 || memcmp(buf, GORO_TR_MAGIC, 8)) {
-        fprintf(stderr, "goro-trace: %s: not a goro trace\n", path);
+    if (len < GORO_TR_FILE_HEADER || memcmp(buf, GORO_TR_MAGIC, 8)) {
+        fprintf(stderr, "goro-trace: %s: not a goro trace (version %d)\n", path, GORO_TR_VERSION);
         exit(1);
     }
-    size_t off = 16;
-    while (off + 24 <= len) {
+    uint64_t t0;
+    int64_t ns0;
+    memcpy(&t0, buf + 16, 8);
+    memcpy(&ns0, buf + 24, 8);
+    pair_add(t0, ns0);
+    size_t off = GORO_TR_FILE_HEADER;
+    while (off + GORO_TR_BATCH_HEADER <= len) {
         uint32_t magic, size;
         int32_t tid;
+        uint64_t base, bt;
+        int64_t bns;
         memcpy(&magic, buf + off, 4);
         memcpy(&size, buf + off + 4, 4);
         memcpy(&tid, buf + off + 8, 4);
+        memcpy(&base, buf + off + 16, 8);
+        memcpy(&bt, buf + off + 24, 8);
+        memcpy(&bns, buf + off + 32, 8);
         if (magic != GORO_TR_BATCH_MAGIC)
             break;
-        off += 24;
-        size_t end = off + size <= len ? off + size : len;
-        while (off + 16 <= end) {
-            uint64_t h;
-            memcpy(&h, buf + off, 8);
-            size_t es = h & 0xffff;
-            if (es < 16 || es % 8 || off + es > end)
-                break;
-            ev e = { 0 };
-            memcpy(&e.ts, buf + off + 8, 8);
-            e.type = (int)(h >> 16 & 0xff);
-            e.aux = (uint32_t)(h >> 32);
-            e.tid = tid;
-            e.seq = nev;
-            const unsigned char *args = buf + off + 16;
-            size_t na = (es - 16) / 8;
-            if (e.type == GORO_TR_STRING) {
-                if (na >= 1) {
-                    if (nstr == cstr)
-                        strs = xrealloc(strs, (size_t)(cstr = cstr ? 2 * cstr : 256) * sizeof *strs);
-                    memcpy(&strs[nstr].key, args, 8);
-                    strs[nstr].text = strndup((const char *)args + 8, es - 24);
-                    nstr++;
-                }
-            } else {
-                if (e.type == GORO_TR_REGION_BEGIN || e.type == GORO_TR_REGION_END ||
-                    e.type == GORO_TR_LOG) {
-                    if (na >= 1)
-                        memcpy(&e.a[0], args, 8);
-                    const char *t = (const char *)args + 8;
-                    size_t tl = es - 24;
-                    e.s1 = strndup(t, tl);
-                    size_t l1 = strlen(e.s1);
-                    e.s2 = e.type == GORO_TR_LOG && l1 + 1 < tl ? strndup(t + l1 + 1, tl - l1 - 1) : "";
-                } else {
-                    memcpy(e.a, args, (na < 5 ? na : 5) * 8);
-                }
-                if (nev == cev)
-                    evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
-                evs[nev++] = e;
-            }
-            off += es;
-        }
-        if (off < end || end < off)
-            break;   /* a torn event: the rest is unreadable */
-        off = end;
+        pair_add(bt, bns);
+        off += GORO_TR_BATCH_HEADER;
+        bool whole = off + size <= len;
+        const unsigned char *p = buf + off, *end = whole ? p + size : buf + len;
+        uint64_t now = base, obj = 0;
+        while (p < end && decode(&p, end, &now, &obj, tid))
+            ;
+        if (!whole || p != end)
+            break;   /* truncated, or a torn event: the rest is unreadable */
+        off += size;
     }
     free(buf);
+    pairs_prepare();
+    for (long i = 0; i < nev; i++)
+        evs[i].ts = to_ns((uint64_t)evs[i].ts);
     qsort(evs, (size_t)nev, sizeof *evs, ev_cmp);
 }
 
@@ -228,10 +328,19 @@ static void walk(walker *w)
     t_last = nev ? evs[nev - 1].ts : 0;
     for (long i = 0; i < nev; i++) {
         ev *e = &evs[i];
-        bool seen = false;
-        for (int k = 0; k < threads; k++)
-            seen |= tids[k] == e->tid;
+        int ti = 0;
+        while (ti < threads && tids[ti] != e->tid)
+            ti++;
+        bool seen = ti < threads;
         int before = runnable;
+        if (e->type == GORO_TR_THREAD_EXIT) {
+            if (seen) {
+                tids[ti] = tids[--threads];
+                if (w->count)
+                    w->count(w, e->ts, runnable, threads);
+            }
+            continue;
+        }
         if (!seen) {
             tids = xrealloc(tids, (size_t)(threads + 1) * sizeof *tids);
             tids[threads++] = e->tid;
@@ -348,6 +457,7 @@ static const char *ev_name(int t)
         [GORO_TR_RETAKE] = "retake", [GORO_TR_PROCS] = "procs", [GORO_TR_TIMER] = "timer",
         [GORO_TR_NETPOLL] = "netpoll", [GORO_TR_REGION_BEGIN] = "region_begin",
         [GORO_TR_REGION_END] = "region_end", [GORO_TR_LOG] = "log",
+        [GORO_TR_THREAD_EXIT] = "thread_exit",
     };
     return t > 0 && t < GORO_TR_NTYPES && n[t] ? n[t] : "unknown";
 }
