@@ -253,16 +253,20 @@ int main(int argc, char **argv)
     CHECK_EQ(goro_trace_stop(), GORO_EINVAL);
     CHECK(goro_trace_start("/nonexistent-dir/x.trace") < 0);
     int base = goro_num_goroutine();
+    int64_t t0 = goro_now();
     CHECK_EQ(goro_trace_start(path), 0);
     CHECK(goro_trace_enabled());
     CHECK_EQ(goro_trace_start(path), GORO_EINVAL);
+    int64_t ta = goro_now();
     goro_trace_log("test", "start");
     run_main(all, NULL);
     atomic_fetch_add(&spawned, 1);   /* run_main's goroutine */
     /* Every goroutine has exited (not only called done) before the stop. */
     while (goro_num_goroutine() > base)
         goro_yield();
+    int64_t tb = goro_now();
     CHECK_EQ(goro_trace_stop(), 0);
+    int64_t t1 = goro_now();
     CHECK(!goro_trace_enabled());
     struct stat st;
     CHECK(stat(path, &st) == 0 && st.st_size > 1000);
@@ -275,6 +279,9 @@ int main(int argc, char **argv)
     printf("expect syscall_exit %d\n", CLIENTS);
     printf("expect timer_min %d\n", SLEEPERS + AFTERS);
     printf("expect procs_min 1\n");
+    /* The trace's first to last event, in ns: within the traced interval,
+     * and most of the work's (the clock calibration is checked with it). */
+    printf("span %lld %lld\n", (long long)(tb - ta), (long long)(t1 - t0));
     if (path == tmp)
         unlink(tmp);
     return 0;

@@ -74,27 +74,39 @@ def png_rows(path):
 
 tmp = tempfile.mkdtemp(prefix="goro-trace-check-")
 try:
-    trace = os.path.join(tmp, "t.trace")
-    out = subprocess.run([prog, trace], check=True, capture_output=True, text=True,
-                         timeout=120).stdout
-    expect = {}
-    for line in out.splitlines():
-        if line.startswith("expect "):
-            _, k, v = line.split()
-            expect[k] = int(v)
-    got = stats(trace)
-    for k, v in expect.items():
-        if k.endswith("_min"):
-            if got.get(k[:-4], 0) < v:
-                fail("%s: %d, expected at least %d" % (k[:-4], got.get(k[:-4], 0), v))
-        elif got.get(k) != v:
-            fail("%s: %s, expected %d" % (k, got.get(k), v))
-    if got["start"] != got["stop"]:
-        fail("start %d != stop %d" % (got["start"], got["stop"]))
-    for k in ("park[chan receive]", "park[chan send]", "park[IO wait]", "park[sleep]", "netpoll"):
-        if got.get(k, 0) == 0:
-            fail("no %s events" % k)
-    print("counts ok:", {k: got.get(k if not k.endswith("_min") else k[:-4]) for k in expect})
+    # Both clocks: the CPU's counter where usable, and CLOCK_MONOTONIC.
+    for clock in ("ns", ""):
+        trace = os.path.join(tmp, "t%s.trace" % clock)
+        env = dict(os.environ, GORO_TRACE_CLOCK=clock)
+        out = subprocess.run([prog, trace], check=True, capture_output=True, text=True,
+                             timeout=120, env=env).stdout
+        expect, span = {}, None
+        for line in out.splitlines():
+            if line.startswith("expect "):
+                _, k, v = line.split()
+                expect[k] = int(v)
+            elif line.startswith("span "):
+                span = [int(x) for x in line.split()[1:]]
+        got = stats(trace)
+        for k, v in expect.items():
+            if k.endswith("_min"):
+                if got.get(k[:-4], 0) < v:
+                    fail("%s: %d, expected at least %d" % (k[:-4], got.get(k[:-4], 0), v))
+            elif got.get(k) != v:
+                fail("%s: %s, expected %d" % (k, got.get(k), v))
+        if got["start"] != got["stop"]:
+            fail("start %d != stop %d" % (got["start"], got["stop"]))
+        for k in ("park[chan receive]", "park[chan send]", "park[IO wait]", "park[sleep]", "netpoll"):
+            if got.get(k, 0) == 0:
+                fail("no %s events" % k)
+        # Ticks turned into ns: the trace spans most of the work and no
+        # more than the traced interval (a wrong rate would be off by the
+        # counter's GHz).
+        lo, hi = span[0] // 2 - 5000000, span[1] * 102 // 100 + 100000
+        if not lo <= got["span_ns"] <= hi:
+            fail("clock %r: trace spans %d ns, expected %d..%d" % (clock, got["span_ns"], lo, hi))
+        print("counts ok (clock %r, span %d ns):" % (clock, got["span_ns"]),
+              {k: got.get(k if not k.endswith("_min") else k[:-4]) for k in expect})
 
     # Truncated copies: read up to the last whole event, never more.
     data = open(trace, "rb").read()

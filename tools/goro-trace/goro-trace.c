@@ -839,6 +839,7 @@ static int cmd_stats(const char *in)
             exited++;
     }
     printf("events %ld\n", nev);
+    printf("span_ns %" PRId64 "\n", nev ? evs[nev - 1].ts - evs[0].ts : 0);
     for (int t = 1; t < GORO_TR_NTYPES; t++)
         if (t != GORO_TR_STRING)
             printf("%s %ld\n", ev_name(t), n[t]);
