@@ -29,17 +29,25 @@
  * identity.
  *
  * An event is one byte, its type (GORO_TR_*), then unsigned LEB128
- * varints: the time (ticks since the batch's previous event, or since its
- * base for the first), the P (its id + 1; 0: none), then the type's
+ * varints: the time (ticks since the batch's previous timed event, or
+ * since its base for the first), the P (its id + 1; 0: none), then the type's
  * arguments (goro_tr_nargs below). An argument that is an address
  * (goro_tr_objs: a wait object, a timer) is written as the zigzag-encoded
  * difference from the previous such address in the batch (0 at its
  * start), so a goroutine that keeps waiting on the same channel spends a
  * byte on it. A ping-pong round trip (a ready, a stop and a start on each
- * side) is about 40 bytes. Text events then carry varint lengths and the
+ * side) is about 36 bytes. Text events then carry varint lengths and the
  * bytes (no NUL) after their arguments: GORO_TR_STRING and GORO_TR_REGION_*
  * one text, GORO_TR_LOG two (category, message). A string's time delta
  * is 0 and its P is 0.
+ *
+ * GORO_TR_DEFERRED (0x80) set in the type byte: the event has no time
+ * varint and takes the time of the batch's next timed event that is not a
+ * string (the batch header's ticks if none follows). The writer uses it
+ * for readies, one clock read fewer per wakeup: a ready is stamped when
+ * its thread next reads the clock, usually at once as the readier parks
+ * or yields, but later if it runs on, so a reader puts it no later than
+ * the woken goroutine's start.
  *
  * A reader stops at the first incomplete batch header or event: a file
  * truncated anywhere (a program killed while writing) is read up to its
@@ -63,6 +71,7 @@
 #define GORO_TR_VERSION 2
 #define GORO_TR_BATCH_MAGIC 0x48435442u   /* "BTCH" */
 #define GORO_TR_NONE 0xffffffffu          /* no P */
+#define GORO_TR_DEFERRED 0x80             /* type byte: timed by the next event */
 #define GORO_TR_FILE_HEADER 32
 #define GORO_TR_BATCH_HEADER 40
 

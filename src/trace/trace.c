@@ -194,7 +194,7 @@ static void batch_write(tbuf *b)
 }
 
 /* (b busy, its owner) A full buffer to the file, if its trace is on. */
-static void buf_flush(tbuf *b)
+static __attribute__((noinline, cold)) void buf_flush(tbuf *b)
 {
     goro__lock_acquire(&wlock);
     if (atomic_load_explicit(&trace_gen, memory_order_relaxed) == b->gen)
@@ -205,7 +205,7 @@ static void buf_flush(tbuf *b)
 
 static void key_init(void);
 
-static tbuf *buf_get(void)
+static __attribute__((noinline, cold)) tbuf *buf_get(void)
 {
     pthread_once(&key_once, key_init);
     tbuf *b;
@@ -232,9 +232,20 @@ static tbuf *buf_get(void)
     return b;
 }
 
+/* (b busy) The first event of trace gen on b's thread. */
+static __attribute__((noinline, cold)) void buf_reset(tbuf *b, uint32_t gen)
+{
+    b->gen = gen;
+    b->pos = 0;
+    b->chained = false;
+    b->base = b->last = ticks();
+    b->obj = 0;
+    memset(b->strs, 0, sizeof b->strs);
+}
+
 /* Starts an event of at most `size` bytes in the calling thread's buffer,
  * busy set; NULL (not busy) if tracing is off. */
-static unsigned char *ev_begin(tbuf **bp, size_t size)
+static inline __attribute__((always_inline)) unsigned char *ev_begin(tbuf **bp, size_t size)
 {
     tbuf *b = my_buf;
     if (goro_unlikely(!b) && !(b = buf_get()))
@@ -251,15 +262,8 @@ static unsigned char *ev_begin(tbuf **bp, size_t size)
         atomic_store_explicit(&b->busy, 0, memory_order_release);
         return NULL;
     }
-    if (goro_unlikely(b->gen != gen)) {
-        /* First event of this trace on this thread. */
-        b->gen = gen;
-        b->pos = 0;
-        b->chained = false;
-        b->base = b->last = ticks();
-        b->obj = 0;
-        memset(b->strs, 0, sizeof b->strs);
-    }
+    if (goro_unlikely(b->gen != gen))
+        buf_reset(b, gen);
     if (goro_unlikely(b->pos + size > TBUF_BYTES))
         buf_flush(b);
     *bp = b;
@@ -329,10 +333,28 @@ void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint
     unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    e = ev_head(b, e, t, aux, ev_time(b));
-    uint64_t a[4] = { a0, a1, a2, a3 };
-    for (int i = 0; i < goro_tr_nargs[t] && i < 4; i++)
-        e = ev_arg(b, e, t, i, a[i]);
+    if (t == GORO_TR_GO_READY) {
+        /* Timed by this thread's next clock read (format.h). */
+        *e++ = GORO_TR_GO_READY | GORO_TR_DEFERRED;
+        e = put(e, (uint64_t)(uint32_t)(aux + 1));
+    } else {
+        e = ev_head(b, e, t, aux, ev_time(b));
+    }
+    unsigned n = goro_tr_nargs[t];   /* at most 4 here (format.h) */
+    if (goro_unlikely(goro_tr_objs[t])) {
+        uint64_t a[4] = { a0, a1, a2, a3 };
+        for (unsigned i = 0; i < n && i < 4; i++)
+            e = ev_arg(b, e, t, (int)i, a[i]);
+    } else {
+        if (n > 0)
+            e = put(e, a0);
+        if (n > 1)
+            e = put(e, a1);
+        if (n > 2)
+            e = put(e, a2);
+        if (n > 3)
+            e = put(e, a3);
+    }
     ev_end(b, e);
 }
 

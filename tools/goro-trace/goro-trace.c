@@ -140,13 +140,25 @@ static char *get_text(const unsigned char **p, const unsigned char *end)
 }
 
 /* One event at *p; false (nothing kept) if it is incomplete or unknown. */
+/* Events of the batch being read that wait for its next timed event. */
+static long *defer;
+static long ndefer, cdefer;
+
+static void defer_time(uint64_t now)
+{
+    for (long i = 0; i < ndefer; i++)
+        evs[defer[i]].ts = (int64_t)now;
+    ndefer = 0;
+}
+
 static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t *now,
                    uint64_t *obj, int tid)
 {
     const unsigned char *p = *pp;
-    int t = *p++;
-    uint64_t d, pv, a[5] = { 0 };
-    if (t < 1 || t >= GORO_TR_NTYPES || !get(&p, end, &d) || !get(&p, end, &pv))
+    int t = *p & ~GORO_TR_DEFERRED;
+    bool deferred = *p++ & GORO_TR_DEFERRED;
+    uint64_t d = 0, pv, a[5] = { 0 };
+    if (t < 1 || t >= GORO_TR_NTYPES || (!deferred && !get(&p, end, &d)) || !get(&p, end, &pv))
         return false;
     for (int i = 0; i < goro_tr_nargs[t]; i++) {
         if (!get(&p, end, &a[i]))
@@ -172,6 +184,13 @@ static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t 
         strs[nstr].text = txt[0];
         nstr++;
         return true;
+    }
+    if (deferred) {
+        if (ndefer == cdefer)
+            defer = xrealloc(defer, (size_t)(cdefer = cdefer ? 2 * cdefer : 64) * sizeof *defer);
+        defer[ndefer++] = nev;
+    } else {
+        defer_time(*now);
     }
     ev e = { .ts = (int64_t)*now, .seq = nev, .type = t, .tid = tid,
              .aux = pv ? (uint32_t)(pv - 1) : GORO_TR_NONE };
@@ -231,11 +250,13 @@ static void load(const char *path)
         uint64_t now = base, obj = 0;
         while (p < end && decode(&p, end, &now, &obj, tid))
             ;
+        defer_time(bt > now ? bt : now);
         if (!whole || p != end)
             break;   /* truncated, or a torn event: the rest is unreadable */
         off += size;
     }
     free(buf);
+    free(defer);
     pairs_prepare();
     for (long i = 0; i < nev; i++)
         evs[i].ts = to_ns((uint64_t)evs[i].ts);
