@@ -80,13 +80,13 @@ try:
         env = dict(os.environ, GORO_TRACE_CLOCK=clock)
         out = subprocess.run([prog, trace], check=True, capture_output=True, text=True,
                              timeout=120, env=env).stdout
-        expect, span = {}, None
+        expect, clk = {}, None
         for line in out.splitlines():
             if line.startswith("expect "):
                 _, k, v = line.split()
                 expect[k] = int(v)
-            elif line.startswith("span "):
-                span = [int(x) for x in line.split()[1:]]
+            elif line.startswith("clock "):
+                clk = [int(x) for x in line.split()[1:]]
         got = stats(trace)
         for k, v in expect.items():
             if k.endswith("_min"):
@@ -99,13 +99,17 @@ try:
         for k in ("park[chan receive]", "park[chan send]", "park[IO wait]", "park[sleep]", "netpoll"):
             if got.get(k, 0) == 0:
                 fail("no %s events" % k)
-        # Ticks turned into ns: the trace spans most of the work and no
-        # more than the traced interval (a wrong rate would be off by the
-        # counter's GHz).
-        lo, hi = span[0] // 2 - 5000000, span[1] * 102 // 100 + 100000
-        if not lo <= got["span_ns"] <= hi:
-            fail("clock %r: trace spans %d ns, expected %d..%d" % (clock, got["span_ns"], lo, hi))
-        print("counts ok (clock %r, span %d ns):" % (clock, got["span_ns"]),
+        # Ticks turned into ns: the two "clock" log lines are as far apart
+        # as the program's clock says (brackets, plus 1% and 20 us for the
+        # calibration; a wrong rate would be off by the counter's GHz).
+        text = subprocess.run([tool, "stats", trace], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+        at = {l.split()[2]: int(l.split()[3][1:]) for l in text.splitlines()
+              if l.startswith("log clock ")}
+        d = at["b"] - at["a"]
+        if not clk[0] * 0.99 - 20000 <= d <= clk[1] * 1.01 + 20000:
+            fail("clock %r: log lines %d ns apart, expected %d..%d" % (clock, d, clk[0], clk[1]))
+        print("counts ok (clock %r, %d ns between the clock logs):" % (clock, d),
               {k: got.get(k if not k.endswith("_min") else k[:-4]) for k in expect})
 
     # Truncated copies: read up to the last whole event, never more.

@@ -6,7 +6,8 @@
  *   goro-trace summary IN     per goroutine function: running, runnable
  *                             latency, blocked by reason, syscalls, longest
  *                             blocks; per-P utilization
- *   goro-trace stats IN       event counts by type (tests)
+ *   goro-trace stats IN       event counts by type, the log lines and
+ *                             regions with their times (tests)
  * A truncated trace is read up to its last whole event.
  */
 #include <inttypes.h>
@@ -860,7 +861,6 @@ static int cmd_stats(const char *in)
             exited++;
     }
     printf("events %ld\n", nev);
-    printf("span_ns %" PRId64 "\n", nev ? evs[nev - 1].ts - evs[0].ts : 0);
     for (int t = 1; t < GORO_TR_NTYPES; t++)
         if (t != GORO_TR_STRING)
             printf("%s %ld\n", ev_name(t), n[t]);
@@ -877,7 +877,8 @@ static int cmd_stats(const char *in)
     /* Per function: goroutines created, and log/region counts by name. */
     for (long i = 0; i < nev; i++)
         if (evs[i].type == GORO_TR_LOG || evs[i].type == GORO_TR_REGION_BEGIN)
-            printf("%s %s %s\n", ev_name(evs[i].type), evs[i].s1, evs[i].s2 ? evs[i].s2 : "");
+            printf("%s %s %s @%" PRId64 "\n", ev_name(evs[i].type), evs[i].s1,
+                   evs[i].s2 ? evs[i].s2 : "", evs[i].ts);
     return 0;
 }
 
