@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -207,7 +208,8 @@ static void all(void *arg)
 
 /* Children for trace-check.py, traced by GORODEBUG=trace=FILE: "exit"
  * returns from main (the atexit flush), "deadlock" ends in the deadlock
- * report's abort, "sigquit" in the SIGQUIT dump. */
+ * report's abort, "sigquit" in the SIGQUIT dump, "fork" runs a child of
+ * its own ("forked") that uses goro, with the environment it inherits. */
 static void blocked(void *arg)
 {
     int v;
@@ -216,10 +218,31 @@ static void blocked(void *arg)
 
 static int child(const char *how)
 {
+    if (!strcmp(how, "forked")) {
+        /* Started by "fork": GORODEBUG no longer names the trace. */
+        CHECK(!goro_trace_enabled());
+        goro_trace_log("child", "forked");
+        return 0;
+    }
     CHECK(goro_trace_enabled());
     goro_chan *c = goro_chan_make(sizeof(int), 0);
     goro_trace_log("child", how);
-    if (!strcmp(how, "exit")) {
+    if (!strcmp(how, "fork")) {
+        /* trace= is gone from the environment, the other settings stay;
+         * a fork+exec'd child that uses goro leaves the file alone. */
+        const char *env = getenv("GORODEBUG");
+        CHECK(env && !strcmp(env, "sigquit"));
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            execl("/proc/self/exe", "test_exectrace", "child", "forked", (char *)NULL);
+            _exit(127);
+        }
+        int st;
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        goro_trace_log("child", "fork done");
+    }
+    if (!strcmp(how, "exit") || !strcmp(how, "fork")) {
         goro_chan_release(c);
         return 0;
     }

@@ -128,22 +128,24 @@ try:
 
     # Flushes: normal exit (atexit), the deadlock report, the SIGQUIT dump,
     # each traced from the start by GORODEBUG=trace=FILE.
-    children = [("exit", ""), ("deadlock", ""), ("sigquit", ",sigquit")]
+    children = [("exit", ""), ("deadlock", ""), ("sigquit", ",sigquit"), ("fork", ",sigquit")]
     if os.environ.get("GORO_TRACE_CHECK_NO_DEADLOCK"):
         children.pop(1)   # TSan: the deadlock check cannot fire (CMakeLists.txt)
     for how, debug in children:
         path = os.path.join(tmp, how + ".trace")
         env = dict(os.environ, GORODEBUG="trace=" + path + debug)
         r = subprocess.run([prog, "child", how], env=env, capture_output=True, timeout=60)
-        if (r.returncode == 0) != (how == "exit"):
+        if (r.returncode == 0) != (how in ("exit", "fork")):
             fail("child %s: exit status %d" % (how, r.returncode))
         out = subprocess.run([tool, "stats", path], check=True, capture_output=True, text=True,
                              timeout=60).stdout
         if "log child " + how not in out:
             fail("child %s: the trace lacks its log line:\n%s" % (how, out))
-        if how != "exit" and "park[chan receive]" not in out:
+        if how in ("deadlock", "sigquit") and "park[chan receive]" not in out:
             fail("child %s: the trace lacks the blocked goroutine's park" % how)
-    print("flush on exit, deadlock, SIGQUIT ok")
+        if how == "fork" and ("log child fork done" not in out or "forked" in out):
+            fail("child fork: its trace was taken over by its child (GORODEBUG inherited):\n%s" % out)
+    print("flush on exit, deadlock, SIGQUIT ok; a fork+exec'd child leaves the file alone")
 
     # JSON
     js = os.path.join(tmp, "t.json")
