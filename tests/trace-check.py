@@ -7,7 +7,8 @@
 #  - `json` is valid JSON with P tracks, run slices, wake arrows, counters;
 #  - `html` rendered by headless Chromium (which must be installed: CI's
 #    .ci/run installs it; missing, this test fails) shows one band per P
-#    (counted in the PNG, decoded here with zlib) and slices in them;
+#    (counted in the PNG, decoded here with zlib) and slices in them, the
+#    counters, regions, log lines and instant events;
 #  - `summary` names the wait reasons.
 import json, os, shutil, struct, subprocess, sys, tempfile, zlib
 
@@ -189,7 +190,7 @@ try:
     png = os.path.join(tmp, "t.png")
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                     "--hide-scrollbars", "--user-data-dir=" + os.path.join(tmp, "profile"),
-                    "--window-size=1000,400", "--screenshot=" + png, "file://" + html],
+                    "--window-size=1000,800", "--screenshot=" + png, "file://" + html],
                    check=True, capture_output=True, timeout=120)
     rows = png_rows(png)
     band = (0x20, 0x30, 0x40)
@@ -206,6 +207,43 @@ try:
                   if max(px) - min(px) > 40)   # slices are saturated colours
     if colored < 200:
         fail("screenshot: timeline looks blank (%d coloured pixels)" % colored)
-    print("html ok: %d bands, %d coloured pixels" % (bands, colored))
+    # The other bands (goro-trace.c's html_tail names the colours): one of
+    # counters with both lines, goroutine bands with regions and log
+    # marks, and instant events' white ticks on the P bands.
+    def near(px, c):
+        return all(abs(a - b) <= 2 for a, b in zip(px, c))
+
+    def band_rows(bg):
+        """Row ranges whose label column has background bg."""
+        out, start = [], None
+        for y, px in enumerate(col + [(255, 255, 255)]):
+            if near(px, bg) and start is None:
+                start = y
+            elif not near(px, bg) and start is not None:
+                out.append((start, y))
+                start = None
+        return out
+
+    def count(ranges, c):
+        return sum(1 for a, b in ranges for y in range(a, b) for px in rows[y][80:] if near(px, c))
+
+    counters = band_rows((0x1c, 0x2c, 0x1c))
+    if len(counters) != 1:
+        fail("screenshot shows %d counter bands, expected 1" % len(counters))
+    for name, c in (("runnable", (0x40, 0xe0, 0xff)), ("threads", (0xff, 0x80, 0xff))):
+        if count(counters, c) < 20:
+            fail("screenshot: no %s counter line" % name)
+    gbands = band_rows((0x30, 0x20, 0x40))
+    if not gbands:
+        fail("screenshot: no goroutine bands of regions and logs")
+    if count(gbands, (0xc0, 0xa0, 0xff)) < 5:
+        fail("screenshot: no regions drawn")
+    if count(gbands, (0xff, 0xff, 0x00)) < 36:
+        fail("screenshot: no log marks drawn")
+    ticks = count(band_rows(band), (0xff, 0xff, 0xff))
+    if ticks < 8:
+        fail("screenshot: no instant events on the P bands (%d white pixels)" % ticks)
+    print("html ok: %d P bands, %d coloured pixels, counters, %d goroutine bands, "
+          "%d instant-event pixels" % (bands, colored, len(gbands), ticks))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -598,6 +598,8 @@ static int cmd_json(const char *in, const char *out)
 
 /* ---- html ---- */
 
+#define HTML_GBANDS 64          /* goroutines with a band of regions and logs */
+
 typedef struct hw {
     walker w;
     FILE *o;
@@ -608,7 +610,78 @@ typedef struct hw {
     long cready;
     double *arrows;            /* from P, from time, to P, to time */
     long narrows, carrows;
+    FILE *cnt, *ins, *reg, *logs;   /* the C, I, R and L arrays being written */
+    char *cntb, *insb, *regb, *logsb;
+    size_t cntn, insn, regn, logsn;
+    uint64_t gband[HTML_GBANDS];     /* goroutines with a region or log band */
+    int ngband;
+    struct openreg { uint64_t g; const char *name; double t0; } *open;
+    int nopen;
 } hw;
+
+/* The band of goroutine g's regions and logs; -1 past the last one. */
+static int h_gband(hw *h, uint64_t g)
+{
+    for (int i = 0; i < h->ngband; i++)
+        if (h->gband[i] == g)
+            return i;
+    if (h->ngband == HTML_GBANDS)
+        return -1;
+    h->gband[h->ngband] = g;
+    return h->ngband++;
+}
+
+/* A region of the goroutine's band, at its nesting depth. */
+static void h_region(hw *h, const struct openreg *r, double t1)
+{
+    int depth = 0;
+    for (int i = 0; i < h->nopen; i++)
+        depth += h->open[i].g == r->g && &h->open[i] < r;
+    int b = h_gband(h, r->g);
+    if (b < 0)
+        return;
+    fprintf(h->reg, "%s[%d,%.3f,%.3f,%d,", ftell(h->reg) ? ",\n" : "", b, r->t0, t1, depth);
+    json_str(h->reg, r->name);
+    fputs("]", h->reg);
+}
+
+static void h_count(walker *w, int64_t ts, int runnable, int threads)
+{
+    hw *h = (hw *)w;
+    fprintf(h->cnt, "%s[%.3f,%d,%d]", ftell(h->cnt) ? ",\n" : "", US(ts), runnable, threads);
+}
+
+/* Instant events on their P's band (kind 0), their thread's (1), or the
+ * counters' band; regions and logs on their goroutine's band. */
+static void h_other(walker *w, const ev *e)
+{
+    hw *h = (hw *)w;
+    if (e->type == GORO_TR_REGION_BEGIN) {
+        h->open = xrealloc(h->open, (size_t)(h->nopen + 1) * sizeof *h->open);
+        h->open[h->nopen++] = (struct openreg){ e->a[0], e->s1, US(e->ts) };
+    } else if (e->type == GORO_TR_REGION_END) {
+        for (int i = h->nopen - 1; i >= 0; i--)
+            if (h->open[i].g == e->a[0] && !strcmp(h->open[i].name, e->s1)) {
+                h_region(h, &h->open[i], US(e->ts));
+                memmove(&h->open[i], &h->open[i + 1], (size_t)(h->nopen - i - 1) * sizeof *h->open);
+                h->nopen--;
+                break;
+            }
+    } else if (e->type == GORO_TR_LOG) {
+        int b = h_gband(h, e->a[0]);
+        if (b < 0)
+            return;
+        char text[2100];
+        snprintf(text, sizeof text, "%s: %s", e->s1, e->s2);
+        fprintf(h->logs, "%s[%d,%.3f,", ftell(h->logs) ? ",\n" : "", b, US(e->ts));
+        json_str(h->logs, text);
+        fputs("]", h->logs);
+    } else {
+        bool onp = e->aux != GORO_TR_NONE && e->type != GORO_TR_PROCS && e->type != GORO_TR_NETPOLL;
+        fprintf(h->ins, "%s[%d,%d,%.3f,\"%s %" PRIu64 "\"]", ftell(h->ins) ? ",\n" : "",
+                onp ? 0 : 1, onp ? (int)e->aux : e->tid, US(e->ts), ev_name(e->type), e->a[0]);
+    }
+}
 
 static void h_ready(walker *w, const gor *g, const ev *e, long flow)
 {
@@ -666,37 +739,65 @@ static const char html_head[] =
 /* The drawing: one band per P (background #203040, the label column is
  * left plain, which tests count), then one per OS thread (#383838), with
  * goroutine runs as slices coloured by function on both, and arrows from
- * a ready on the readier's P to the woken goroutine's run. */
+ * a ready on the readier's P to the woken goroutine's run; instant events
+ * as white ticks on top of their P's or thread's band; a band of counters
+ * (#1c2c1c: runnable goroutines #40e0ff, threads #ff80ff, and the instant
+ * events of no P or thread band); then a band per goroutine with regions
+ * (#c0a0ff bars, nested ones lower) or log lines (#ffff00 squares),
+ * background #302040. The tests look for these colours. */
 static const char html_tail[] =
 "const cv=document.getElementById('c'),cx=cv.getContext('2d');\n"
-"const LABEL=80,BAND=40,GAP=10,TOP=10;\n"
+"const LABEL=80,BAND=40,GAP=10,TOP=10,CB=60,RB=20;\n"
 "let np=0,t1=0;for(const s of S){np=Math.max(np,s[0]+1);t1=Math.max(t1,s[2]);}\n"
+"for(const c of C)t1=Math.max(t1,c[0]);for(const r of R)t1=Math.max(t1,r[2]);\n"
 "np=Math.max(np,NP);\n"
 "let t0=0,span=Math.max(t1,1e-3);\n"
-"const nr=np+T.length;\n"
-"function resize(){cv.width=window.innerWidth;cv.height=TOP+nr*(BAND+GAP)+10;draw();}\n"
+"const rows=[];let Y=TOP;\n"
+"function row(h,bg,label){rows.push({y:Y,h:h,bg:bg,label:label});Y+=h+GAP;return rows.length-1;}\n"
+"for(let p=0;p<np;p++)row(BAND,'#203040','P'+p);\n"
+"for(const t of T)row(BAND,'#383838','T'+t);\n"
+"const crow=row(CB,'#1c2c1c','counters');\n"
+"const grow=rows.length;for(const g of G)row(RB,'#302040',g?'G'+g:'threads');\n"
+"let cmax=1;for(const c of C)cmax=Math.max(cmax,c[1],c[2]);\n"
+"function insrow(i){if(i[0]===0&&i[1]<np)return i[1];const k=i[0]===1?T.indexOf(i[1]):-1;return k>=0?np+k:crow;}\n"
+"function resize(){cv.width=window.innerWidth;cv.height=Y+10;draw();}\n"
+"function X(t){return LABEL+(t-t0)*(cv.width-LABEL)/span;}\n"
 "function col(k){const h=(k*47)%360;return 'hsl('+h+',70%,60%)';}\n"
+"function bar(x0,x1,y,h){if(x1<LABEL||x0>cv.width)return;x0=Math.max(Math.round(x0),LABEL);x1=Math.max(Math.round(x1),x0+1);cx.fillRect(x0,y,x1-x0,h);}\n"
 "function draw(){cx.fillStyle='#ffffff';cx.fillRect(0,0,cv.width,cv.height);\n"
-" const W=cv.width-LABEL,sc=W/span;\n"
-" for(let r=0;r<nr;r++){const y=TOP+r*(BAND+GAP);cx.fillStyle=r<np?'#203040':'#383838';cx.fillRect(0,y,cv.width,BAND);}\n"
-" for(const s of S)for(const r of [s[0],np+s[4]]){const y=TOP+r*(BAND+GAP);let x0=LABEL+(s[1]-t0)*sc,x1=LABEL+(s[2]-t0)*sc;\n"
+" for(const r of rows){cx.fillStyle=r.bg;cx.fillRect(0,r.y,cv.width,r.h);}\n"
+" for(const s of S)for(const k of [s[0],np+s[4]]){const r=rows[k];let x0=X(s[1]),x1=X(s[2]);\n"
 "  if(x1<LABEL||x0>cv.width)continue;x0=Math.max(x0,LABEL);x1=Math.max(x1,x0+1);\n"
-"  cx.fillStyle=col(s[3]);cx.fillRect(x0,y+6,x1-x0,BAND-12);\n"
-"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,y+24);cx.restore();}}\n"
+"  cx.fillStyle=col(s[3]);cx.fillRect(x0,r.y+6,x1-x0,BAND-12);\n"
+"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,r.y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,r.y+24);cx.restore();}}\n"
 " cx.strokeStyle='#ffcc00';cx.beginPath();let na=0;\n"
-" for(let i=0;i<A.length&&na<5000;i+=4){const x0=LABEL+(A[i+1]-t0)*sc,x1=LABEL+(A[i+3]-t0)*sc;\n"
+" for(let i=0;i<A.length&&na<5000;i+=4){const x0=X(A[i+1]),x1=X(A[i+3]);\n"
 "  if(x1<LABEL||x0>cv.width||x1-x0<3)continue;na++;\n"
-"  cx.moveTo(x0,TOP+A[i]*(BAND+GAP)+BAND/2);cx.lineTo(x1,TOP+A[i+2]*(BAND+GAP)+BAND/2);}\n"
+"  cx.moveTo(x0,rows[A[i]].y+BAND/2);cx.lineTo(x1,rows[A[i+2]].y+BAND/2);}\n"
 " cx.stroke();\n"
+" const cr=rows[crow];\n"
+" for(const [k,c] of [[2,'#ff80ff'],[1,'#40e0ff']]){cx.fillStyle=c;\n"
+"  for(let i=0;i<C.length;i++){const x1=i+1<C.length?X(C[i+1][0]):cv.width;\n"
+"   bar(X(C[i][0]),x1,Math.round(cr.y+cr.h-4-C[i][k]/cmax*(cr.h-8)),2);}}\n"
+" cx.fillStyle='#ffffff';for(const i of I){const x=Math.round(X(i[2]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-1,rows[insrow(i)].y,2,8);}\n"
+" cx.fillStyle='#c0a0ff';for(const r of R){const w=rows[grow+r[0]];bar(X(r[1]),X(r[2]),w.y+3+3*Math.min(r[3],3),RB-6-3*Math.min(r[3],3));}\n"
+" cx.fillStyle='#ffff00';for(const l of L){const x=Math.round(X(l[1]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-3,rows[grow+l[0]].y+7,6,6);}\n"
 " cx.fillStyle='#ffffff';cx.font='12px sans-serif';\n"
-" for(let r=0;r<nr;r++){cx.fillText(r<np?'P'+r:'T'+T[r-np],8,TOP+r*(BAND+GAP)+BAND/2+4);}}\n"
+" for(const r of rows)cx.fillText(r.label,8,r.y+Math.min(r.h/2+4,r.h-4));}\n"
 "cv.addEventListener('wheel',e=>{e.preventDefault();const W=cv.width-LABEL;\n"
 " const t=t0+(e.offsetX-LABEL)/W*span;const f=e.deltaY<0?0.8:1.25;span*=f;t0=t-(t-t0)*f;draw();});\n"
 "let drag=null;cv.addEventListener('mousedown',e=>{drag=[e.offsetX,t0];});\n"
 "window.addEventListener('mouseup',()=>{drag=null;});\n"
+"function near(x,t){return Math.abs(X(t)-x)<=4;}\n"
+"function hover(x,y){const t=t0+(x-LABEL)/(cv.width-LABEL)*span;\n"
+" const k=rows.findIndex(r=>y>=r.y&&y<r.y+r.h);if(k<0)return '';\n"
+" for(const i of I)if(insrow(i)===k&&near(x,i[2]))return i[3]+' at '+i[2].toFixed(1)+' us';\n"
+" if(k===crow){let c=null;for(const d of C){if(d[0]>t)break;c=d;}return c?'runnable '+c[1]+', threads '+c[2]:'';}\n"
+" if(k>=grow){for(const l of L)if(grow+l[0]===k&&near(x,l[1]))return l[2];\n"
+"  for(const r of R)if(grow+r[0]===k&&r[1]<=t&&t<=r[2])return 'region '+r[4]+'  '+(r[2]-r[1]).toFixed(1)+' us';return '';}\n"
+" for(const s of S)if((s[0]===k||np+s[4]===k)&&s[1]<=t&&t<=s[2])return s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';return '';}\n"
 "cv.addEventListener('mousemove',e=>{if(drag){t0=drag[1]-(e.offsetX-drag[0])/(cv.width-LABEL)*span;draw();}\n"
-" const W=cv.width-LABEL,t=t0+(e.offsetX-LABEL)/W*span,p=Math.floor((e.offsetY-TOP)/(BAND+GAP));\n"
-" for(const s of S)if((s[0]===p||np+s[4]===p)&&s[1]<=t&&t<=s[2]){document.getElementById('info').textContent=s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';break;}});\n"
+" const h=hover(e.offsetX,e.offsetY);if(h)document.getElementById('info').textContent=h;});\n"
 "window.addEventListener('resize',resize);resize();\n"
 "</script></body></html>\n";
 
@@ -709,20 +810,41 @@ static int cmd_html(const char *in, const char *out)
             np = (int)evs[i].a[0];
     fputs(html_head, o);
     fprintf(o, "const NP=%d;\nconst S=[", np);
-    hw h = { { h_slice, h_ready, NULL, NULL, NULL, NULL, NULL }, o, true,
-             NULL, 0, NULL, 0, NULL, 0, 0 };
+    hw h = { .w = { h_slice, h_ready, NULL, NULL, NULL, h_count, h_other }, .o = o, .first = true };
+    h.cnt = open_memstream(&h.cntb, &h.cntn);
+    h.ins = open_memstream(&h.insb, &h.insn);
+    h.reg = open_memstream(&h.regb, &h.regn);
+    h.logs = open_memstream(&h.logsb, &h.logsn);
+    if (!h.cnt || !h.ins || !h.reg || !h.logs) {
+        fprintf(stderr, "goro-trace: out of memory\n");
+        return 1;
+    }
     walk(&h.w);
+    for (int i = 0; i < h.nopen; i++)   /* regions still open at the end */
+        h_region(&h, &h.open[i], US(t_last));
     fputs("];\nconst A=[", o);
     for (long i = 0; i < h.narrows; i++)
         fprintf(o, "%s%.3f", i ? (i % 4 ? "," : ",\n") : "", h.arrows[i]);
     fputs("];\nconst T=[", o);
     for (int i = 0; i < h.ntids; i++)
         fprintf(o, "%s%d", i ? "," : "", h.tids[i]);
+    fputs("];\nconst G=[", o);
+    for (int i = 0; i < h.ngband; i++)
+        fprintf(o, "%s%" PRIu64, i ? "," : "", h.gband[i]);
+    FILE *parts[] = { h.cnt, h.ins, h.reg, h.logs };
+    char **bufs[] = { &h.cntb, &h.insb, &h.regb, &h.logsb };
+    static const char *names[] = { "C", "I", "R", "L" };
+    for (int i = 0; i < 4; i++) {
+        fclose(parts[i]);
+        fprintf(o, "];\nconst %s=[%s", names[i], *bufs[i]);
+        free(*bufs[i]);
+    }
     fputs("];\n", o);
     fputs(html_tail, o);
     free(h.tids);
     free(h.ready);
     free(h.arrows);
+    free(h.open);
     return fclose(o) ? 1 : 0;
 }
 
