@@ -2,7 +2,8 @@
 // ctest-labels: trace
 /*
  * test_exectrace: the execution tracer on four programs run as goroutines
- * in one process, traced from goro_trace_start to goro_trace_stop:
+ * in one process, traced from goro_trace_start to goro_trace_stop (and a
+ * goroutine wired to its thread, whose M hands its P off as it sleeps):
  *  - a worker pool (jobs over a channel, one "job" region each),
  *  - a pipeline (three stages joined by unbuffered channels, one
  *    "pipeline" log line per item at its end),
@@ -195,10 +196,20 @@ static void echo(void *arg)
     goro_close(lfd);
 }
 
+/* ---- a wired goroutine: its M hands the P off while it sleeps ---- */
+static void wired(void *arg)
+{
+    (void)arg;
+    goro_lock_os_thread();
+    goro_sleep(1000000);
+    goro_unlock_os_thread();
+}
+
 static void all(void *arg)
 {
     (void)arg;
     goro_waitgroup wg = GORO_WAITGROUP_INIT;
+    WG_GO(&wg, wired, NULL);
     WG_GO(&wg, pool, NULL);
     WG_GO(&wg, pipeline, NULL);
     WG_GO(&wg, timers, NULL);
@@ -307,6 +318,7 @@ int main(int argc, char **argv)
     printf("expect syscall_exit %d\n", CLIENTS);
     printf("expect timer_min %d\n", SLEEPERS + AFTERS);
     printf("expect procs_min 1\n");
+    printf("expect handoff_min 1\n");
     printf("clock %lld %lld\n", (long long)(tb0 - ta1), (long long)(tb1 - ta0));
     if (path == tmp)
         unlink(tmp);

@@ -87,7 +87,9 @@ enum {
     GORO_TR_GO_READY,       /* g readied, by g (0: a plain thread or the runtime) */
     GORO_TR_SYSCALL_ENTER,  /* g; P: left in its syscall state */
     GORO_TR_SYSCALL_EXIT,   /* g, 1 if it got its own P back; P: now */
-    GORO_TR_HANDOFF,        /* (no arguments) P handed off from a blocking call */
+    GORO_TR_HANDOFF,        /* (no arguments) P handed off (goro__handoffp): by
+                               sysmon from a blocking call or a CPU hog, by a
+                               wired M that blocks, by an M that exits */
     GORO_TR_STEAL,          /* victim P, goroutines taken; P: the thief */
     GORO_TR_PREEMPT,        /* (sysmon) slice over */
     GORO_TR_RETAKE,         /* (sysmon) P taken from a CPU hog */
