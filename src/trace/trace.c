@@ -327,19 +327,39 @@ static inline uint64_t ev_time(tbuf *b)
     return ticks();
 }
 
-void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+/* The two most frequent events, each with few values live (a short
+ * prologue): a start, which usually takes the stop's time, and a ready,
+ * timed by this thread's next clock read (format.h). */
+static __attribute__((noinline)) void ev_start(int p, uint64_t g)
 {
     tbuf *b;
     unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    if (t == GORO_TR_GO_READY) {
-        /* Timed by this thread's next clock read (format.h). */
-        *e++ = GORO_TR_GO_READY | GORO_TR_DEFERRED;
-        e = put(e, (uint64_t)(uint32_t)(aux + 1));
-    } else {
-        e = ev_head(b, e, t, aux, ev_time(b));
-    }
+    e = ev_head(b, e, GORO_TR_GO_START, p, ev_time(b));
+    ev_end(b, put(e, g));
+}
+
+static __attribute__((noinline)) void ev_ready(int p, uint64_t g, uint64_t by)
+{
+    tbuf *b;
+    unsigned char *e = ev_begin(&b, EV_MAX);
+    if (!e)
+        return;
+    *e++ = GORO_TR_GO_READY | GORO_TR_DEFERRED;
+    e = put(e, (uint64_t)(uint32_t)(p + 1));
+    e = put(e, g);
+    ev_end(b, put(e, by));
+}
+
+static __attribute__((noinline)) void ev_any(int t, int aux, uint64_t a0, uint64_t a1,
+                                             uint64_t a2, uint64_t a3)
+{
+    tbuf *b;
+    unsigned char *e = ev_begin(&b, EV_MAX);
+    if (!e)
+        return;
+    e = ev_head(b, e, t, aux, ev_time(b));
     unsigned n = goro_tr_nargs[t];   /* at most 4 here (format.h) */
     if (goro_unlikely(goro_tr_objs[t])) {
         uint64_t a[4] = { a0, a1, a2, a3 };
@@ -356,6 +376,16 @@ void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint
             e = put(e, a3);
     }
     ev_end(b, e);
+}
+
+void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    if (t == GORO_TR_GO_START)
+        ev_start(aux, a0);
+    else if (t == GORO_TR_GO_READY)
+        ev_ready(aux, a0, a1);
+    else
+        ev_any(t, aux, a0, a1, a2, a3);
 }
 
 /* (b busy) Defines key -> text in b unless it did in this trace. */
