@@ -133,7 +133,9 @@ static void timers(void *arg)
         WG_GO(&wg, sleeper, (void *)i);
     for (int i = 0; i < AFTERS; i++) {
         int64_t t;
-        CHECK(goro_chan_recv(goro_after(200000), &t) == 0);
+        goro_chan *c = goro_after(200000);
+        CHECK(c && goro_chan_recv(c, &t) == 0);
+        goro_chan_release(c);   /* the caller's (goro.h) */
     }
     goro_waitgroup_wait(&wg);
 }

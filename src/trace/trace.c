@@ -313,7 +313,7 @@ static inline unsigned char *ev_arg(tbuf *b, unsigned char *e, int t, int i, uin
     if (goro_unlikely(goro_tr_objs[t] >> i & 1)) {
         int64_t d = (int64_t)(v - b->obj);
         b->obj = v;
-        v = (uint64_t)(d << 1) ^ (uint64_t)(d >> 63);   /* zigzag */
+        v = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);   /* zigzag */
     }
     return put(e, v);
 }
