@@ -19,6 +19,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -273,6 +274,14 @@ static int child(const char *how)
     return 1;
 }
 
+/* A plain thread that records an event and ends: its thread_exit. */
+static void *plain_thread(void *arg)
+{
+    (void)arg;
+    goro_trace_log("thread", "plain");
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "child"))
@@ -293,6 +302,9 @@ int main(int argc, char **argv)
     CHECK(goro_trace_enabled());
     CHECK_EQ(goro_trace_start(path), GORO_EINVAL);
     goro_trace_log("test", "start");
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, plain_thread, NULL) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
     /* Two log lines 5 ms apart, the interval bracketed by the clock: the
      * trace's ticks turned into ns must land inside the brackets. */
     int64_t ta0 = goro_now();
@@ -315,7 +327,8 @@ int main(int argc, char **argv)
     printf("expect exited %ld\n", atomic_load(&spawned));
     printf("expect region_begin %d\n", JOBS);
     printf("expect region_end %d\n", JOBS);
-    printf("expect log %d\n", ITEMS + 3);
+    printf("expect log %d\n", ITEMS + 4);
+    printf("expect thread_exit_min 1\n");
     printf("expect syscall_enter %d\n", CLIENTS);
     printf("expect syscall_exit %d\n", CLIENTS);
     printf("expect timer_min %d\n", SLEEPERS + AFTERS);

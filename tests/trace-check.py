@@ -169,6 +169,9 @@ try:
     names = {e["name"] for e in evs if e["ph"] == "C"}
     if names != {"runnable", "threads"}:
         fail("json counters: %s" % names)
+    nthreads = [e["args"]["threads"] for e in evs if e["ph"] == "C" and e["name"] == "threads"]
+    if not any(b < a for a, b in zip(nthreads, nthreads[1:])):
+        fail("json: the threads counter never drops (test_exectrace's plain thread ends)")
     if not any("test_exectrace.c:" in e["name"] for e in evs if e["ph"] == "X"):
         fail("json: slices do not name their creation site")
     print("json ok:", kinds)
