@@ -741,8 +741,8 @@ static const char html_head[] =
  * goroutine runs as slices coloured by function on both, and arrows from
  * a ready on the readier's P to the woken goroutine's run; instant events
  * as white ticks on top of their P's or thread's band; a band of counters
- * (#1c2c1c: runnable goroutines #40e0ff, threads #ff80ff, and the instant
- * events of no P or thread band); then a band per goroutine with regions
+ * (#1c2c1c: runnable goroutines #40e0ff, threads #ff80ff, each scaled to its
+ * own maximum, and the instant events of no P or thread band); then a band per goroutine with regions
  * (#c0a0ff bars, nested ones lower) or log lines (#ffff00 squares),
  * background #302040. The tests look for these colours. */
 static const char html_tail[] =
@@ -758,7 +758,7 @@ static const char html_tail[] =
 "for(const t of T)row(BAND,'#383838','T'+t);\n"
 "const crow=row(CB,'#1c2c1c','counters');\n"
 "const grow=rows.length;for(const g of G)row(RB,'#302040',g?'G'+g:'threads');\n"
-"let cmax=1;for(const c of C)cmax=Math.max(cmax,c[1],c[2]);\n"
+"const cmax=[0,1,1];for(const c of C){cmax[1]=Math.max(cmax[1],c[1]);cmax[2]=Math.max(cmax[2],c[2]);}\n"
 "function insrow(i){if(i[0]===0&&i[1]<np)return i[1];const k=i[0]===1?T.indexOf(i[1]):-1;return k>=0?np+k:crow;}\n"
 "function resize(){cv.width=window.innerWidth;cv.height=Y+10;draw();}\n"
 "function X(t){return LABEL+(t-t0)*(cv.width-LABEL)/span;}\n"
@@ -778,7 +778,7 @@ static const char html_tail[] =
 " const cr=rows[crow];\n"
 " for(const [k,c] of [[2,'#ff80ff'],[1,'#40e0ff']]){cx.fillStyle=c;\n"
 "  for(let i=0;i<C.length;i++){const x1=i+1<C.length?X(C[i+1][0]):cv.width;\n"
-"   bar(X(C[i][0]),x1,Math.round(cr.y+cr.h-4-C[i][k]/cmax*(cr.h-8)),2);}}\n"
+"   bar(X(C[i][0]),x1,Math.round(cr.y+cr.h-4-C[i][k]/cmax[k]*(cr.h-8)),2);}}\n"
 " cx.fillStyle='#ffffff';for(const i of I){const x=Math.round(X(i[2]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-1,rows[insrow(i)].y,2,8);}\n"
 " cx.fillStyle='#c0a0ff';for(const r of R){const w=rows[grow+r[0]];bar(X(r[1]),X(r[2]),w.y+3+3*Math.min(r[3],3),RB-6-3*Math.min(r[3],3));}\n"
 " cx.fillStyle='#ffff00';for(const l of L){const x=Math.round(X(l[1]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-3,rows[grow+l[0]].y+7,6,6);}\n"
