@@ -108,8 +108,14 @@ static void pairs_prepare(void)
         bool far = !k || (pairs[i].t > pairs[k - 1].t && pairs[i].ns - pairs[k - 1].ns >= 100000);
         if (far)
             pairs[k++] = pairs[i];
-        else if (i == npairs - 1 && k > 1 && pairs[i].t > pairs[k - 2].t)
-            pairs[k - 1] = pairs[i];   /* the last pair replaces one too close to it */
+        else if (i == npairs - 1 && pairs[i].t > pairs[k - 1].t) {
+            /* The last pair is kept: it replaces one too close to it, or
+             * gives a short trace its only rate. */
+            if (k > 1)
+                pairs[k - 1] = pairs[i];
+            else
+                pairs[k++] = pairs[i];
+        }
     }
     npairs = k;
 }
