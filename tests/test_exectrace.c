@@ -2,7 +2,8 @@
 // ctest-labels: trace
 /*
  * test_exectrace: the execution tracer on four programs run as goroutines
- * in one process, traced from goro_trace_start to goro_trace_stop:
+ * in one process, traced from goro_trace_start to goro_trace_stop (and a
+ * goroutine wired to its thread, whose M hands its P off as it sleeps):
  *  - a worker pool (jobs over a channel, one "job" region each),
  *  - a pipeline (three stages joined by unbuffered channels, one
  *    "pipeline" log line per item at its end),
@@ -18,11 +19,13 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -131,7 +134,9 @@ static void timers(void *arg)
         WG_GO(&wg, sleeper, (void *)i);
     for (int i = 0; i < AFTERS; i++) {
         int64_t t;
-        CHECK(goro_chan_recv(goro_after(200000), &t) == 0);
+        goro_chan *c = goro_after(200000);
+        CHECK(c && goro_chan_recv(c, &t) == 0);
+        goro_chan_release(c);   /* the caller's (goro.h) */
     }
     goro_waitgroup_wait(&wg);
 }
@@ -194,10 +199,20 @@ static void echo(void *arg)
     goro_close(lfd);
 }
 
+/* ---- a wired goroutine: its M hands the P off while it sleeps ---- */
+static void wired(void *arg)
+{
+    (void)arg;
+    goro_lock_os_thread();
+    goro_sleep(1000000);
+    goro_unlock_os_thread();
+}
+
 static void all(void *arg)
 {
     (void)arg;
     goro_waitgroup wg = GORO_WAITGROUP_INIT;
+    WG_GO(&wg, wired, NULL);
     WG_GO(&wg, pool, NULL);
     WG_GO(&wg, pipeline, NULL);
     WG_GO(&wg, timers, NULL);
@@ -207,7 +222,8 @@ static void all(void *arg)
 
 /* Children for trace-check.py, traced by GORODEBUG=trace=FILE: "exit"
  * returns from main (the atexit flush), "deadlock" ends in the deadlock
- * report's abort, "sigquit" in the SIGQUIT dump. */
+ * report's abort, "sigquit" in the SIGQUIT dump, "fork" runs a child of
+ * its own ("forked") that uses goro, with the environment it inherits. */
 static void blocked(void *arg)
 {
     int v;
@@ -216,10 +232,31 @@ static void blocked(void *arg)
 
 static int child(const char *how)
 {
+    if (!strcmp(how, "forked")) {
+        /* Started by "fork": GORODEBUG no longer names the trace. */
+        CHECK(!goro_trace_enabled());
+        goro_trace_log("child", "forked");
+        return 0;
+    }
     CHECK(goro_trace_enabled());
     goro_chan *c = goro_chan_make(sizeof(int), 0);
     goro_trace_log("child", how);
-    if (!strcmp(how, "exit")) {
+    if (!strcmp(how, "fork")) {
+        /* trace= is gone from the environment, the other settings stay;
+         * a fork+exec'd child that uses goro leaves the file alone. */
+        const char *env = getenv("GORODEBUG");
+        CHECK(env && !strcmp(env, "sigquit"));
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            execl("/proc/self/exe", "test_exectrace", "child", "forked", (char *)NULL);
+            _exit(127);
+        }
+        int st;
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        goro_trace_log("child", "fork done");
+    }
+    if (!strcmp(how, "exit") || !strcmp(how, "fork")) {
         goro_chan_release(c);
         return 0;
     }
@@ -235,6 +272,14 @@ static int child(const char *how)
     int v;
     goro_chan_recv(c, &v);   /* deadlock */
     return 1;
+}
+
+/* A plain thread that records an event and ends: its thread_exit. */
+static void *plain_thread(void *arg)
+{
+    (void)arg;
+    goro_trace_log("thread", "plain");
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -257,6 +302,18 @@ int main(int argc, char **argv)
     CHECK(goro_trace_enabled());
     CHECK_EQ(goro_trace_start(path), GORO_EINVAL);
     goro_trace_log("test", "start");
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, plain_thread, NULL) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    /* Two log lines 5 ms apart, the interval bracketed by the clock: the
+     * trace's ticks turned into ns must land inside the brackets. */
+    int64_t ta0 = goro_now();
+    goro_trace_log("clock", "a");
+    int64_t ta1 = goro_now();
+    usleep(5000);
+    int64_t tb0 = goro_now();
+    goro_trace_log("clock", "b");
+    int64_t tb1 = goro_now();
     run_main(all, NULL);
     atomic_fetch_add(&spawned, 1);   /* run_main's goroutine */
     /* Every goroutine has exited (not only called done) before the stop. */
@@ -270,11 +327,14 @@ int main(int argc, char **argv)
     printf("expect exited %ld\n", atomic_load(&spawned));
     printf("expect region_begin %d\n", JOBS);
     printf("expect region_end %d\n", JOBS);
-    printf("expect log %d\n", ITEMS + 1);
+    printf("expect log %d\n", ITEMS + 4);
+    printf("expect thread_exit_min 1\n");
     printf("expect syscall_enter %d\n", CLIENTS);
     printf("expect syscall_exit %d\n", CLIENTS);
     printf("expect timer_min %d\n", SLEEPERS + AFTERS);
     printf("expect procs_min 1\n");
+    printf("expect handoff_min 1\n");
+    printf("clock %lld %lld\n", (long long)(tb0 - ta1), (long long)(tb1 - ta0));
     if (path == tmp)
         unlink(tmp);
     return 0;

@@ -7,7 +7,8 @@
 #  - `json` is valid JSON with P tracks, run slices, wake arrows, counters;
 #  - `html` rendered by headless Chromium (which must be installed: CI's
 #    .ci/run installs it; missing, this test fails) shows one band per P
-#    (counted in the PNG, decoded here with zlib) and slices in them;
+#    (counted in the PNG, decoded here with zlib) and slices in them, the
+#    counters, regions, log lines and instant events;
 #  - `summary` names the wait reasons.
 import json, os, shutil, struct, subprocess, sys, tempfile, zlib
 
@@ -74,27 +75,43 @@ def png_rows(path):
 
 tmp = tempfile.mkdtemp(prefix="goro-trace-check-")
 try:
-    trace = os.path.join(tmp, "t.trace")
-    out = subprocess.run([prog, trace], check=True, capture_output=True, text=True,
-                         timeout=120).stdout
-    expect = {}
-    for line in out.splitlines():
-        if line.startswith("expect "):
-            _, k, v = line.split()
-            expect[k] = int(v)
-    got = stats(trace)
-    for k, v in expect.items():
-        if k.endswith("_min"):
-            if got.get(k[:-4], 0) < v:
-                fail("%s: %d, expected at least %d" % (k[:-4], got.get(k[:-4], 0), v))
-        elif got.get(k) != v:
-            fail("%s: %s, expected %d" % (k, got.get(k), v))
-    if got["start"] != got["stop"]:
-        fail("start %d != stop %d" % (got["start"], got["stop"]))
-    for k in ("park[chan receive]", "park[chan send]", "park[IO wait]", "park[sleep]", "netpoll"):
-        if got.get(k, 0) == 0:
-            fail("no %s events" % k)
-    print("counts ok:", {k: got.get(k if not k.endswith("_min") else k[:-4]) for k in expect})
+    # Both clocks: the CPU's counter where usable, and CLOCK_MONOTONIC.
+    for clock in ("ns", ""):
+        trace = os.path.join(tmp, "t%s.trace" % clock)
+        env = dict(os.environ, GORO_TRACE_CLOCK=clock)
+        out = subprocess.run([prog, trace], check=True, capture_output=True, text=True,
+                             timeout=120, env=env).stdout
+        expect, clk = {}, None
+        for line in out.splitlines():
+            if line.startswith("expect "):
+                _, k, v = line.split()
+                expect[k] = int(v)
+            elif line.startswith("clock "):
+                clk = [int(x) for x in line.split()[1:]]
+        got = stats(trace)
+        for k, v in expect.items():
+            if k.endswith("_min"):
+                if got.get(k[:-4], 0) < v:
+                    fail("%s: %d, expected at least %d" % (k[:-4], got.get(k[:-4], 0), v))
+            elif got.get(k) != v:
+                fail("%s: %s, expected %d" % (k, got.get(k), v))
+        if got["start"] != got["stop"]:
+            fail("start %d != stop %d" % (got["start"], got["stop"]))
+        for k in ("park[chan receive]", "park[chan send]", "park[IO wait]", "park[sleep]", "netpoll"):
+            if got.get(k, 0) == 0:
+                fail("no %s events" % k)
+        # Ticks turned into ns: the two "clock" log lines are as far apart
+        # as the program's clock says (brackets, plus 1% and 20 us for the
+        # calibration; a wrong rate would be off by the counter's GHz).
+        text = subprocess.run([tool, "stats", trace], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+        at = {l.split()[2]: int(l.split()[3][1:]) for l in text.splitlines()
+              if l.startswith("log clock ")}
+        d = at["b"] - at["a"]
+        if not clk[0] * 0.99 - 20000 <= d <= clk[1] * 1.01 + 20000:
+            fail("clock %r: log lines %d ns apart, expected %d..%d" % (clock, d, clk[0], clk[1]))
+        print("counts ok (clock %r, %d ns between the clock logs):" % (clock, d),
+              {k: got.get(k if not k.endswith("_min") else k[:-4]) for k in expect})
 
     # Truncated copies: read up to the last whole event, never more.
     data = open(trace, "rb").read()
@@ -112,22 +129,24 @@ try:
 
     # Flushes: normal exit (atexit), the deadlock report, the SIGQUIT dump,
     # each traced from the start by GORODEBUG=trace=FILE.
-    children = [("exit", ""), ("deadlock", ""), ("sigquit", ",sigquit")]
+    children = [("exit", ""), ("deadlock", ""), ("sigquit", ",sigquit"), ("fork", ",sigquit")]
     if os.environ.get("GORO_TRACE_CHECK_NO_DEADLOCK"):
         children.pop(1)   # TSan: the deadlock check cannot fire (CMakeLists.txt)
     for how, debug in children:
         path = os.path.join(tmp, how + ".trace")
         env = dict(os.environ, GORODEBUG="trace=" + path + debug)
         r = subprocess.run([prog, "child", how], env=env, capture_output=True, timeout=60)
-        if (r.returncode == 0) != (how == "exit"):
+        if (r.returncode == 0) != (how in ("exit", "fork")):
             fail("child %s: exit status %d" % (how, r.returncode))
         out = subprocess.run([tool, "stats", path], check=True, capture_output=True, text=True,
                              timeout=60).stdout
         if "log child " + how not in out:
             fail("child %s: the trace lacks its log line:\n%s" % (how, out))
-        if how != "exit" and "park[chan receive]" not in out:
+        if how in ("deadlock", "sigquit") and "park[chan receive]" not in out:
             fail("child %s: the trace lacks the blocked goroutine's park" % how)
-    print("flush on exit, deadlock, SIGQUIT ok")
+        if how == "fork" and ("log child fork done" not in out or "forked" in out):
+            fail("child fork: its trace was taken over by its child (GORODEBUG inherited):\n%s" % out)
+    print("flush on exit, deadlock, SIGQUIT ok; a fork+exec'd child leaves the file alone")
 
     # JSON
     js = os.path.join(tmp, "t.json")
@@ -150,6 +169,9 @@ try:
     names = {e["name"] for e in evs if e["ph"] == "C"}
     if names != {"runnable", "threads"}:
         fail("json counters: %s" % names)
+    nthreads = [e["args"]["threads"] for e in evs if e["ph"] == "C" and e["name"] == "threads"]
+    if not any(b < a for a, b in zip(nthreads, nthreads[1:])):
+        fail("json: the threads counter never drops (test_exectrace's plain thread ends)")
     if not any("test_exectrace.c:" in e["name"] for e in evs if e["ph"] == "X"):
         fail("json: slices do not name their creation site")
     print("json ok:", kinds)
@@ -171,7 +193,7 @@ try:
     png = os.path.join(tmp, "t.png")
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                     "--hide-scrollbars", "--user-data-dir=" + os.path.join(tmp, "profile"),
-                    "--window-size=1000,400", "--screenshot=" + png, "file://" + html],
+                    "--window-size=1000,800", "--screenshot=" + png, "file://" + html],
                    check=True, capture_output=True, timeout=120)
     rows = png_rows(png)
     band = (0x20, 0x30, 0x40)
@@ -188,6 +210,43 @@ try:
                   if max(px) - min(px) > 40)   # slices are saturated colours
     if colored < 200:
         fail("screenshot: timeline looks blank (%d coloured pixels)" % colored)
-    print("html ok: %d bands, %d coloured pixels" % (bands, colored))
+    # The other bands (goro-trace.c's html_tail names the colours): one of
+    # counters with both lines, goroutine bands with regions and log
+    # marks, and instant events' white ticks on the P bands.
+    def near(px, c):
+        return all(abs(a - b) <= 2 for a, b in zip(px, c))
+
+    def band_rows(bg):
+        """Row ranges whose label column has background bg."""
+        out, start = [], None
+        for y, px in enumerate(col + [(255, 255, 255)]):
+            if near(px, bg) and start is None:
+                start = y
+            elif not near(px, bg) and start is not None:
+                out.append((start, y))
+                start = None
+        return out
+
+    def count(ranges, c):
+        return sum(1 for a, b in ranges for y in range(a, b) for px in rows[y][80:] if near(px, c))
+
+    counters = band_rows((0x1c, 0x2c, 0x1c))
+    if len(counters) != 1:
+        fail("screenshot shows %d counter bands, expected 1" % len(counters))
+    for name, c in (("runnable", (0x40, 0xe0, 0xff)), ("threads", (0xff, 0x80, 0xff))):
+        if count(counters, c) < 20:
+            fail("screenshot: no %s counter line" % name)
+    gbands = band_rows((0x30, 0x20, 0x40))
+    if not gbands:
+        fail("screenshot: no goroutine bands of regions and logs")
+    if count(gbands, (0xc0, 0xa0, 0xff)) < 5:
+        fail("screenshot: no regions drawn")
+    if count(gbands, (0xff, 0xff, 0x00)) < 36:
+        fail("screenshot: no log marks drawn")
+    ticks = count(band_rows(band), (0xff, 0xff, 0xff))
+    if ticks < 8:
+        fail("screenshot: no instant events on the P bands (%d white pixels)" % ticks)
+    print("html ok: %d P bands, %d coloured pixels, counters, %d goroutine bands, "
+          "%d instant-event pixels" % (bands, colored, len(gbands), ticks))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

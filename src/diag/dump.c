@@ -291,9 +291,39 @@ static void trace_from_env(const char *path, size_t len)
         fprintf(stderr, "goro: GORODEBUG=trace=%s: %s\n", buf, goro_strerror(r));
 }
 
+/* GORODEBUG without its trace= settings, in this process's environment:
+ * a child started later that uses goro would otherwise trace into the
+ * same file and truncate it (api.md, "Tracing"). */
+static void env_drop_trace(const char *env)
+{
+    char *keep = goro__malloc_pool(strlen(env) + 1);
+    if (!keep)
+        return;
+    size_t k = 0;
+    while (*env) {
+        size_t len = strcspn(env, ",");
+        if (!(len >= 6 && !strncmp(env, "trace=", 6))) {
+            if (k && len)
+                keep[k++] = ',';
+            memcpy(keep + k, env, len);
+            k += len;
+        }
+        env += len;
+        if (*env == ',')
+            env++;
+    }
+    keep[k] = 0;
+    if (k)
+        setenv("GORODEBUG", keep, 1);
+    else
+        unsetenv("GORODEBUG");
+    free(keep);
+}
+
 void goro__diag_init(void)
 {
-    const char *env = getenv("GORODEBUG");
+    const char *env = getenv("GORODEBUG"), *all = env;
+    bool traced = false;
     while (env && *env) {
         size_t len = strcspn(env, ",");
         if ((len == 7 && !strncmp(env, "sigquit", 7)) ||
@@ -302,9 +332,11 @@ void goro__diag_init(void)
         else if (len == 10 && !strncmp(env, "deadlock=0", 10))
             goro__diag_deadlock_off = true;
         else if (len > 6 && !strncmp(env, "trace=", 6))
-            trace_from_env(env + 6, len - 6);
+            trace_from_env(env + 6, len - 6), traced = true;
         env += len;
         if (*env == ',')
             env++;
     }
+    if (traced)
+        env_drop_trace(all);
 }

@@ -293,6 +293,7 @@ void goro__wakep(void)
 /* The M gives up p: to another M if there is work, else to the idle list. */
 void goro__handoffp(P *p)
 {
+    GORO_TRACE(ev(GORO_TR_HANDOFF, p->id, 0, 0, 0, 0));
     if (!goro__runq_empty(p) || atomic_load(&goro__S.runq_size) > 0) {
         startm(p, false);
         return;

@@ -257,7 +257,6 @@ static bool retake(int64_t now)
                     memory_order_acq_rel, memory_order_relaxed)) {
                 atomic_store_explicit(&p->syscalltick, sy + 1, memory_order_relaxed);
                 p->m = NULL;
-                GORO_TRACE(ev(GORO_TR_HANDOFF, p->id, 0, 0, 0, 0));
                 goro__handoffp(p);
                 n++;
             }

@@ -7,11 +7,13 @@
  * a thread's record is reused by a later thread once it ended). An event
  * is appended there with no lock and no system call: a store (busy = 1),
  * a compiler barrier, a load of goro__tracer_on, the clock read, and the
- * stores of the event. One clock read per goroutine switch: the start
- * takes the stop's time, and a ready takes the time of its thread's next
- * clock read (its stop, usually). A full buffer is written to the file as one batch
- * (format.h) under the writer's lock, which is taken only there, at
- * stop and at flushes.
+ * event's bytes (format.h: a type byte and varints; the time is a delta
+ * of CPU ticks, rdtsc or cntvct_el0, against the buffer's previous event,
+ * with CLOCK_MONOTONIC as the fallback). One clock read per goroutine
+ * switch: the start that follows a stop takes the stop's time. A full
+ * buffer is written to the file as one batch (format.h), with a (ticks,
+ * ns) pair the readers calibrate with, under the writer's lock, which is
+ * taken only there, at stop and at flushes.
  *
  * Stopping: goro__tracer_on = 0, membarrier(PRIVATE_EXPEDITED) (which
  * fences every running thread: the owner's side needs only a compiler
@@ -34,6 +36,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 #include <sys/syscall.h>
 
 #include "base/base.h"
@@ -44,6 +49,7 @@
 #define TBUF_BYTES (64 * 1024)     /* events per batch */
 #define TSTR_CACHE 256             /* interned strings remembered per thread */
 #define TSTR_MAX 1024              /* longest string kept */
+#define EV_MAX 80                  /* longest event without text: 1 + 7 varints */
 
 typedef struct tbuf {
     struct tbuf *next;             /* global list (set once) */
@@ -52,12 +58,12 @@ typedef struct tbuf {
     uint32_t gen;                  /* the trace its contents belong to */
     int tid, mid;
     size_t pos;
-    int64_t chained_ts;            /* a stop's time for the start that follows */
-    bool chained;
-    int npend;                     /* readies waiting for this thread's next clock read */
-    uint32_t pend[16];             /* their offsets */
+    uint64_t base;                 /* ticks the batch's first event counts from */
+    uint64_t last;                 /* ticks of the batch's last event */
+    uint64_t obj;                  /* the batch's last address argument */
+    bool chained;                  /* the next event takes `last` (a stop's time) */
     uintptr_t strs[TSTR_CACHE];    /* keys defined in this trace */
-    _Alignas(8) unsigned char data[TBUF_BYTES];
+    unsigned char data[TBUF_BYTES];
 } tbuf;
 
 _Atomic uint32_t goro__tracer_on;
@@ -68,18 +74,12 @@ static goro__lock ctl = GORO_LOCK_INIT(TRACE_CTL);  /* start/stop */
 static tbuf *_Atomic bufs;
 /* No membarrier (old kernels, Valgrind): appends fence themselves. */
 static _Atomic bool trace_fence;
+/* The clock (format.h): chosen at the first start, for good. */
+static _Atomic bool use_ticks;
+static bool clock_chosen;
 static __thread tbuf *my_buf;
 static pthread_key_t buf_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-
-/* Arguments each event type keeps. */
-static const uint8_t nargs[GORO_TR_NTYPES] = {
-    [GORO_TR_GO_CREATE] = 5, [GORO_TR_GO_START] = 1, [GORO_TR_GO_STOP] = 4,
-    [GORO_TR_GO_READY] = 2, [GORO_TR_SYSCALL_ENTER] = 1, [GORO_TR_SYSCALL_EXIT] = 2,
-    [GORO_TR_HANDOFF] = 0, [GORO_TR_STEAL] = 2, [GORO_TR_PREEMPT] = 0,
-    [GORO_TR_RETAKE] = 0, [GORO_TR_PROCS] = 1, [GORO_TR_TIMER] = 1,
-    [GORO_TR_NETPOLL] = 1,
-};
 
 static void write_all(int fd, const void *p, size_t n)
 {
@@ -95,32 +95,106 @@ static void write_all(int fd, const void *p, size_t n)
     }
 }
 
-/* The clock, and the time of b's readies that waited for it. */
-static int64_t clock_now(tbuf *b)
+/* ---- the clock: CPU ticks, or CLOCK_MONOTONIC ns ---- */
+
+static inline uint64_t ticks(void)
 {
-    int64_t now = goro__nanotime();
-    for (int i = 0; i < b->npend; i++)
-        memcpy(b->data + b->pend[i] + 8, &now, 8);
-    b->npend = 0;
-    return now;
+#if defined(__x86_64__)
+    if (goro_likely(atomic_load_explicit(&use_ticks, memory_order_relaxed)))
+        return __rdtsc();
+#elif defined(__aarch64__)
+    if (goro_likely(atomic_load_explicit(&use_ticks, memory_order_relaxed))) {
+        uint64_t v;
+        __asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) : : "memory");
+        return v;
+    }
+#endif
+    return (uint64_t)goro__nanotime();
 }
 
-/* (wlock held, or dying) b's events as one batch. */
+/* A pair (ticks, ns) read together: the readers' calibration. */
+static void clock_pair(uint64_t *t, int64_t *ns)
+{
+    uint64_t a = ticks();
+    *ns = goro__nanotime();
+    uint64_t b = ticks();
+    *t = a + (b - a) / 2;
+}
+
+#if defined(__x86_64__)
+/* /proc/cpuinfo's first flags line names both: the TSC runs at a constant
+ * rate, in every C-state. */
+static bool tsc_usable(void)
+{
+    static char buf[16384];
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)k;
+    close(fd);
+    buf[n] = 0;
+    char *fl = strstr(buf, "\nflags");
+    if (!fl)
+        return false;
+    char *eol = strchr(fl + 1, '\n');
+    if (eol)
+        *eol = 0;
+    return strstr(fl, " constant_tsc") && strstr(fl, " nonstop_tsc");
+}
+#endif
+
+/* (ctl held) Ticks where the CPU has a usable counter, unless
+ * GORO_TRACE_CLOCK=ns; sanity-checked against CLOCK_MONOTONIC over a few
+ * microseconds (a counter that stands still or runs wild is not used). */
+static void clock_choose(void)
+{
+    if (clock_chosen)
+        return;
+    clock_chosen = true;
+    const char *env = getenv("GORO_TRACE_CLOCK");
+    bool want = !(env && !strcmp(env, "ns"));
+#if defined(__x86_64__)
+    want = want && tsc_usable();
+#elif !defined(__aarch64__)
+    want = false;
+#endif
+    if (!want)
+        return;
+    atomic_store(&use_ticks, true);
+    uint64_t t0, t1;
+    int64_t n0, n1;
+    clock_pair(&t0, &n0);
+    do
+        clock_pair(&t1, &n1);
+    while (n1 - n0 < 20000 && n1 >= n0);
+    double rate = n1 > n0 ? (double)(t1 - t0) / (double)(n1 - n0) : 0;
+    if (!(rate > 0.001 && rate < 1000))
+        atomic_store(&use_ticks, false);
+}
+
+/* ---- batches ---- */
+
+/* (wlock held, or dying) b's events as one batch; the next starts empty. */
 static void batch_write(tbuf *b)
 {
-    if (b->npend)
-        clock_now(b);
-    if (!b->pos || trace_fd < 0)
-        return;
-    struct { uint32_t magic, size; int32_t tid, mid; uint64_t reserved; } h = {
-        GORO_TR_BATCH_MAGIC, (uint32_t)b->pos, b->tid, b->mid, 0 };
-    write_all(trace_fd, &h, sizeof h);
-    write_all(trace_fd, b->data, b->pos);
+    if (b->pos && trace_fd >= 0) {
+        struct { uint32_t magic, size; int32_t tid, mid; uint64_t base, ticks; int64_t ns; } h = {
+            GORO_TR_BATCH_MAGIC, (uint32_t)b->pos, b->tid, b->mid, b->base, 0, 0 };
+        clock_pair(&h.ticks, &h.ns);
+        _Static_assert(sizeof h == GORO_TR_BATCH_HEADER, "batch header");
+        write_all(trace_fd, &h, sizeof h);
+        write_all(trace_fd, b->data, b->pos);
+    }
     b->pos = 0;
+    b->base = b->last;
+    b->obj = 0;
 }
 
 /* (b busy, its owner) A full buffer to the file, if its trace is on. */
-static void buf_flush(tbuf *b)
+static __attribute__((noinline, cold)) void buf_flush(tbuf *b)
 {
     goro__lock_acquire(&wlock);
     if (atomic_load_explicit(&trace_gen, memory_order_relaxed) == b->gen)
@@ -129,27 +203,9 @@ static void buf_flush(tbuf *b)
     goro__lock_release(&wlock);
 }
 
-static void buf_release(void *v)
-{
-    tbuf *b = v;
-    atomic_store(&b->busy, 1);
-    if (b->pos) {
-        goro__lock_acquire(&wlock);
-        if (b->gen == atomic_load(&trace_gen))
-            batch_write(b);
-        b->pos = 0;
-        goro__lock_release(&wlock);
-    }
-    atomic_store_explicit(&b->busy, 0, memory_order_release);
-    atomic_store_explicit(&b->free, 1, memory_order_release);
-}
+static void key_init(void);
 
-static void key_init(void)
-{
-    pthread_key_create(&buf_key, buf_release);
-}
-
-static tbuf *buf_get(void)
+static __attribute__((noinline, cold)) tbuf *buf_get(void)
 {
     pthread_once(&key_once, key_init);
     tbuf *b;
@@ -176,9 +232,20 @@ static tbuf *buf_get(void)
     return b;
 }
 
-/* Starts an event of `size` bytes in the calling thread's buffer, busy
- * set; NULL (not busy) if tracing is off. */
-static unsigned char *ev_begin(tbuf **bp, size_t size)
+/* (b busy) The first event of trace gen on b's thread. */
+static __attribute__((noinline, cold)) void buf_reset(tbuf *b, uint32_t gen)
+{
+    b->gen = gen;
+    b->pos = 0;
+    b->chained = false;
+    b->base = b->last = ticks();
+    b->obj = 0;
+    memset(b->strs, 0, sizeof b->strs);
+}
+
+/* Starts an event of at most `size` bytes in the calling thread's buffer,
+ * busy set; NULL (not busy) if tracing is off. */
+static inline __attribute__((always_inline)) unsigned char *ev_begin(tbuf **bp, size_t size)
 {
     tbuf *b = my_buf;
     if (goro_unlikely(!b) && !(b = buf_get()))
@@ -195,62 +262,130 @@ static unsigned char *ev_begin(tbuf **bp, size_t size)
         atomic_store_explicit(&b->busy, 0, memory_order_release);
         return NULL;
     }
-    if (goro_unlikely(b->gen != gen)) {
-        /* First event of this trace on this thread. */
-        b->gen = gen;
-        b->pos = 0;
-        b->chained = false;
-        b->npend = 0;
-        memset(b->strs, 0, sizeof b->strs);
-    }
+    if (goro_unlikely(b->gen != gen))
+        buf_reset(b, gen);
     if (goro_unlikely(b->pos + size > TBUF_BYTES))
         buf_flush(b);
     *bp = b;
     return b->data + b->pos;
 }
 
-static inline void ev_end(tbuf *b, size_t size)
+static inline void ev_end(tbuf *b, unsigned char *end)
 {
-    b->pos += size;
+    b->pos = (size_t)(end - b->data);
     atomic_store_explicit(&b->busy, 0, memory_order_release);
 }
 
-static inline void ev_head(unsigned char *e, size_t size, int t, int aux, int64_t ts)
+static inline unsigned char *put(unsigned char *e, uint64_t v)
 {
-    uint64_t h = (uint64_t)size | (uint64_t)(uint8_t)t << 16 | (uint64_t)(uint32_t)aux << 32;
-    memcpy(e, &h, 8);
-    memcpy(e + 8, &ts, 8);
+    while (v >= 0x80) {
+        *e++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *e++ = (unsigned char)v;
+    return e;
 }
 
-static int64_t ev_time(tbuf *b)
+/* Type, time (a delta; a counter read on another CPU that is behind the
+ * last counts as no time), P + 1. */
+static inline unsigned char *ev_head(tbuf *b, unsigned char *e, int t, int p, uint64_t now)
+{
+    *e++ = (unsigned char)t;
+    uint64_t d = 0;
+    if (goro_likely(now > b->last)) {
+        d = now - b->last;
+        b->last = now;
+    }
+    e = put(e, d);
+    return put(e, (uint64_t)(uint32_t)(p + 1));
+}
+
+static inline unsigned char *ev_text(unsigned char *e, const char *s, size_t len)
+{
+    e = put(e, len);
+    memcpy(e, s, len);
+    return e + len;
+}
+
+/* Argument i of an event of type t. */
+static inline unsigned char *ev_arg(tbuf *b, unsigned char *e, int t, int i, uint64_t v)
+{
+    if (goro_unlikely(goro_tr_objs[t] >> i & 1)) {
+        int64_t d = (int64_t)(v - b->obj);
+        b->obj = v;
+        v = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);   /* zigzag */
+    }
+    return put(e, v);
+}
+
+static inline uint64_t ev_time(tbuf *b)
 {
     if (b->chained) {
         b->chained = false;
-        return b->chained_ts;
+        return b->last;
     }
-    return clock_now(b);
+    return ticks();
+}
+
+/* The two most frequent events, each with few values live (a short
+ * prologue): a start, which usually takes the stop's time, and a ready,
+ * timed by this thread's next clock read (format.h). */
+static __attribute__((noinline)) void ev_start(int p, uint64_t g)
+{
+    tbuf *b;
+    unsigned char *e = ev_begin(&b, EV_MAX);
+    if (!e)
+        return;
+    e = ev_head(b, e, GORO_TR_GO_START, p, ev_time(b));
+    ev_end(b, put(e, g));
+}
+
+static __attribute__((noinline)) void ev_ready(int p, uint64_t g, uint64_t by)
+{
+    tbuf *b;
+    unsigned char *e = ev_begin(&b, EV_MAX);
+    if (!e)
+        return;
+    *e++ = GORO_TR_GO_READY | GORO_TR_DEFERRED;
+    e = put(e, (uint64_t)(uint32_t)(p + 1));
+    e = put(e, g);
+    ev_end(b, put(e, by));
+}
+
+static __attribute__((noinline)) void ev_any(int t, int aux, uint64_t a0, uint64_t a1,
+                                             uint64_t a2, uint64_t a3)
+{
+    tbuf *b;
+    unsigned char *e = ev_begin(&b, EV_MAX);
+    if (!e)
+        return;
+    e = ev_head(b, e, t, aux, ev_time(b));
+    unsigned n = goro_tr_nargs[t];   /* at most 4 here (format.h) */
+    if (goro_unlikely(goro_tr_objs[t])) {
+        uint64_t a[4] = { a0, a1, a2, a3 };
+        for (unsigned i = 0; i < n && i < 4; i++)
+            e = ev_arg(b, e, t, (int)i, a[i]);
+    } else {
+        if (n > 0)
+            e = put(e, a0);
+        if (n > 1)
+            e = put(e, a1);
+        if (n > 2)
+            e = put(e, a2);
+        if (n > 3)
+            e = put(e, a3);
+    }
+    ev_end(b, e);
 }
 
 void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    size_t size = 16 + 8 * (size_t)nargs[t];
-    tbuf *b;
-    unsigned char *e = ev_begin(&b, size);
-    if (!e)
-        return;
-    if (t == GORO_TR_GO_READY && b->npend < (int)(sizeof b->pend / sizeof b->pend[0])) {
-        /* The readier goes on to park or run: the ready takes the time
-         * of this thread's next clock read (format.h), one read fewer
-         * per wakeup. */
-        ev_head(e, size, t, aux, 0);
-        e[3] = 1;
-        b->pend[b->npend++] = (uint32_t)b->pos;
-    } else {
-        ev_head(e, size, t, aux, ev_time(b));
-    }
-    uint64_t a[4] = { a0, a1, a2, a3 };
-    memcpy(e + 16, a, size - 16 < sizeof a ? size - 16 : sizeof a);
-    ev_end(b, size);
+    if (t == GORO_TR_GO_START)
+        ev_start(aux, a0);
+    else if (t == GORO_TR_GO_READY)
+        ev_ready(aux, a0, a1);
+    else
+        ev_any(t, aux, a0, a1, a2, a3);
 }
 
 /* (b busy) Defines key -> text in b unless it did in this trace. */
@@ -261,24 +396,19 @@ static void str_def(tbuf *b, uintptr_t key, const char *text)
         return;
     b->strs[h] = key;
     size_t len = strnlen(text, TSTR_MAX);
-    size_t size = 24 + ((len + 8) & ~(size_t)7);
-    if (b->pos + size > TBUF_BYTES)
+    if (b->pos + EV_MAX + len > TBUF_BYTES)
         buf_flush(b);
-    unsigned char *e = b->data + b->pos;
-    memset(e, 0, size);
-    ev_head(e, size, GORO_TR_STRING, (int)len, 0);
-    uint64_t k = key;
-    memcpy(e + 16, &k, 8);
-    memcpy(e + 24, text, len);
-    b->pos += size;
+    unsigned char *e = ev_head(b, b->data + b->pos, GORO_TR_STRING, -1, b->last);
+    e = put(e, key);
+    e = ev_text(e, text, len);
+    b->pos = (size_t)(e - b->data);
 }
 
 void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
                          const char *file, int line, int p)
 {
-    size_t size = 16 + 8 * 5;
     tbuf *b;
-    if (!ev_begin(&b, size))
+    if (!ev_begin(&b, EV_MAX))
         return;
     /* Interned names first (they may flush the buffer). */
     uintptr_t fkey = (uintptr_t)ufn, skey = (uintptr_t)file;
@@ -294,13 +424,13 @@ void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
     }
     if (file)
         str_def(b, skey, file);
-    if (b->pos + size > TBUF_BYTES)
+    if (b->pos + EV_MAX > TBUF_BYTES)
         buf_flush(b);
-    unsigned char *e = b->data + b->pos;
-    ev_head(e, size, GORO_TR_GO_CREATE, p, clock_now(b));
+    unsigned char *e = ev_head(b, b->data + b->pos, GORO_TR_GO_CREATE, p, ticks());
     uint64_t a[5] = { g, parent, fkey, skey, (uint64_t)line };
-    memcpy(e + 16, a, sizeof a);
-    ev_end(b, size);
+    for (int i = 0; i < 5; i++)
+        e = ev_arg(b, e, GORO_TR_GO_CREATE, i, a[i]);
+    ev_end(b, e);
 }
 
 void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, bool chained)
@@ -311,57 +441,77 @@ void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, bool ch
         reason = atomic_load_explicit(&w->reason, memory_order_relaxed);
         obj = atomic_load_explicit(&w->obj, memory_order_relaxed);
     }
-    size_t size = 16 + 8 * 4;
     tbuf *b;
-    unsigned char *e = ev_begin(&b, size);
+    unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    int64_t now = clock_now(b);
-    ev_head(e, size, GORO_TR_GO_STOP, p, now);
-    uint64_t a[4] = { g, (uint64_t)why, (uint64_t)reason, (uint64_t)(uintptr_t)obj };
-    memcpy(e + 16, a, sizeof a);
+    e = ev_head(b, e, GORO_TR_GO_STOP, p, ev_time(b));
+    e = put(e, g);
+    e = put(e, (uint64_t)why);
+    e = put(e, (uint64_t)reason);
+    e = ev_arg(b, e, GORO_TR_GO_STOP, 3, (uint64_t)(uintptr_t)obj);
     b->chained = chained;
-    b->chained_ts = now;
-    ev_end(b, size);
+    ev_end(b, e);
 }
 
-/* A string event: g, then "s1\0s2" (s2 may be NULL). */
-static void ev_text(int t, const char *s1, const char *s2)
+/* A text event: g, then s1 and, for a log, s2. */
+static void ev_texts(int t, const char *s1, const char *s2)
 {
     if (!atomic_load_explicit(&goro__tracer_on, memory_order_relaxed))
         return;
     if (!s1)
         s1 = "";
     size_t l1 = strnlen(s1, TSTR_MAX), l2 = s2 ? strnlen(s2, TSTR_MAX) : 0;
-    size_t tlen = l1 + (s2 ? 1 + l2 : 0);
-    size_t size = 24 + ((tlen + 8) & ~(size_t)7);
     tbuf *b;
-    unsigned char *e = ev_begin(&b, size);
+    unsigned char *e = ev_begin(&b, EV_MAX + l1 + l2);
     if (!e)
         return;
-    memset(e, 0, size);
-    ev_head(e, size, t, (int)l1, clock_now(b));
-    uint64_t g = goro__curg_id();
-    memcpy(e + 16, &g, 8);
-    memcpy(e + 24, s1, l1);
+    e = ev_head(b, e, t, -1, ticks());
+    e = put(e, goro__curg_id());
+    e = ev_text(e, s1, l1);
     if (s2)
-        memcpy(e + 24 + l1 + 1, s2, l2);
-    ev_end(b, size);
+        e = ev_text(e, s2, l2);
+    ev_end(b, e);
+}
+
+/* Thread exit (the key's destructor): its event, then its batch. */
+static void buf_release(void *v)
+{
+    tbuf *b = v, *bb;
+    unsigned char *e = ev_begin(&bb, EV_MAX);
+    if (e)
+        ev_end(b, ev_head(b, e, GORO_TR_THREAD_EXIT, -1, ticks()));
+    atomic_store(&b->busy, 1);
+    if (b->pos) {
+        goro__lock_acquire(&wlock);
+        if (b->gen == atomic_load(&trace_gen))
+            batch_write(b);
+        b->pos = 0;
+        goro__lock_release(&wlock);
+    }
+    my_buf = NULL;
+    atomic_store_explicit(&b->busy, 0, memory_order_release);
+    atomic_store_explicit(&b->free, 1, memory_order_release);
+}
+
+static void key_init(void)
+{
+    pthread_key_create(&buf_key, buf_release);
 }
 
 void goro_trace_region_begin(const char *name)
 {
-    ev_text(GORO_TR_REGION_BEGIN, name, NULL);
+    ev_texts(GORO_TR_REGION_BEGIN, name, NULL);
 }
 
 void goro_trace_region_end(const char *name)
 {
-    ev_text(GORO_TR_REGION_END, name, NULL);
+    ev_texts(GORO_TR_REGION_END, name, NULL);
 }
 
 void goro_trace_log(const char *category, const char *message)
 {
-    ev_text(GORO_TR_LOG, category, message ? message : "");
+    ev_texts(GORO_TR_LOG, category, message ? message : "");
 }
 
 bool goro_trace_enabled(void)
@@ -396,10 +546,13 @@ int goro__tracer_start(const char *path)
         registered = true;
         atexit(at_exit);
     }
-    struct { char magic[8]; uint32_t version, reserved; } h;
+    clock_choose();
+    struct { char magic[8]; uint32_t version, clock; uint64_t ticks; int64_t ns; } h;
+    _Static_assert(sizeof h == GORO_TR_FILE_HEADER, "file header");
     memcpy(h.magic, GORO_TR_MAGIC, 8);
     h.version = GORO_TR_VERSION;
-    h.reserved = 0;
+    h.clock = atomic_load(&use_ticks) ? GORO_TR_CLOCK_TICKS : GORO_TR_CLOCK_NS;
+    clock_pair(&h.ticks, &h.ns);
     write_all(fd, &h, sizeof h);
     syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
     atomic_store_explicit(&trace_fence,

@@ -6,7 +6,8 @@
  *   goro-trace summary IN     per goroutine function: running, runnable
  *                             latency, blocked by reason, syscalls, longest
  *                             blocks; per-P utilization
- *   goro-trace stats IN       event counts by type (tests)
+ *   goro-trace stats IN       event counts by type, the log lines and
+ *                             regions with their times (tests)
  * A truncated trace is read up to its last whole event.
  */
 #include <inttypes.h>
@@ -61,7 +62,155 @@ static int ev_cmp(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Reads IN into evs (sorted by time) and strs. */
+/* Clock pairs (ticks, ns) from the headers: the calibration. */
+typedef struct cpair { uint64_t t; int64_t ns; } cpair;
+static cpair *pairs;
+static long npairs, cpairs;
+
+static void pair_add(uint64_t t, int64_t ns)
+{
+    if (npairs == cpairs)
+        pairs = xrealloc(pairs, (size_t)(cpairs = cpairs ? 2 * cpairs : 256) * sizeof *pairs);
+    pairs[npairs++] = (cpair){ t, ns };
+}
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const cpair *a = x, *b = y;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+/* Ticks to ns: linear between the pairs around t (those less than 100 us
+ * apart are merged, so a pair's read jitter does not bend the line), the
+ * nearest segment's slope beyond them. */
+static int64_t to_ns(uint64_t t)
+{
+    if (npairs == 1)
+        return pairs[0].ns + (int64_t)(t - pairs[0].t);
+    long lo = 0, hi = npairs - 1;
+    while (hi - lo > 1) {
+        long mid = (lo + hi) / 2;
+        if (pairs[mid].t <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const cpair *a = &pairs[lo], *b = &pairs[hi];
+    double rate = (double)(b->ns - a->ns) / (double)(b->t - a->t);
+    return a->ns + (int64_t)((double)((int64_t)(t - a->t)) * rate);
+}
+
+static void pairs_prepare(void)
+{
+    qsort(pairs, (size_t)npairs, sizeof *pairs, pair_cmp);
+    long k = 0;
+    for (long i = 0; i < npairs; i++) {
+        bool far = !k || (pairs[i].t > pairs[k - 1].t && pairs[i].ns - pairs[k - 1].ns >= 100000);
+        if (far)
+            pairs[k++] = pairs[i];
+        else if (i == npairs - 1 && pairs[i].t > pairs[k - 1].t) {
+            /* The last pair is kept: it replaces one too close to it, or
+             * gives a short trace its only rate. */
+            if (k > 1)
+                pairs[k - 1] = pairs[i];
+            else
+                pairs[k++] = pairs[i];
+        }
+    }
+    npairs = k;
+}
+
+/* An unsigned LEB128 varint at *p (< end); false past the end. */
+static bool get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (int sh = 0; *p < end && sh < 64; sh += 7) {
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *v = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A length-prefixed text; NULL past the end. */
+static char *get_text(const unsigned char **p, const unsigned char *end)
+{
+    uint64_t len;
+    if (!get(p, end, &len) || len > (uint64_t)(end - *p))
+        return NULL;
+    char *s = strndup((const char *)*p, (size_t)len);
+    *p += len;
+    return s;
+}
+
+/* One event at *p; false (nothing kept) if it is incomplete or unknown. */
+/* Events of the batch being read that wait for its next timed event. */
+static long *defer;
+static long ndefer, cdefer;
+
+static void defer_time(uint64_t now)
+{
+    for (long i = 0; i < ndefer; i++)
+        evs[defer[i]].ts = (int64_t)now;
+    ndefer = 0;
+}
+
+static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t *now,
+                   uint64_t *obj, int tid)
+{
+    const unsigned char *p = *pp;
+    int t = *p & ~GORO_TR_DEFERRED;
+    bool deferred = *p++ & GORO_TR_DEFERRED;
+    uint64_t d = 0, pv, a[5] = { 0 };
+    if (t < 1 || t >= GORO_TR_NTYPES || (!deferred && !get(&p, end, &d)) || !get(&p, end, &pv))
+        return false;
+    for (int i = 0; i < goro_tr_nargs[t]; i++) {
+        if (!get(&p, end, &a[i]))
+            return false;
+        if (goro_tr_objs[t] >> i & 1) {
+            uint64_t z = a[i];
+            *obj += (z >> 1) ^ -(z & 1);   /* zigzag back to a difference */
+            a[i] = *obj;
+        }
+    }
+    char *txt[2] = { NULL, NULL };
+    for (int i = 0; i < goro_tr_ntext[t]; i++)
+        if (!(txt[i] = get_text(&p, end))) {
+            free(txt[0]);
+            return false;
+        }
+    *now += d;
+    *pp = p;
+    if (t == GORO_TR_STRING) {
+        if (nstr == cstr)
+            strs = xrealloc(strs, (size_t)(cstr = cstr ? 2 * cstr : 256) * sizeof *strs);
+        strs[nstr].key = a[0];
+        strs[nstr].text = txt[0];
+        nstr++;
+        return true;
+    }
+    if (deferred) {
+        if (ndefer == cdefer)
+            defer = xrealloc(defer, (size_t)(cdefer = cdefer ? 2 * cdefer : 64) * sizeof *defer);
+        defer[ndefer++] = nev;
+    } else {
+        defer_time(*now);
+    }
+    ev e = { .ts = (int64_t)*now, .seq = nev, .type = t, .tid = tid,
+             .aux = pv ? (uint32_t)(pv - 1) : GORO_TR_NONE };
+    memcpy(e.a, a, sizeof e.a);
+    e.s1 = txt[0];
+    e.s2 = txt[1] ? txt[1] : "";
+    if (nev == cev)
+        evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
+    evs[nev++] = e;
+    return true;
+}
+
+/* Reads IN into evs (sorted by time, in ns) and strs. */
 static void load(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -78,67 +227,46 @@ static void load(const char *path)
             buf = xrealloc(buf, cap *= 2);
     }
     fclose(f);
-    if (len < 16 || memcmp(buf, GORO_TR_MAGIC, 8)) {
-        fprintf(stderr, "goro-trace: %s: not a goro trace\n", path);
+    if (len < GORO_TR_FILE_HEADER || memcmp(buf, GORO_TR_MAGIC, 8)) {
+        fprintf(stderr, "goro-trace: %s: not a goro trace (version %d)\n", path, GORO_TR_VERSION);
         exit(1);
     }
-    size_t off = 16;
-    while (off + 24 <= len) {
+    uint64_t t0;
+    int64_t ns0;
+    memcpy(&t0, buf + 16, 8);
+    memcpy(&ns0, buf + 24, 8);
+    pair_add(t0, ns0);
+    size_t off = GORO_TR_FILE_HEADER;
+    while (off + GORO_TR_BATCH_HEADER <= len) {
         uint32_t magic, size;
         int32_t tid;
+        uint64_t base, bt;
+        int64_t bns;
         memcpy(&magic, buf + off, 4);
         memcpy(&size, buf + off + 4, 4);
         memcpy(&tid, buf + off + 8, 4);
+        memcpy(&base, buf + off + 16, 8);
+        memcpy(&bt, buf + off + 24, 8);
+        memcpy(&bns, buf + off + 32, 8);
         if (magic != GORO_TR_BATCH_MAGIC)
             break;
-        off += 24;
-        size_t end = off + size <= len ? off + size : len;
-        while (off + 16 <= end) {
-            uint64_t h;
-            memcpy(&h, buf + off, 8);
-            size_t es = h & 0xffff;
-            if (es < 16 || es % 8 || off + es > end)
-                break;
-            ev e = { 0 };
-            memcpy(&e.ts, buf + off + 8, 8);
-            e.type = (int)(h >> 16 & 0xff);
-            e.aux = (uint32_t)(h >> 32);
-            e.tid = tid;
-            e.seq = nev;
-            const unsigned char *args = buf + off + 16;
-            size_t na = (es - 16) / 8;
-            if (e.type == GORO_TR_STRING) {
-                if (na >= 1) {
-                    if (nstr == cstr)
-                        strs = xrealloc(strs, (size_t)(cstr = cstr ? 2 * cstr : 256) * sizeof *strs);
-                    memcpy(&strs[nstr].key, args, 8);
-                    strs[nstr].text = strndup((const char *)args + 8, es - 24);
-                    nstr++;
-                }
-            } else {
-                if (e.type == GORO_TR_REGION_BEGIN || e.type == GORO_TR_REGION_END ||
-                    e.type == GORO_TR_LOG) {
-                    if (na >= 1)
-                        memcpy(&e.a[0], args, 8);
-                    const char *t = (const char *)args + 8;
-                    size_t tl = es - 24;
-                    e.s1 = strndup(t, tl);
-                    size_t l1 = strlen(e.s1);
-                    e.s2 = e.type == GORO_TR_LOG && l1 + 1 < tl ? strndup(t + l1 + 1, tl - l1 - 1) : "";
-                } else {
-                    memcpy(e.a, args, (na < 5 ? na : 5) * 8);
-                }
-                if (nev == cev)
-                    evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
-                evs[nev++] = e;
-            }
-            off += es;
-        }
-        if (off < end || end < off)
-            break;   /* a torn event: the rest is unreadable */
-        off = end;
+        pair_add(bt, bns);
+        off += GORO_TR_BATCH_HEADER;
+        bool whole = off + size <= len;
+        const unsigned char *p = buf + off, *end = whole ? p + size : buf + len;
+        uint64_t now = base, obj = 0;
+        while (p < end && decode(&p, end, &now, &obj, tid))
+            ;
+        defer_time(bt > now ? bt : now);
+        if (!whole || p != end)
+            break;   /* truncated, or a torn event: the rest is unreadable */
+        off += size;
     }
     free(buf);
+    free(defer);
+    pairs_prepare();
+    for (long i = 0; i < nev; i++)
+        evs[i].ts = to_ns((uint64_t)evs[i].ts);
     qsort(evs, (size_t)nev, sizeof *evs, ev_cmp);
 }
 
@@ -228,10 +356,19 @@ static void walk(walker *w)
     t_last = nev ? evs[nev - 1].ts : 0;
     for (long i = 0; i < nev; i++) {
         ev *e = &evs[i];
-        bool seen = false;
-        for (int k = 0; k < threads; k++)
-            seen |= tids[k] == e->tid;
+        int ti = 0;
+        while (ti < threads && tids[ti] != e->tid)
+            ti++;
+        bool seen = ti < threads;
         int before = runnable;
+        if (e->type == GORO_TR_THREAD_EXIT) {
+            if (seen) {
+                tids[ti] = tids[--threads];
+                if (w->count)
+                    w->count(w, e->ts, runnable, threads);
+            }
+            continue;
+        }
         if (!seen) {
             tids = xrealloc(tids, (size_t)(threads + 1) * sizeof *tids);
             tids[threads++] = e->tid;
@@ -348,6 +485,7 @@ static const char *ev_name(int t)
         [GORO_TR_RETAKE] = "retake", [GORO_TR_PROCS] = "procs", [GORO_TR_TIMER] = "timer",
         [GORO_TR_NETPOLL] = "netpoll", [GORO_TR_REGION_BEGIN] = "region_begin",
         [GORO_TR_REGION_END] = "region_end", [GORO_TR_LOG] = "log",
+        [GORO_TR_THREAD_EXIT] = "thread_exit",
     };
     return t > 0 && t < GORO_TR_NTYPES && n[t] ? n[t] : "unknown";
 }
@@ -466,6 +604,8 @@ static int cmd_json(const char *in, const char *out)
 
 /* ---- html ---- */
 
+#define HTML_GBANDS 64          /* goroutines with a band of regions and logs */
+
 typedef struct hw {
     walker w;
     FILE *o;
@@ -476,7 +616,78 @@ typedef struct hw {
     long cready;
     double *arrows;            /* from P, from time, to P, to time */
     long narrows, carrows;
+    FILE *cnt, *ins, *reg, *logs;   /* the C, I, R and L arrays being written */
+    char *cntb, *insb, *regb, *logsb;
+    size_t cntn, insn, regn, logsn;
+    uint64_t gband[HTML_GBANDS];     /* goroutines with a region or log band */
+    int ngband;
+    struct openreg { uint64_t g; const char *name; double t0; } *open;
+    int nopen;
 } hw;
+
+/* The band of goroutine g's regions and logs; -1 past the last one. */
+static int h_gband(hw *h, uint64_t g)
+{
+    for (int i = 0; i < h->ngband; i++)
+        if (h->gband[i] == g)
+            return i;
+    if (h->ngband == HTML_GBANDS)
+        return -1;
+    h->gband[h->ngband] = g;
+    return h->ngband++;
+}
+
+/* A region of the goroutine's band, at its nesting depth. */
+static void h_region(hw *h, const struct openreg *r, double t1)
+{
+    int depth = 0;
+    for (int i = 0; i < h->nopen; i++)
+        depth += h->open[i].g == r->g && &h->open[i] < r;
+    int b = h_gband(h, r->g);
+    if (b < 0)
+        return;
+    fprintf(h->reg, "%s[%d,%.3f,%.3f,%d,", ftell(h->reg) ? ",\n" : "", b, r->t0, t1, depth);
+    json_str(h->reg, r->name);
+    fputs("]", h->reg);
+}
+
+static void h_count(walker *w, int64_t ts, int runnable, int threads)
+{
+    hw *h = (hw *)w;
+    fprintf(h->cnt, "%s[%.3f,%d,%d]", ftell(h->cnt) ? ",\n" : "", US(ts), runnable, threads);
+}
+
+/* Instant events on their P's band (kind 0), their thread's (1), or the
+ * counters' band; regions and logs on their goroutine's band. */
+static void h_other(walker *w, const ev *e)
+{
+    hw *h = (hw *)w;
+    if (e->type == GORO_TR_REGION_BEGIN) {
+        h->open = xrealloc(h->open, (size_t)(h->nopen + 1) * sizeof *h->open);
+        h->open[h->nopen++] = (struct openreg){ e->a[0], e->s1, US(e->ts) };
+    } else if (e->type == GORO_TR_REGION_END) {
+        for (int i = h->nopen - 1; i >= 0; i--)
+            if (h->open[i].g == e->a[0] && !strcmp(h->open[i].name, e->s1)) {
+                h_region(h, &h->open[i], US(e->ts));
+                memmove(&h->open[i], &h->open[i + 1], (size_t)(h->nopen - i - 1) * sizeof *h->open);
+                h->nopen--;
+                break;
+            }
+    } else if (e->type == GORO_TR_LOG) {
+        int b = h_gband(h, e->a[0]);
+        if (b < 0)
+            return;
+        char text[2100];
+        snprintf(text, sizeof text, "%s: %s", e->s1, e->s2);
+        fprintf(h->logs, "%s[%d,%.3f,", ftell(h->logs) ? ",\n" : "", b, US(e->ts));
+        json_str(h->logs, text);
+        fputs("]", h->logs);
+    } else {
+        bool onp = e->aux != GORO_TR_NONE && e->type != GORO_TR_PROCS && e->type != GORO_TR_NETPOLL;
+        fprintf(h->ins, "%s[%d,%d,%.3f,\"%s %" PRIu64 "\"]", ftell(h->ins) ? ",\n" : "",
+                onp ? 0 : 1, onp ? (int)e->aux : e->tid, US(e->ts), ev_name(e->type), e->a[0]);
+    }
+}
 
 static void h_ready(walker *w, const gor *g, const ev *e, long flow)
 {
@@ -534,37 +745,65 @@ static const char html_head[] =
 /* The drawing: one band per P (background #203040, the label column is
  * left plain, which tests count), then one per OS thread (#383838), with
  * goroutine runs as slices coloured by function on both, and arrows from
- * a ready on the readier's P to the woken goroutine's run. */
+ * a ready on the readier's P to the woken goroutine's run; instant events
+ * as white ticks on top of their P's or thread's band; a band of counters
+ * (#1c2c1c: runnable goroutines #40e0ff, threads #ff80ff, each scaled to its
+ * own maximum, and the instant events of no P or thread band); then a band per goroutine with regions
+ * (#c0a0ff bars, nested ones lower) or log lines (#ffff00 squares),
+ * background #302040. The tests look for these colours. */
 static const char html_tail[] =
 "const cv=document.getElementById('c'),cx=cv.getContext('2d');\n"
-"const LABEL=80,BAND=40,GAP=10,TOP=10;\n"
+"const LABEL=80,BAND=40,GAP=10,TOP=10,CB=60,RB=20;\n"
 "let np=0,t1=0;for(const s of S){np=Math.max(np,s[0]+1);t1=Math.max(t1,s[2]);}\n"
+"for(const c of C)t1=Math.max(t1,c[0]);for(const r of R)t1=Math.max(t1,r[2]);\n"
 "np=Math.max(np,NP);\n"
 "let t0=0,span=Math.max(t1,1e-3);\n"
-"const nr=np+T.length;\n"
-"function resize(){cv.width=window.innerWidth;cv.height=TOP+nr*(BAND+GAP)+10;draw();}\n"
+"const rows=[];let Y=TOP;\n"
+"function row(h,bg,label){rows.push({y:Y,h:h,bg:bg,label:label});Y+=h+GAP;return rows.length-1;}\n"
+"for(let p=0;p<np;p++)row(BAND,'#203040','P'+p);\n"
+"for(const t of T)row(BAND,'#383838','T'+t);\n"
+"const crow=row(CB,'#1c2c1c','counters');\n"
+"const grow=rows.length;for(const g of G)row(RB,'#302040',g?'G'+g:'threads');\n"
+"const cmax=[0,1,1];for(const c of C){cmax[1]=Math.max(cmax[1],c[1]);cmax[2]=Math.max(cmax[2],c[2]);}\n"
+"function insrow(i){if(i[0]===0&&i[1]<np)return i[1];const k=i[0]===1?T.indexOf(i[1]):-1;return k>=0?np+k:crow;}\n"
+"function resize(){cv.width=window.innerWidth;cv.height=Y+10;draw();}\n"
+"function X(t){return LABEL+(t-t0)*(cv.width-LABEL)/span;}\n"
 "function col(k){const h=(k*47)%360;return 'hsl('+h+',70%,60%)';}\n"
+"function bar(x0,x1,y,h){if(x1<LABEL||x0>cv.width)return;x0=Math.max(Math.round(x0),LABEL);x1=Math.max(Math.round(x1),x0+1);cx.fillRect(x0,y,x1-x0,h);}\n"
 "function draw(){cx.fillStyle='#ffffff';cx.fillRect(0,0,cv.width,cv.height);\n"
-" const W=cv.width-LABEL,sc=W/span;\n"
-" for(let r=0;r<nr;r++){const y=TOP+r*(BAND+GAP);cx.fillStyle=r<np?'#203040':'#383838';cx.fillRect(0,y,cv.width,BAND);}\n"
-" for(const s of S)for(const r of [s[0],np+s[4]]){const y=TOP+r*(BAND+GAP);let x0=LABEL+(s[1]-t0)*sc,x1=LABEL+(s[2]-t0)*sc;\n"
+" for(const r of rows){cx.fillStyle=r.bg;cx.fillRect(0,r.y,cv.width,r.h);}\n"
+" for(const s of S)for(const k of [s[0],np+s[4]]){const r=rows[k];let x0=X(s[1]),x1=X(s[2]);\n"
 "  if(x1<LABEL||x0>cv.width)continue;x0=Math.max(x0,LABEL);x1=Math.max(x1,x0+1);\n"
-"  cx.fillStyle=col(s[3]);cx.fillRect(x0,y+6,x1-x0,BAND-12);\n"
-"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,y+24);cx.restore();}}\n"
+"  cx.fillStyle=col(s[3]);cx.fillRect(x0,r.y+6,x1-x0,BAND-12);\n"
+"  if(x1-x0>60){cx.fillStyle='#000';cx.save();cx.beginPath();cx.rect(x0,r.y,x1-x0,BAND);cx.clip();cx.fillText(s[5],x0+2,r.y+24);cx.restore();}}\n"
 " cx.strokeStyle='#ffcc00';cx.beginPath();let na=0;\n"
-" for(let i=0;i<A.length&&na<5000;i+=4){const x0=LABEL+(A[i+1]-t0)*sc,x1=LABEL+(A[i+3]-t0)*sc;\n"
+" for(let i=0;i<A.length&&na<5000;i+=4){const x0=X(A[i+1]),x1=X(A[i+3]);\n"
 "  if(x1<LABEL||x0>cv.width||x1-x0<3)continue;na++;\n"
-"  cx.moveTo(x0,TOP+A[i]*(BAND+GAP)+BAND/2);cx.lineTo(x1,TOP+A[i+2]*(BAND+GAP)+BAND/2);}\n"
+"  cx.moveTo(x0,rows[A[i]].y+BAND/2);cx.lineTo(x1,rows[A[i+2]].y+BAND/2);}\n"
 " cx.stroke();\n"
+" const cr=rows[crow];\n"
+" for(const [k,c] of [[2,'#ff80ff'],[1,'#40e0ff']]){cx.fillStyle=c;\n"
+"  for(let i=0;i<C.length;i++){const x1=i+1<C.length?X(C[i+1][0]):cv.width;\n"
+"   bar(X(C[i][0]),x1,Math.round(cr.y+cr.h-4-C[i][k]/cmax[k]*(cr.h-8)),2);}}\n"
+" cx.fillStyle='#ffffff';for(const i of I){const x=Math.round(X(i[2]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-1,rows[insrow(i)].y,2,8);}\n"
+" cx.fillStyle='#c0a0ff';for(const r of R){const w=rows[grow+r[0]];bar(X(r[1]),X(r[2]),w.y+3+3*Math.min(r[3],3),RB-6-3*Math.min(r[3],3));}\n"
+" cx.fillStyle='#ffff00';for(const l of L){const x=Math.round(X(l[1]));if(x<LABEL||x>cv.width)continue;cx.fillRect(x-3,rows[grow+l[0]].y+7,6,6);}\n"
 " cx.fillStyle='#ffffff';cx.font='12px sans-serif';\n"
-" for(let r=0;r<nr;r++){cx.fillText(r<np?'P'+r:'T'+T[r-np],8,TOP+r*(BAND+GAP)+BAND/2+4);}}\n"
+" for(const r of rows)cx.fillText(r.label,8,r.y+Math.min(r.h/2+4,r.h-4));}\n"
 "cv.addEventListener('wheel',e=>{e.preventDefault();const W=cv.width-LABEL;\n"
 " const t=t0+(e.offsetX-LABEL)/W*span;const f=e.deltaY<0?0.8:1.25;span*=f;t0=t-(t-t0)*f;draw();});\n"
 "let drag=null;cv.addEventListener('mousedown',e=>{drag=[e.offsetX,t0];});\n"
 "window.addEventListener('mouseup',()=>{drag=null;});\n"
+"function near(x,t){return Math.abs(X(t)-x)<=4;}\n"
+"function hover(x,y){const t=t0+(x-LABEL)/(cv.width-LABEL)*span;\n"
+" const k=rows.findIndex(r=>y>=r.y&&y<r.y+r.h);if(k<0)return '';\n"
+" for(const i of I)if(insrow(i)===k&&near(x,i[2]))return i[3]+' at '+i[2].toFixed(1)+' us';\n"
+" if(k===crow){let c=null;for(const d of C){if(d[0]>t)break;c=d;}return c?'runnable '+c[1]+', threads '+c[2]:'';}\n"
+" if(k>=grow){for(const l of L)if(grow+l[0]===k&&near(x,l[1]))return l[2];\n"
+"  for(const r of R)if(grow+r[0]===k&&r[1]<=t&&t<=r[2])return 'region '+r[4]+'  '+(r[2]-r[1]).toFixed(1)+' us';return '';}\n"
+" for(const s of S)if((s[0]===k||np+s[4]===k)&&s[1]<=t&&t<=s[2])return s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';return '';}\n"
 "cv.addEventListener('mousemove',e=>{if(drag){t0=drag[1]-(e.offsetX-drag[0])/(cv.width-LABEL)*span;draw();}\n"
-" const W=cv.width-LABEL,t=t0+(e.offsetX-LABEL)/W*span,p=Math.floor((e.offsetY-TOP)/(BAND+GAP));\n"
-" for(const s of S)if((s[0]===p||np+s[4]===p)&&s[1]<=t&&t<=s[2]){document.getElementById('info').textContent=s[5]+'  '+(s[2]-s[1]).toFixed(1)+' us';break;}});\n"
+" const h=hover(e.offsetX,e.offsetY);if(h)document.getElementById('info').textContent=h;});\n"
 "window.addEventListener('resize',resize);resize();\n"
 "</script></body></html>\n";
 
@@ -577,20 +816,41 @@ static int cmd_html(const char *in, const char *out)
             np = (int)evs[i].a[0];
     fputs(html_head, o);
     fprintf(o, "const NP=%d;\nconst S=[", np);
-    hw h = { { h_slice, h_ready, NULL, NULL, NULL, NULL, NULL }, o, true,
-             NULL, 0, NULL, 0, NULL, 0, 0 };
+    hw h = { .w = { h_slice, h_ready, NULL, NULL, NULL, h_count, h_other }, .o = o, .first = true };
+    h.cnt = open_memstream(&h.cntb, &h.cntn);
+    h.ins = open_memstream(&h.insb, &h.insn);
+    h.reg = open_memstream(&h.regb, &h.regn);
+    h.logs = open_memstream(&h.logsb, &h.logsn);
+    if (!h.cnt || !h.ins || !h.reg || !h.logs) {
+        fprintf(stderr, "goro-trace: out of memory\n");
+        return 1;
+    }
     walk(&h.w);
+    for (int i = 0; i < h.nopen; i++)   /* regions still open at the end */
+        h_region(&h, &h.open[i], US(t_last));
     fputs("];\nconst A=[", o);
     for (long i = 0; i < h.narrows; i++)
         fprintf(o, "%s%.3f", i ? (i % 4 ? "," : ",\n") : "", h.arrows[i]);
     fputs("];\nconst T=[", o);
     for (int i = 0; i < h.ntids; i++)
         fprintf(o, "%s%d", i ? "," : "", h.tids[i]);
+    fputs("];\nconst G=[", o);
+    for (int i = 0; i < h.ngband; i++)
+        fprintf(o, "%s%" PRIu64, i ? "," : "", h.gband[i]);
+    FILE *parts[] = { h.cnt, h.ins, h.reg, h.logs };
+    char **bufs[] = { &h.cntb, &h.insb, &h.regb, &h.logsb };
+    static const char *names[] = { "C", "I", "R", "L" };
+    for (int i = 0; i < 4; i++) {
+        fclose(parts[i]);
+        fprintf(o, "];\nconst %s=[%s", names[i], *bufs[i]);
+        free(*bufs[i]);
+    }
     fputs("];\n", o);
     fputs(html_tail, o);
     free(h.tids);
     free(h.ready);
     free(h.arrows);
+    free(h.open);
     return fclose(o) ? 1 : 0;
 }
 
@@ -745,7 +1005,8 @@ static int cmd_stats(const char *in)
     /* Per function: goroutines created, and log/region counts by name. */
     for (long i = 0; i < nev; i++)
         if (evs[i].type == GORO_TR_LOG || evs[i].type == GORO_TR_REGION_BEGIN)
-            printf("%s %s %s\n", ev_name(evs[i].type), evs[i].s1, evs[i].s2 ? evs[i].s2 : "");
+            printf("%s %s %s @%" PRId64 "\n", ev_name(evs[i].type), evs[i].s1,
+                   evs[i].s2 ? evs[i].s2 : "", evs[i].ts);
     return 0;
 }
 
