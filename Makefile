@@ -129,7 +129,7 @@ consumer-test:
 	$(CONSUMER_ENV) bash tests/consumer/run.sh subdirectory
 	@echo "consumer-test: ok"
 
-# Debian packages libgoro0 and libgoro-dev (debian/): build, lintian,
+# Debian packages libgoro0, libgoro-hook0 and libgoro-dev (debian/): build, lintian,
 # install, build against /usr, remove (tests/package-test.sh; needs root
 # or sudo).
 package-test:
