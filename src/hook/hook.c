@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -838,10 +839,30 @@ EXPORT unsigned sleep(unsigned s)
 
 /* ---- name resolution and positioned file I/O: the blocking-call hand-off ---- */
 
+/* A numeric address (or none) and a numeric port, or none: nothing to
+ * look up, so no hand-off (which would cost a thread while it lasts:
+ * libpq and hiredis resolve "127.0.0.1" at every connect). */
+static bool numeric(const char *s, bool host)
+{
+    if (!s)
+        return true;
+    unsigned char a[sizeof(struct in6_addr)];
+    if (host)
+        return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 EXPORT int getaddrinfo(const char *node, const char *svc, const struct addrinfo *hints,
                        struct addrinfo **res)
 {
     int r;
+    if (numeric(node, true) && numeric(svc, false))
+        return REAL(getaddrinfo)(node, svc, hints, res);
     HANDOFF(r = REAL(getaddrinfo)(node, svc, hints, res));
     return r;
 }
