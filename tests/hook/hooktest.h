@@ -12,6 +12,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include "goro.h"
@@ -197,6 +200,65 @@ static __attribute__((unused)) void ht_raise_nofile(void)
         r.rlim_cur = r.rlim_max;
         setrlimit(RLIMIT_NOFILE, &r);
     }
+}
+
+/* ht_run of fn with the watcher and the spinner around it (ht_start,
+ * ht_stop under NAME); returns the time it took. */
+static __attribute__((unused)) int64_t ht_watched_run(int n, ht_fn fn, const char *name)
+{
+    ht_watch w = { 0 };
+    ht_start(&w);
+    int64_t t0 = goro_now();
+    ht_run(n, fn);
+    int64_t t = goro_now() - t0;
+    ht_stop(&w, name);
+    return t;
+}
+
+/* The value of the environment variable NAME, which with-server.sh SERVER
+ * sets; without it the test cannot run. */
+static __attribute__((unused)) const char *ht_env(const char *name, const char *server)
+{
+    const char *v = getenv(name);
+    if (!v) {
+        fprintf(stderr, "no %s: run me through tests/hook/with-server.sh %s\n", name, server);
+        exit(1);
+    }
+    return v;
+}
+
+/* A listening TCP socket on 127.0.0.1, a free port (*port), whose
+ * acceptor goroutine accepts n connections through the hook's accept and
+ * runs serve(fd) in a goroutine for each. */
+typedef struct {
+    int fd, n;
+    goro_fn serve;
+} ht_server;
+
+static void ht_acceptor(void *arg)
+{
+    ht_server *srv = arg;
+    for (int i = 0; i < srv->n; i++) {
+        int fd = accept(srv->fd, NULL, NULL);
+        CHECK(fd >= 0);
+        CHECK(goro_go(srv->serve, (void *)(intptr_t)fd) == 0);
+    }
+    close(srv->fd);
+    free(srv);
+}
+
+static __attribute__((unused)) void ht_serve(int n, goro_fn serve, int *port)
+{
+    ht_server *srv = malloc(sizeof *srv);
+    CHECK(srv);
+    *srv = (ht_server){ socket(AF_INET, SOCK_STREAM, 0), n, serve };
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof sa;
+    CHECK(srv->fd >= 0 && bind(srv->fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+          listen(srv->fd, 1024) == 0);
+    CHECK(getsockname(srv->fd, (struct sockaddr *)&sa, &sl) == 0);
+    *port = ntohs(sa.sin_port);
+    CHECK(goro_go(ht_acceptor, srv) == 0);
 }
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "goro_hook.h"
 
-static int listener, port, n;
+static int port, n;
 
 static void serve(void *arg)
 {
@@ -38,16 +38,6 @@ static void serve(void *arg)
                       "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", bl, body);
     CHECK(write(fd, resp, (size_t)rl) == rl);
     close(fd);
-}
-
-static void acceptor(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < n; i++) {
-        int fd = accept(listener, NULL, NULL);
-        CHECK(fd >= 0);
-        CHECK(goro_go(serve, (void *)(intptr_t)fd) == 0);
-    }
 }
 
 typedef struct {
@@ -97,24 +87,11 @@ int main(void)
     ht_raise_nofile();
     n = ht_scale(200);
     CHECK(curl_global_init(CURL_GLOBAL_DEFAULT) == 0);
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    CHECK(bind(listener, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(listener, 1024) == 0);
-    CHECK(getsockname(listener, (struct sockaddr *)&sa, &sl) == 0);
-    port = ntohs(sa.sin_port);
-
-    ht_watch w = { 0 };
-    ht_start(&w);
-    int64_t t0 = goro_now();
-    CHECK(goro_go(acceptor, NULL) == 0);
-    ht_run(n, client);
-    int64_t t1 = goro_now();
-    ht_stop(&w, "test_hook_curl");
+    ht_serve(n, serve, &port);
+    int64_t t = ht_watched_run(n, client, "test_hook_curl");
     printf("test_hook_curl: %d transfers (20 ms server delay each) in %.2f s\n", n,
-           (double)(t1 - t0) / GORO_SECOND);
-    CHECK(t1 - t0 < (int64_t)n * 20 * GORO_MILLISECOND);   /* they overlapped */
-    close(listener);
+           (double)t / GORO_SECOND);
+    CHECK(t < (int64_t)n * 20 * GORO_MILLISECOND);   /* they overlapped */
     curl_global_cleanup();
     printf("test_hook_curl: ok\n");
     return 0;

@@ -77,20 +77,12 @@ static void releaser(int i)
 int main(void)
 {
     CHECK(goro_hook_active());
-    conninfo = getenv("GORO_TEST_PG");
-    if (!conninfo) {
-        fprintf(stderr, "test_hook_pg: no GORO_TEST_PG: run me through tests/hook/with-server.sh pg\n");
-        return 1;
-    }
+    conninfo = ht_env("GORO_TEST_PG", "pg");
     ht_raise_nofile();
     n = ht_scale(1000);
     ht_barrier_init(&barrier, n);
-    ht_watch w = { 0 };
-    ht_start(&w);
     int64_t t0 = goro_now();
-    ht_run(n + 1, releaser);   /* n clients and the releaser */
-    int64_t t1 = goro_now();
-    ht_stop(&w, "test_hook_pg");
+    int64_t t1 = t0 + ht_watched_run(n + 1, releaser, "test_hook_pg");   /* n clients, the releaser */
     printf("test_hook_pg: %d connections in %.2f s, then 1 sleep of 0.2 s + 104 rows each in %.2f s\n",
            n, (double)(released - t0) / GORO_SECOND, (double)(t1 - released) / GORO_SECOND);
     /* overlapped: one connection at a time would take n x 0.2 s */

@@ -79,22 +79,13 @@ static void job(int i)
 int main(void)
 {
     CHECK(goro_hook_active());
-    const char *p = getenv("GORO_TEST_REDIS_PORT");
-    if (!p) {
-        fprintf(stderr, "test_hook_redis: no GORO_TEST_REDIS_PORT: run me through tests/hook/with-server.sh redis\n");
-        return 1;
-    }
-    port = atoi(p);
+    port = atoi(ht_env("GORO_TEST_REDIS_PORT", "redis"));
     ht_raise_nofile();
     n = ht_scale(1000);
     ht_barrier_init(&barrier, n);
-    ht_watch w = { 0 };
-    ht_start(&w);
-    int64_t t0 = goro_now();
-    ht_run(n + 1, job);
-    ht_stop(&w, "test_hook_redis");
+    int64_t t = ht_watched_run(n + 1, job, "test_hook_redis");
     printf("test_hook_redis: %d clients, 10 commands and a BLPOP each, in %.2f s\n", n,
-           (double)(goro_now() - t0) / GORO_SECOND);
+           (double)t / GORO_SECOND);
     printf("test_hook_redis: ok\n");
     return 0;
 }

@@ -19,7 +19,7 @@
 #include "goro_hook.h"
 
 static SSL_CTX *server_ctx, *client_ctx;
-static int listener, port, n;
+static int port, n;
 
 static void ssl_fail(const char *what)
 {
@@ -46,16 +46,6 @@ static void serve(void *arg)
     }
     SSL_free(s);
     close(fd);
-}
-
-static void acceptor(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < n; i++) {
-        int fd = accept(listener, NULL, NULL);
-        CHECK(fd >= 0);
-        CHECK(goro_go(serve, (void *)(intptr_t)fd) == 0);
-    }
 }
 
 static void client(int i)
@@ -106,11 +96,7 @@ static void client(int i)
 int main(void)
 {
     CHECK(goro_hook_active());
-    const char *cert = getenv("GORO_TEST_CERT"), *key = getenv("GORO_TEST_KEY");
-    if (!cert || !key) {
-        fprintf(stderr, "test_hook_tls: no GORO_TEST_CERT: run me through tests/hook/with-server.sh tls\n");
-        return 1;
-    }
+    const char *cert = ht_env("GORO_TEST_CERT", "tls"), *key = ht_env("GORO_TEST_KEY", "tls");
     ht_raise_nofile();
     n = ht_scale(200);
     server_ctx = SSL_CTX_new(TLS_server_method());
@@ -123,22 +109,10 @@ int main(void)
         ssl_fail("loading the CA");
     SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, NULL);
 
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t sl = sizeof sa;
-    CHECK(bind(listener, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(listener, 1024) == 0);
-    CHECK(getsockname(listener, (struct sockaddr *)&sa, &sl) == 0);
-    port = ntohs(sa.sin_port);
-
-    ht_watch w = { 0 };
-    ht_start(&w);
-    int64_t t0 = goro_now();
-    CHECK(goro_go(acceptor, NULL) == 0);
-    ht_run(n, client);
-    ht_stop(&w, "test_hook_tls");
+    ht_serve(n, serve, &port);
+    int64_t t = ht_watched_run(n, client, "test_hook_tls");
     printf("test_hook_tls: %d TLS connections, 87 KiB echoed each, in %.2f s\n", n,
-           (double)(goro_now() - t0) / GORO_SECOND);
-    close(listener);
+           (double)t / GORO_SECOND);
     SSL_CTX_free(server_ctx);
     SSL_CTX_free(client_ctx);
     printf("test_hook_tls: ok\n");
