@@ -27,7 +27,7 @@ TSAN_WRAP = $(shell [ "$$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 0)" -gt
 VALGRIND_LAUNCHER = valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--quiet
 
 .PHONY: all build run test test-asan test-tsan test-valgrind test-debug test-ucontext \
-        test-aarch64 test-model bench bench-cpp bench-report install-test consumer-test package-test header-test clean help
+        test-aarch64 test-model bench bench-cpp bench-report bench-hook install-test consumer-test package-test header-test clean help
 
 all: build
 
@@ -121,6 +121,11 @@ soak-short: build
 # adds this checkout to a CMake project with add_subdirectory and checks
 # that none of goro's tests, examples or benchmarks is built.
 CONSUMER_ENV = SAN_CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR)
+# libgoro-hook's benchmarks (bench/hook/run.sh): PostgreSQL and Redis
+# clients, goroutines + hooks vs a thread per connection. Not in CI.
+bench-hook: build
+	bash bench/hook/run.sh build/release $(BENCH_HOOK_SECONDS)
+
 install-test: build
 	$(CONSUMER_ENV) bash tests/consumer/run.sh install
 	@echo "install-test: ok"
@@ -129,7 +134,7 @@ consumer-test:
 	$(CONSUMER_ENV) bash tests/consumer/run.sh subdirectory
 	@echo "consumer-test: ok"
 
-# Debian packages libgoro0 and libgoro-dev (debian/): build, lintian,
+# Debian packages libgoro0, libgoro-hook0 and libgoro-dev (debian/): build, lintian,
 # install, build against /usr, remove (tests/package-test.sh; needs root
 # or sudo).
 package-test:
@@ -161,6 +166,7 @@ help:
 	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"
 	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
+	@echo "make bench-hook     PostgreSQL/Redis clients: goroutines + libgoro-hook vs thread per connection"
 	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake; C and C++)"
 	@echo "make consumer-test  a CMake project with goro as a subdirectory builds none of goro's tests"
 	@echo "make package-test   build the Debian packages, lintian, install, build against them, remove"

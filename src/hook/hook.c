@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -80,7 +81,15 @@
     X(dup3, int, (int, int, int))                                                      \
     X(getaddrinfo, int, (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \
     X(gethostbyname, struct hostent *, (const char *))                                 \
-    X(gethostbyname_r, int, (const char *, struct hostent *, char *, size_t, struct hostent **, int *))
+    X(gethostbyname_r, int, (const char *, struct hostent *, char *, size_t, struct hostent **, int *)) \
+    X(gethostbyname2_r, int, (const char *, int, struct hostent *, char *, size_t, struct hostent **, int *)) \
+    X(getnameinfo, int, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int)) \
+    X(pread, ssize_t, (int, void *, size_t, off_t))                                    \
+    X(pwrite, ssize_t, (int, const void *, size_t, off_t))                             \
+    X(sendfile, ssize_t, (int, int, off_t *, size_t))                                  \
+    X(socket, int, (int, int, int))                                                    \
+    X(socketpair, int, (int, int, int, int *))                                         \
+    X(pipe2, int, (int *, int))
 
 #define X(name, ret, args) static ret(*real_##name) args;
 REAL_LIST(X)
@@ -93,11 +102,28 @@ static void resolve_all(void)
 #undef X
 }
 
+/* Set in the child of a fork(). The child has one thread and goro's Ms
+ * are gone (docs/guide.md, "fork: only exec"): every call there is libc's,
+ * as on a plain thread, and close/dup2 no longer go through goro_close,
+ * so the usual dup2-close-exec sequence of a child works. */
+static _Atomic int forked;
+
+static void fork_child(void)
+{
+    atomic_store_explicit(&forked, 1, memory_order_relaxed);
+}
+
+static void resolve_once_fn(void)
+{
+    resolve_all();
+    pthread_atfork(NULL, NULL, fork_child);
+}
+
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
 __attribute__((constructor)) static void hook_init(void)
 {
-    pthread_once(&resolve_once, resolve_all);
+    pthread_once(&resolve_once, resolve_once_fn);
 }
 
 #define REAL(name) (real_##name ? real_##name : (hook_init(), real_##name))
@@ -118,8 +144,23 @@ static __attribute__((noinline)) void err_set(int e)
 
 static inline bool in_g(void)
 {
-    return goro_in_goroutine() != 0;
+    return goro_in_goroutine() != 0 && !atomic_load_explicit(&forked, memory_order_relaxed);
 }
+
+/* Runs CALL (which sets ret) with the goroutine's P handed off for the
+ * time it blocks (goro_syscall_begin/end), keeping the call's errno. */
+#define HANDOFF(call)                \
+    do {                             \
+        if (!in_g()) {               \
+            call;                    \
+            break;                   \
+        }                            \
+        goro_syscall_begin();        \
+        call;                        \
+        int handoff_err = err_get(); \
+        goro_syscall_end();          \
+        err_set(handoff_err);        \
+    } while (0)
 
 /* ---- the fd table ---- */
 
@@ -214,7 +255,7 @@ static int fd_wait(int fd, int events, int64_t deadline)
 /* ---- the one I/O loop ---- */
 
 enum { OP_READ, OP_WRITE, OP_READV, OP_WRITEV, OP_RECV, OP_SEND, OP_RECVFROM, OP_SENDTO,
-       OP_RECVMSG, OP_SENDMSG, OP_ACCEPT };
+       OP_RECVMSG, OP_SENDMSG, OP_SENDFILE, OP_ACCEPT };
 
 typedef struct {
     void *buf;
@@ -228,6 +269,8 @@ typedef struct {
     socklen_t csalen;
     struct msghdr *msg;
     const struct msghdr *cmsg;
+    int infd;   /* sendfile's */
+    off_t *off;
 } ioargs;
 
 static ssize_t do_op(int op, int fd, const ioargs *a, int accflags)
@@ -243,6 +286,7 @@ static ssize_t do_op(int op, int fd, const ioargs *a, int accflags)
     case OP_SENDTO: return REAL(sendto)(fd, a->cbuf, a->len, a->flags, a->csa, a->csalen);
     case OP_RECVMSG: return REAL(recvmsg)(fd, a->msg, a->flags);
     case OP_SENDMSG: return REAL(sendmsg)(fd, a->cmsg, a->flags);
+    case OP_SENDFILE: return REAL(sendfile)(fd, a->infd, a->off, a->len);
     default: return REAL(accept4)(fd, a->sa, a->salen, accflags);
     }
 }
@@ -250,7 +294,7 @@ static ssize_t do_op(int op, int fd, const ioargs *a, int accflags)
 static bool op_writes(int op)
 {
     return op == OP_WRITE || op == OP_WRITEV || op == OP_SEND || op == OP_SENDTO ||
-           op == OP_SENDMSG;
+           op == OP_SENDMSG || op == OP_SENDFILE;
 }
 
 /* A plain thread's wait on a managed fd: libc's poll, for the timeout. */
@@ -280,13 +324,8 @@ static ssize_t hook_io(int op, int fd, const ioargs *a, int accflags)
     if (k == K_UNKNOWN || user_nb(e))
         return do_op(op, fd, a, accflags);
     if (k == K_BLOCK) {
-        if (!g)
-            return do_op(op, fd, a, accflags);
-        goro_syscall_begin();
-        ssize_t r = do_op(op, fd, a, accflags);
-        int err = err_get();
-        goro_syscall_end();
-        err_set(err);
+        ssize_t r;
+        HANDOFF(r = do_op(op, fd, a, accflags));
         return r;
     }
     bool w = op_writes(op);
@@ -379,6 +418,19 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     ioargs a = { .cmsg = msg, .flags = flags };
     return hook_io(OP_SENDMSG, fd, &a, 0);
+}
+
+/* sendfile to a socket or pipe (OpenSSL's kTLS uses it) waits for room
+ * in the out fd, as write does. */
+EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t len)
+{
+    ioargs a = { .infd = in, .off = off, .len = len };
+    return hook_io(OP_SENDFILE, out, &a, 0);
+}
+
+EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t len)
+{
+    return sendfile(out, in, (off_t *)off, len);
 }
 
 EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
@@ -534,8 +586,11 @@ static int forget(int fd, bool closing)
 
 EXPORT int close(int fd)
 {
-    if (in_goro_close)
+    if (in_goro_close || atomic_load_explicit(&forked, memory_order_relaxed)) {
+        if (!in_goro_close)
+            ent_reset(fd);
         return REAL(close)(fd);
+    }
     return forget(fd, true);
 }
 
@@ -549,7 +604,7 @@ EXPORT int dup(int fd)
 
 EXPORT int dup3(int old, int new, int flags)
 {
-    if (old != new && new >= 0)
+    if (old != new && new >= 0 && !atomic_load_explicit(&forked, memory_order_relaxed))
         forget(new, false);   /* dup3 closes it: wake its waiters first */
     int r = REAL(dup3)(old, new, flags);
     if (r >= 0)
@@ -580,9 +635,16 @@ static int64_t ts_deadline(const struct timespec *ts)
  * directly, several through a temporary epoll fd holding them all. */
 static int wait_fds(const struct pollfd *fds, nfds_t n, int64_t deadline)
 {
-    if (n == 1 && fds[0].fd >= 0)
+    if (n == 1 && fds[0].fd >= 0) {
+        /* goro makes an fd O_NONBLOCK at its first goro_fd_wait, through
+         * our fcntl: manage it first, or that would read as the
+         * program's choice and its later reads would fail with EAGAIN */
+        fdent *e = ent(fds[0].fd);
+        if (e && classify(fds[0].fd, e) == K_POLL && !user_nb(e))
+            manage(fds[0].fd, e);
         return fd_wait(fds[0].fd, fds[0].events & (POLLIN | POLLOUT) ? fds[0].events : POLLIN,
                             deadline);
+    }
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0)
         return -err_get();
@@ -775,44 +837,185 @@ EXPORT unsigned sleep(unsigned s)
     return 0;
 }
 
-/* ---- name resolution: the blocking-call hand-off ---- */
+/* ---- name resolution and positioned file I/O: the blocking-call hand-off ---- */
+
+/* A numeric address (or none) and a numeric port, or none: nothing to
+ * look up, so no hand-off (which would cost a thread while it lasts:
+ * libpq and hiredis resolve "127.0.0.1" at every connect). */
+static bool numeric(const char *s, bool host)
+{
+    if (!s)
+        return true;
+    unsigned char a[sizeof(struct in6_addr)];
+    if (host)
+        return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
 
 EXPORT int getaddrinfo(const char *node, const char *svc, const struct addrinfo *hints,
                        struct addrinfo **res)
 {
-    if (!in_g())
+    int r;
+    if (numeric(node, true) && numeric(svc, false))
         return REAL(getaddrinfo)(node, svc, hints, res);
-    goro_syscall_begin();
-    int r = REAL(getaddrinfo)(node, svc, hints, res);
-    int e = err_get();
-    goro_syscall_end();
-    err_set(e);
+    HANDOFF(r = REAL(getaddrinfo)(node, svc, hints, res));
+    return r;
+}
+
+EXPORT int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+                       char *serv, socklen_t servlen, int flags)
+{
+    int r;
+    HANDOFF(r = REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags));
     return r;
 }
 
 EXPORT struct hostent *gethostbyname(const char *name)
 {
-    if (!in_g())
-        return REAL(gethostbyname)(name);
-    goro_syscall_begin();
-    struct hostent *h = REAL(gethostbyname)(name);
-    int e = err_get();
-    goro_syscall_end();
-    err_set(e);
+    struct hostent *h;
+    HANDOFF(h = REAL(gethostbyname)(name));
     return h;
 }
 
 EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t len,
                            struct hostent **res, int *herr)
 {
-    if (!in_g())
-        return REAL(gethostbyname_r)(name, ret, buf, len, res, herr);
-    goro_syscall_begin();
-    int r = REAL(gethostbyname_r)(name, ret, buf, len, res, herr);
-    int e = err_get();
-    goro_syscall_end();
-    err_set(e);
+    int r;
+    HANDOFF(r = REAL(gethostbyname_r)(name, ret, buf, len, res, herr));
     return r;
+}
+
+EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t len,
+                            struct hostent **res, int *herr)
+{
+    int r;
+    HANDOFF(r = REAL(gethostbyname2_r)(name, af, ret, buf, len, res, herr));
+    return r;
+}
+
+/* pread/pwrite work on files (ESPIPE on sockets and pipes): hand-off. */
+EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+    ssize_t r;
+    HANDOFF(r = REAL(pread)(fd, buf, len, off));
+    return r;
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+    ssize_t r;
+    HANDOFF(r = REAL(pwrite)(fd, buf, len, off));
+    return r;
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
+{
+    return pread(fd, buf, len, (off_t)off);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+    return pwrite(fd, buf, len, (off_t)off);
+}
+
+/* ---- _FORTIFY_SOURCE's checked variants ----
+ * A program built with -D_FORTIFY_SOURCE calls these instead of read, recv,
+ * poll ... when the compiler knows the buffer's size: the same check as
+ * glibc's, then the interposed call. */
+
+extern void __chk_fail(void) __attribute__((noreturn));
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return read(fd, buf, len);
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recv(fd, buf, len, flags);
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+                              struct sockaddr *sa, socklen_t *salen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return recvfrom(fd, buf, len, flags, sa, salen);
+}
+
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return pread(fd, buf, len, off);
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t off, size_t buflen)
+{
+    if (len > buflen)
+        __chk_fail();
+    return pread(fd, buf, len, (off_t)off);
+}
+
+EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int ms, size_t fdslen)
+{
+    if (fdslen / sizeof *fds < n)
+        __chk_fail();
+    return poll(fds, n, ms);
+}
+
+EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                       const sigset_t *mask, size_t fdslen)
+{
+    if (fdslen / sizeof *fds < n)
+        __chk_fail();
+    return ppoll(fds, n, ts, mask);
+}
+
+/* ---- new fds: forget what the table knew of their number ----
+ * A number closed behind the hook's back (fclose, close_range, a raw
+ * syscall) is reset when a socket or pipe reuses it. */
+
+EXPORT int socket(int dom, int type, int proto)
+{
+    int r = REAL(socket)(dom, type, proto);
+    if (r >= 0)
+        ent_reset(r);
+    return r;
+}
+
+EXPORT int socketpair(int dom, int type, int proto, int sv[2])
+{
+    int r = REAL(socketpair)(dom, type, proto, sv);
+    if (r == 0) {
+        ent_reset(sv[0]);
+        ent_reset(sv[1]);
+    }
+    return r;
+}
+
+EXPORT int pipe2(int fds[2], int flags)
+{
+    int r = REAL(pipe2)(fds, flags);
+    if (r == 0) {
+        ent_reset(fds[0]);
+        ent_reset(fds[1]);
+    }
+    return r;
+}
+
+EXPORT int pipe(int fds[2])
+{
+    return pipe2(fds, 0);
 }
 
 EXPORT int goro_hook_active(void)

@@ -5,7 +5,8 @@
 #   install       (make install-test) installs build/release into a scratch
 #                 prefix and follows the README: pkg-config with
 #                 PKG_CONFIG_PATH and the .pc file's rpath (shared), with
-#                 --static, goro-tsan/goro-asan (examples/60_sanitize.c must
+#                 --static, goro-hook (hello_hook.c: libgoro-hook in
+#                 effect), goro-tsan/goro-asan (examples/60_sanitize.c must
 #                 run without a sanitizer report), gdb's auto-load of
 #                 goro-gdb.py, the soname, and tests/consumer with
 #                 find_package; with a C++ compiler, hello.cpp (goro.hpp)
@@ -63,6 +64,9 @@ pc_builds() {
     echo "pkg-config --cflags --libs goro: $(pkg-config --cflags --libs goro)"
     $CC -o "$out/hello-pc" $hello $(pkg-config --cflags --libs goro) $rpath
     "$out/hello-pc"
+    echo "pkg-config --cflags --libs goro-hook: $(pkg-config --cflags --libs goro-hook)"
+    $CC -o "$out/hello-hook-pc" tests/consumer/hello_hook.c $(pkg-config --cflags --libs goro-hook) $rpath
+    "$out/hello-hook-pc"
     $CC -o "$out/hello-static" $hello $(pkg-config --cflags goro) \
         $(pkg-config --static --libs goro | sed 's/-lgoro\b/-l:libgoro.a/')
     "$out/hello-static"
@@ -101,6 +105,7 @@ cmake_consumer() {
     $CMAKE --build "$out/cmake" -j "${JOBS:-2}"
     "$out/cmake/hello"
     "$out/cmake/hello_static"
+    "$out/cmake/hello_hook"
     run_clean tsan "$out/cmake/sanitize_tsan"
     run_clean asan "$out/cmake/sanitize_asan"
 }
@@ -140,7 +145,7 @@ subdirectory)
     fi
     built=$(find "$out/cmake" -type f -executable -newer "$out" ! -name '*.so*' ! -path '*/CMakeFiles/*' \
             -printf '%f\n' | sort | tr '\n' ' ')
-    [ "$built" = "hello hello_static sanitize_asan sanitize_tsan " ] || {
+    [ "$built" = "hello hello_hook hello_static sanitize_asan sanitize_tsan " ] || {
         echo "consumer: built $built, want only the consumer's programs"; exit 1; }
     echo "consumer: built only $built"
     ;;
