@@ -365,6 +365,14 @@ void goro__stack_init(void);              /* GOROSTACKSIZE */
 void goro__stack_thread_init(M *m);       /* alternate signal stack */
 bool goro__stack_canary_ok(const G *g);
 void goro__stack_usable(const G *g, char **lo, size_t *size);
+/* sysmon: gives back the pages of the global pool's stacks beyond those
+ * it keeps, one chunk per call, once the pool has been left alone a while.
+ * Returns when to call again (now: more to do), or 0 when nothing is left
+ * to give back until goroutines end again. */
+int64_t goro__stack_scavenge(int64_t now);
+/* Tests: the stacks whose pages the global pool keeps (default 16,384)
+ * and how long it must be left alone before the rest are given back. */
+void goro__stack_scavenge_tune(size_t hot, int64_t idle_ns);
 /* Tests (quiescent runtime): default stacks handed out and not back in a
  * pool, and other-size stacks mapped. */
 void goro__stack_counts(long *default_in_use, long *other_mapped);

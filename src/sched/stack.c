@@ -11,12 +11,18 @@
  * stacks are carved from large MAP_NORESERVE slabs, so they cost only the
  * pages a goroutine touches; a goroutine gets one when it first runs (never
  * at goro_go), and gives it back to its P's pool when it ends. A pool over
- * GORO_STACK_POOL spills half to a global pool; once that holds GPOOL_HOT
- * stacks, spilled stacks first hand their pages back to the kernel with
- * MADV_FREE (one call per run of adjacent stacks): the kernel takes them
- * only under memory pressure, and until then a stack reused after a burst
- * of goroutines costs no page fault and no zeroing (MADV_DONTNEED cost a
- * fault per stack page on every burst). Other sizes get
+ * GORO_STACK_POOL spills half to a global pool, which keeps their pages:
+ * a goroutine's exit makes no system call, and a stack reused after a
+ * burst of goroutines costs no page fault and no zeroing (as Go's dead Gs
+ * keep their stacks until the GC frees them). The pages beyond GPOOL_HOT
+ * stacks' are given back in the background: sysmon's scavenger
+ * (goro__stack_scavenge), once the global pool has been left alone for
+ * SCAV_IDLE_NS (at once beyond SCAV_FORCE), moves them in chunks to a
+ * second pool, `cpool`, after MADV_DONTNEED on them (one call per run of
+ * adjacent stacks, so RSS drops at once; reuse then faults their pages
+ * in). Giving them back on the exit path (MADV_FREE, as before) made the
+ * kernel walk every stack's guard region as goroutines ended: two thirds
+ * of the release of 100,000 parked goroutines. Other sizes get
  * a mapping of their own, unmapped when the goroutine ends. When a slab
  * cannot be mapped, one default stack is mapped alone; only when that
  * fails too does a goroutine find no stack (fatal at its first run: it
@@ -68,6 +74,9 @@
 #define SLAB_STACKS 256
 #define GUARD_BYTES ((size_t)1 << 20)   /* below every stack; a multiple of any page size */
 #define GPOOL_HOT 16384           /* global pool stacks that keep their pages (64+ MiB) */
+#define SCAV_IDLE_NS (100 * 1000 * 1000)   /* pool untouched this long: give pages back */
+#define SCAV_FORCE 262144         /* this many beyond GPOOL_HOT: give back without waiting */
+#define SCAV_CHUNK 1024           /* stacks per scavenging step (pool_lock dropped between) */
 #define GUARD_MPROTECT_MAX 16384
 #define CANARY 0x676f726f63616e79ull   /* "gorocany" */
 
@@ -90,9 +99,16 @@ static int guard_mode;
 static goro__lock pool_lock = GORO_LOCK_INIT(STACKPOOL);
 static char *slab_cur, *slab_end;
 static long nguarded;             /* mprotect guards installed */
-static char **gpool;
+static char **gpool;              /* pages kept (dirty): reused first */
 static size_t gpool_n, gpool_cap;
+static char **cpool;              /* pages given back by the scavenger */
+static size_t cpool_n, cpool_cap;
+static size_t nscav;              /* taken out by the scavenger, being given back */
 static long ncarved;              /* pooled stacks carved and not freed (pool_lock) */
+/* Lock-free hints for the scavenger (sysmon): gpool_n, and a count of
+ * takes from and spills to the global pool (its activity). */
+static _Atomic size_t gpool_hint;
+static _Atomic uint64_t gpool_ops;
 static _Atomic long nother;       /* STACK_OWN stacks mapped */
 
 /* ---- the default size ---- */
@@ -284,17 +300,21 @@ int goro_set_default_stack_size(size_t size)
         return 0;
     }
     atomic_store_explicit(&default_total, total, memory_order_relaxed);
-    /* The old default's stacks leave the slab and the global pool. */
-    char **pool = gpool, *rest = slab_cur;
-    size_t n = gpool_n, restlen = (size_t)(slab_end - slab_cur);
-    gpool = NULL;
-    gpool_n = gpool_cap = 0;
+    /* The old default's stacks leave the slab and the global pools (the
+     * scavenger frees those it holds when it finds the default changed). */
+    char **pool = gpool, **cold = cpool, *rest = slab_cur;
+    size_t n = gpool_n, ncold = cpool_n, restlen = (size_t)(slab_end - slab_cur);
+    gpool = cpool = NULL;
+    gpool_n = gpool_cap = cpool_n = cpool_cap = 0;
+    atomic_store_explicit(&gpool_hint, 0, memory_order_relaxed);
     slab_cur = slab_end = NULL;
     goro__lock_release(&pool_lock);
     if (restlen)
         munmap(rest, restlen);
     stacks_free(pool, n, old);
+    stacks_free(cold, ncold, old);
     free(pool);
+    free(cold);
     return 0;
 }
 
@@ -328,8 +348,15 @@ int goro__stack_attach(P *p, G *g)
                 goro__lock_release(&pool_lock);
                 goto own;   /* the default changed since it was read */
             }
-            while (gpool_n > 0 && p->nstacks < GORO_STACK_POOL / 2)
-                p->stacks[p->nstacks++] = gpool[--gpool_n];
+            if (gpool_n > 0) {
+                while (gpool_n > 0 && p->nstacks < GORO_STACK_POOL / 2)
+                    p->stacks[p->nstacks++] = gpool[--gpool_n];
+                atomic_store_explicit(&gpool_hint, gpool_n, memory_order_relaxed);
+                atomic_fetch_add_explicit(&gpool_ops, 1, memory_order_relaxed);
+            } else {
+                while (cpool_n > 0 && p->nstacks < GORO_STACK_POOL / 2)
+                    p->stacks[p->nstacks++] = cpool[--cpool_n];
+            }
             if (p->nstacks > 0)
                 lo = p->stacks[--p->nstacks];
             else
@@ -374,9 +401,10 @@ static int cmp_addr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* MADV_FREE on the usable part of n pooled stacks of `total` bytes (pool
- * entries), one call per run of adjacent stacks: guard pages keep their
- * protection through it. Sorts the entries. */
+/* MADV_DONTNEED on the usable part of n pooled stacks of `total` bytes
+ * (pool entries), one call per run of adjacent stacks: guard regions keep
+ * their protection through it (guard markers and PROT_NONE alike). Sorts
+ * the entries. */
 static void release_pages(char **stacks, int n, size_t total)
 {
     qsort(stacks, (size_t)n, sizeof *stacks, cmp_addr);
@@ -388,7 +416,7 @@ static void release_pages(char **stacks, int n, size_t total)
             hi += total;
             j++;
         }
-        goro__madvise(lo + GUARD_BYTES, (size_t)(hi - lo) - GUARD_BYTES, MADV_FREE);   /* harmless if it fails */
+        goro__madvise(lo + GUARD_BYTES, (size_t)(hi - lo) - GUARD_BYTES, MADV_DONTNEED);   /* harmless if it fails */
         i = j;
     }
 }
@@ -422,15 +450,9 @@ void goro__stack_release(P *p, G *g)
     p->stacks[p->nstacks++] = entry;
     if (p->nstacks < GORO_STACK_POOL)
         return;
-    /* Over the watermark: the older half goes to the global pool, which
-     * keeps GPOOL_HOT stacks' pages; beyond that they go back to the
-     * kernel. */
+    /* Over the watermark: the older half goes to the global pool, pages
+     * and all (the scavenger gives back what stays there unused). */
     int n = GORO_STACK_POOL / 2;
-    goro__lock_acquire(&pool_lock);
-    bool cold = gpool_n >= GPOOL_HOT;
-    goro__lock_release(&pool_lock);
-    if (cold)
-        release_pages(p->stacks, n, total);
     goro__lock_acquire(&pool_lock);
     if (atomic_load_explicit(&default_total, memory_order_relaxed) != total) {
         goro__lock_release(&pool_lock);   /* the default changed meanwhile */
@@ -450,6 +472,8 @@ void goro__stack_release(P *p, G *g)
     if (gpool_n + (size_t)n <= gpool_cap) {
         memcpy(gpool + gpool_n, p->stacks, (size_t)n * sizeof *gpool);
         gpool_n += (size_t)n;
+        atomic_store_explicit(&gpool_hint, gpool_n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&gpool_ops, 1, memory_order_relaxed);
         goro__lock_release(&pool_lock);
     } else {
         /* No room for them (the array could not grow): back to the
@@ -465,12 +489,88 @@ void goro__stack_release(P *p, G *g)
 void goro__stack_counts(long *default_in_use, long *other_mapped)
 {
     goro__lock_acquire(&pool_lock);
-    long n = ncarved - (long)gpool_n;
+    long n = ncarved - (long)(gpool_n + cpool_n + nscav);
     goro__lock_release(&pool_lock);
     GORO_FOR_EACH_P(p)
         n -= __atomic_load_n(&p->nstacks, __ATOMIC_RELAXED);
     *default_in_use = n;
     *other_mapped = atomic_load_explicit(&nother, memory_order_relaxed);
+}
+
+/* Appends n entries to the pool of given-back stacks, or frees them if
+ * the array cannot grow (pool_lock held). Returns false in that case, for
+ * the caller to free them once the lock is dropped. */
+static bool cpool_put(char **stacks, size_t n)
+{
+    GORO_ASSERT_HELD(&pool_lock);
+    if (cpool_n + n > cpool_cap) {
+        size_t cap = cpool_cap ? cpool_cap * 2 : 1024;
+        while (cap < cpool_n + n)
+            cap *= 2;
+        char **nc = goro__realloc_pool(cpool, cap * sizeof *nc);
+        if (!nc)
+            return false;
+        cpool = nc;
+        cpool_cap = cap;
+    }
+    memcpy(cpool + cpool_n, stacks, n * sizeof *cpool);
+    cpool_n += n;
+    return true;
+}
+
+/* GPOOL_HOT and SCAV_IDLE_NS, which tests may change. */
+static _Atomic size_t scav_hot = GPOOL_HOT;
+static _Atomic int64_t scav_idle_ns = SCAV_IDLE_NS;
+
+void goro__stack_scavenge_tune(size_t hot, int64_t idle_ns)
+{
+    atomic_store_explicit(&scav_hot, hot, memory_order_relaxed);
+    atomic_store_explicit(&scav_idle_ns, idle_ns, memory_order_relaxed);
+}
+
+/* sysmon only: its view of the global pool's activity. */
+static uint64_t scav_seen_ops;
+static int64_t scav_quiet_since;
+static char *scav_buf[SCAV_CHUNK];
+
+int64_t goro__stack_scavenge(int64_t now)
+{
+    size_t n = atomic_load_explicit(&gpool_hint, memory_order_relaxed);
+    size_t hot = atomic_load_explicit(&scav_hot, memory_order_relaxed);
+    int64_t idle_ns = atomic_load_explicit(&scav_idle_ns, memory_order_relaxed);
+    if (n <= hot)
+        return 0;
+    uint64_t ops = atomic_load_explicit(&gpool_ops, memory_order_relaxed);
+    if (ops != scav_seen_ops) {
+        scav_seen_ops = ops;
+        scav_quiet_since = now;
+    }
+    if (n - hot < SCAV_FORCE && now - scav_quiet_since < idle_ns)
+        return scav_quiet_since + idle_ns;
+    /* One chunk from the top of the pool; while the scavenger holds it,
+     * nobody else can hand those stacks out. */
+    goro__lock_acquire(&pool_lock);
+    size_t total = atomic_load_explicit(&default_total, memory_order_relaxed);
+    size_t k = gpool_n > hot ? gpool_n - hot : 0;
+    if (k > SCAV_CHUNK)
+        k = SCAV_CHUNK;
+    gpool_n -= k;
+    memcpy(scav_buf, gpool + gpool_n, k * sizeof *gpool);
+    nscav = k;
+    atomic_store_explicit(&gpool_hint, gpool_n, memory_order_relaxed);
+    goro__lock_release(&pool_lock);
+    if (k == 0)
+        return 0;
+    release_pages(scav_buf, (int)k, total);
+    goro__lock_acquire(&pool_lock);
+    nscav = 0;
+    bool kept = atomic_load_explicit(&default_total, memory_order_relaxed) == total &&
+                cpool_put(scav_buf, k);
+    size_t left = gpool_n;
+    goro__lock_release(&pool_lock);
+    if (!kept)
+        stacks_free(scav_buf, k, total);   /* an old default's, or no room */
+    return left > hot ? now : 0;
 }
 
 bool goro__stack_canary_ok(const G *g)

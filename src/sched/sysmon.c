@@ -10,11 +10,14 @@
  *     more than a time slice (10 ms) while other work waits for that P
  *     (a CPU hog: C code cannot be preempted safely, see below);
  *  3. polls the network when no M has for 10 ms, so fd wakeups are not
- *     held up by Ps that never run out of work.
+ *     held up by Ps that never run out of work;
+ *  4. gives back the pages of dead goroutines' pooled stacks once the
+ *     pool has been left alone a while (goro__stack_scavenge, stack.c).
  *
  * It sleeps 20 us per round, doubling up to 10 ms after 50 rounds with
  * nothing to do, and sleeps on a futex for good while every P is idle
- * (whoever takes an idle P wakes it), so an idle runtime uses no CPU.
+ * (whoever takes an idle P wakes it), so an idle runtime uses no CPU
+ * (the futex wait is timed only while stack pages wait to be given back).
  *
  * Blocking calls (P_SYSCALL). goro_syscall_begin stores P_SYSCALL with
  * release and leaves m->oldp; goro_syscall_end takes the P back with a
@@ -171,8 +174,12 @@ static bool sleep_if_idle(void)
     atomic_store_explicit(&goro__S.sysmon_note, 0, memory_order_relaxed);
     goro__S.sysmon_wait = true;
     goro__lock_release(&goro__S.lock);
-    while (atomic_load_explicit(&goro__S.sysmon_note, memory_order_acquire) == 0)
-        goro__futex_wait(&goro__S.sysmon_note, 0, INT64_MAX);
+    /* Timed only while dead goroutines' stacks still have pages to give
+     * back (stack.c); then for good. */
+    while (atomic_load_explicit(&goro__S.sysmon_note, memory_order_acquire) == 0) {
+        int64_t due = goro__stack_scavenge(goro__nanotime());
+        goro__futex_wait(&goro__S.sysmon_note, 0, due ? due : INT64_MAX);
+    }
     return true;
 }
 
@@ -330,7 +337,9 @@ static void *sysmon_main(void *arg)
         if (goro__netpoll_pending() &&
             now - atomic_load_explicit(&goro__S.lastpoll, memory_order_relaxed) > POLL_EVERY_NS)
             goro__sched_poll();
-        if (retake(now))
+        /* More stack pages to give back keeps the ticks short. */
+        bool scavenging = goro__stack_scavenge(now) == now;
+        if (retake(now) || scavenging)
             idle = 0;
         else
             idle++;

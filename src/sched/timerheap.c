@@ -106,6 +106,20 @@ static bool heap_push(P *p, goro__timer *t)
     return true;
 }
 
+/* Gives back most of the slot array once it is mostly unused (after a
+ * burst of timers), so that the heap's memory follows its timers. */
+static void heap_shrink(P *p)
+{
+    if (p->cslots <= 256 || p->cslots < 8 * p->nslots)
+        return;
+    int cap = p->nslots * 2 > 64 ? p->nslots * 2 : 64;
+    goro__tslot *nt = realloc(p->timers, (size_t)cap * sizeof *nt);
+    if (nt) {   /* else keep the larger array */
+        p->timers = nt;
+        p->cslots = cap;
+    }
+}
+
 /* Removes the root slot (a timer's or a stopped one's). */
 static void heap_pop(P *p)
 {
@@ -113,6 +127,8 @@ static void heap_pop(P *p)
     if (last > 0) {
         p->timers[0] = p->timers[last];
         sift_down(p, 0);
+    } else {
+        heap_shrink(p);
     }
     update_timer0(p);
 }
@@ -134,6 +150,7 @@ static void heap_compact(P *p)
     p->nslots = n;
     for (int i = (n - 2) / 4; n > 1 && i >= 0; i--)
         sift_down(p, i);
+    heap_shrink(p);
     update_timer0(p);
 }
 
@@ -143,6 +160,7 @@ static void heap_delete(P *p, goro__timer *t)
     p->timers[t->idx].t = NULL;
     if (--p->ntimers == 0) {
         p->nslots = 0;
+        heap_shrink(p);
         update_timer0(p);
     } else if (p->nslots > 4 * p->ntimers) {
         heap_compact(p);
@@ -226,13 +244,28 @@ void goro__timers_run(P *p, int64_t now)
         G *next1 = mine ? atomic_load_explicit(&mine->runnext, memory_order_relaxed) : NULL;
         bool readied = next1 && next1 != next0;
         if (t->period > 0) {
-            /* Re-arm in this heap (unless stopped meanwhile: the stopper
-             * waits for T_FIRING to end, then finds it queued again). */
+            /* Re-arm (unless stopped meanwhile: the stopper waits for
+             * T_FIRING to end, then finds it queued again) in this heap,
+             * or in P 0's if p was retired meanwhile (GOMAXPROCS shrank
+             * while an idle M ran p's timers): its timers have moved
+             * there, and one pushed into p would never fire. Read under
+             * p's lock, a stale nprocs means the move is still to come. */
             int64_t late = now - t->when;
             t->when += t->period * (1 + late / t->period);
             goro__lock_acquire(&p->timers_lock);
-            if (!heap_push(p, t))
+            if (goro__p_retired(p)) {
+                goro__lock_release(&p->timers_lock);
+                P *p0 = atomic_load(&goro__S.allp[0]);
+                goro__lock_acquire(&p0->timers_lock);
+                bool ok = heap_push(p0, t);
+                goro__lock_release(&p0->timers_lock);
+                if (!ok)
+                    GORO_FATAL("out of memory growing the timer heap");
+                goro__timer_added(t->when, false);
+                goro__lock_acquire(&p->timers_lock);
+            } else if (!heap_push(p, t)) {
                 GORO_FATAL("out of memory growing the timer heap");
+            }
         } else {
             void (*done)(goro__timer *) = t->done;
             atomic_store_explicit(&t->state, T_IDLE, memory_order_release);
