@@ -155,8 +155,9 @@ static void tickers(void)
  * so along the deadlines the times received must not go backwards. Two
  * Ms may run one P's timers at once (an idle one steals due timers), and
  * a loaded machine may stop either between taking a timer and reading
- * the clock: a step back of up to 1 ms is theirs, and a few larger ones
- * are allowed; a misordered heap would show hundreds (unless the machine
+ * the clock: a step back of up to 1 ms is theirs, and up to 1% larger
+ * ones are allowed (a CI run at GOMAXPROCS 2 on a loaded machine saw 8,
+ * the largest 6 ms); a misordered heap would show hundreds (unless the machine
  * was too slow to start them all before the first deadline). A timer's
  * deadline is the clock read inside goro_timer_new plus its duration: a
  * thread stopped for milliseconds around that call (Valgrind runs one
@@ -215,10 +216,10 @@ static void stop_many(void)
         if (got[i] > prev)
             prev = got[i];
     }
-    if (back > 5)
+    if (back > N / 100)
         fprintf(stderr, "%d steps back by more than 1 ms, the largest %lld us\n", back,
                 (long long)(worst / 1000));
-    CHECK(back <= 5 || !in_time);
+    CHECK(back <= N / 100 || !in_time);
     for (int i = 0; i < N; i++)
         goro_timer_free(ts[i]);
 }
