@@ -85,7 +85,7 @@ int main(void)
     for (int i = 0; i < 2; i++)
         CHECK(goro_waitgroup_go(&wg, slice_ender, NULL) == 0);
     CHECK(goro_waitgroup_wait_until(&wg, until + 20 * GORO_SECOND) == 0);
-    goro_ticker_stop(tk);
+    goro_ticker_free(tk);
     printf("ok: an unread ticker beside goroutines whose slices end\n");
     return 0;
 }
