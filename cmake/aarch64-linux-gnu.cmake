@@ -20,3 +20,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 if(NOT CMAKE_CROSSCOMPILING_EMULATOR)
   set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
 endif()
+
+# pkg-config looks only at the target's libraries: the host's .pc files
+# (libpq, hiredis, OpenSSL for x86-64) would link the optional hook tests
+# and examples against libraries that do not exist for AArch64. Those are
+# skipped unless the arm64 packages are installed.
+set(ENV{PKG_CONFIG_PATH} "")
+set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
