@@ -545,8 +545,8 @@ int64_t goro__stack_scavenge(int64_t now)
         scav_seen_ops = ops;
         scav_quiet_since = now;
     }
-    if (n - hot < SCAV_FORCE && now - scav_quiet_since < idle_ns)
-        return scav_quiet_since + idle_ns;
+    if (n - hot < SCAV_FORCE && now - scav_quiet_since < idle_ns)   /* saturates */
+        return idle_ns > INT64_MAX - scav_quiet_since ? INT64_MAX : scav_quiet_since + idle_ns;
     /* One chunk from the top of the pool; while the scavenger holds it,
      * nobody else can hand those stacks out. */
     goro__lock_acquire(&pool_lock);
