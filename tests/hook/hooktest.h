@@ -229,11 +229,16 @@ static __attribute__((unused)) const char *ht_env(const char *name, const char *
 
 /* A listening TCP socket on 127.0.0.1, a free port (*port), whose
  * acceptor goroutine accepts n connections through the hook's accept and
- * runs serve(fd) in a goroutine for each. */
+ * runs serve(fd) in a goroutine for each. ht_serve_wait waits for the
+ * acceptor and every serve to return: a test calls it before it frees
+ * what they use and before main returns (exit runs the libraries'
+ * cleanup, which must not race with a server still in them). */
 typedef struct {
     int fd, n;
     goro_fn serve;
 } ht_server;
+
+static goro_waitgroup ht_served = GORO_WAITGROUP_INIT;
 
 static void ht_acceptor(void *arg)
 {
@@ -241,7 +246,7 @@ static void ht_acceptor(void *arg)
     for (int i = 0; i < srv->n; i++) {
         int fd = accept(srv->fd, NULL, NULL);
         CHECK(fd >= 0);
-        CHECK(goro_go(srv->serve, (void *)(intptr_t)fd) == 0);
+        CHECK(goro_waitgroup_go(&ht_served, srv->serve, (void *)(intptr_t)fd) == 0);
     }
     close(srv->fd);
     free(srv);
@@ -258,7 +263,12 @@ static __attribute__((unused)) void ht_serve(int n, goro_fn serve, int *port)
           listen(srv->fd, 1024) == 0);
     CHECK(getsockname(srv->fd, (struct sockaddr *)&sa, &sl) == 0);
     *port = ntohs(sa.sin_port);
-    CHECK(goro_go(ht_acceptor, srv) == 0);
+    CHECK(goro_waitgroup_go(&ht_served, ht_acceptor, srv) == 0);
+}
+
+static __attribute__((unused)) void ht_serve_wait(void)
+{
+    goro_waitgroup_wait(&ht_served);
 }
 
 #endif

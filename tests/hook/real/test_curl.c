@@ -89,6 +89,7 @@ int main(void)
     CHECK(curl_global_init(CURL_GLOBAL_DEFAULT) == 0);
     ht_serve(n, serve, &port);
     int64_t t = ht_watched_run(n, client, "test_hook_curl");
+    ht_serve_wait();
     printf("test_hook_curl: %d transfers (20 ms server delay each) in %.2f s\n", n,
            (double)t / GORO_SECOND);
     CHECK(t < (int64_t)n * 20 * GORO_MILLISECOND);   /* they overlapped */

@@ -111,6 +111,7 @@ int main(void)
 
     ht_serve(n, serve, &port);
     int64_t t = ht_watched_run(n, client, "test_hook_tls");
+    ht_serve_wait();
     printf("test_hook_tls: %d TLS connections, 87 KiB echoed each, in %.2f s\n", n,
            (double)t / GORO_SECOND);
     SSL_CTX_free(server_ctx);
