@@ -256,7 +256,7 @@ static M *g_switch_out(M *m, G *g, int why, G *to)
     }
     m->prev = g;
     m->prev_action = why;
-    GORO_TRACE(stop(g->id, why, goro__g_wait(g), p ? p->id : -1, next != NULL));
+    GORO_TRACE(stop(g->id, why, goro__g_wait(g), p ? p->id : -1, next ? next->id : 0));
     if (next) {
         g_prepare(m, next, inherit);
         if (why == SW_EXIT)
@@ -286,7 +286,7 @@ M *goro__acquire_p_slow(M *m, G *g)
     if (goro__acquirep_idle(m))
         return m;
     errno_save(m, g);
-    GORO_TRACE(stop(g->id, SW_REQUEUE, NULL, -1, false));
+    GORO_TRACE(stop(g->id, SW_REQUEUE, NULL, -1, 0));
     m->prev = g;
     m->prev_action = SW_REQUEUE;
     m->curg = NULL;

@@ -9,7 +9,7 @@
  * each batch's events are in time order). Fixed-size integers are
  * little-endian (the writing machine's order; readers check the magic).
  *
- *   file header (32 bytes): "GOROTRC2" (8 bytes), u32 version (2),
+ *   file header (32 bytes): "GOROTRC3" (8 bytes), u32 version (3),
  *                           u32 clock (GORO_TR_CLOCK_*), u64 ticks and
  *                           i64 ns: a clock pair read at the start
  *   batch header (40 bytes): u32 GORO_TR_BATCH_MAGIC, u32 size (bytes of
@@ -35,8 +35,10 @@
  * (goro_tr_objs: a wait object, a timer) is written as the zigzag-encoded
  * difference from the previous such address in the batch (0 at its
  * start), so a goroutine that keeps waiting on the same channel spends a
- * byte on it. A ping-pong round trip (a ready, a stop and a start on each
- * side) is about 36 bytes. Text events then carry varint lengths and the
+ * byte on it. A goroutine switch is one event: a stop names the goroutine
+ * that starts at its time on its P and thread (GORO_TR_GO_STOP's next), so
+ * a ping-pong round trip (a ready and a stop on each side) is about 26
+ * bytes. Text events then carry varint lengths and the
  * bytes (no NUL) after their arguments: GORO_TR_STRING and GORO_TR_REGION_*
  * one text, GORO_TR_LOG two (category, message). A string's time delta
  * is 0 and its P is 0.
@@ -67,8 +69,8 @@
 
 #include <stdint.h>
 
-#define GORO_TR_MAGIC "GOROTRC2"
-#define GORO_TR_VERSION 2
+#define GORO_TR_MAGIC "GOROTRC3"
+#define GORO_TR_VERSION 3
 #define GORO_TR_BATCH_MAGIC 0x48435442u   /* "BTCH" */
 #define GORO_TR_NONE 0xffffffffu          /* no P */
 #define GORO_TR_DEFERRED 0x80             /* type byte: timed by the next event */
@@ -83,7 +85,9 @@ enum {
     GORO_TR_GO_CREATE,      /* g, parent g (all ones: alive when the trace started),
                                function key, site key, line */
     GORO_TR_GO_START,       /* g: starts running on this thread */
-    GORO_TR_GO_STOP,        /* g, why (GORO_TR_STOP_*), wait reason, object */
+    GORO_TR_GO_STOP,        /* g, why (GORO_TR_STOP_*), wait reason, object,
+                               next g (0: none): starts on this thread and P
+                               at this time (no GORO_TR_GO_START of its own) */
     GORO_TR_GO_READY,       /* g readied, by g (0: a plain thread or the runtime) */
     GORO_TR_SYSCALL_ENTER,  /* g; P: left in its syscall state */
     GORO_TR_SYSCALL_EXIT,   /* g, 1 if it got its own P back; P: now */
@@ -105,7 +109,7 @@ enum {
 
 /* Varint arguments of each type (after the time and the P; text after). */
 static const uint8_t goro_tr_nargs[GORO_TR_NTYPES] = {
-    [GORO_TR_GO_CREATE] = 5, [GORO_TR_GO_START] = 1, [GORO_TR_GO_STOP] = 4,
+    [GORO_TR_GO_CREATE] = 5, [GORO_TR_GO_START] = 1, [GORO_TR_GO_STOP] = 5,
     [GORO_TR_GO_READY] = 2, [GORO_TR_SYSCALL_ENTER] = 1, [GORO_TR_SYSCALL_EXIT] = 2,
     [GORO_TR_STEAL] = 2, [GORO_TR_PROCS] = 1, [GORO_TR_TIMER] = 1, [GORO_TR_NETPOLL] = 1,
     [GORO_TR_REGION_BEGIN] = 1, [GORO_TR_REGION_END] = 1, [GORO_TR_LOG] = 1,

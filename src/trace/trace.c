@@ -9,8 +9,9 @@
  * a compiler barrier, a load of goro__tracer_on, the clock read, and the
  * event's bytes (format.h: a type byte and varints; the time is a delta
  * of CPU ticks, rdtsc or cntvct_el0, against the buffer's previous event,
- * with CLOCK_MONOTONIC as the fallback). One clock read per goroutine
- * switch: the start that follows a stop takes the stop's time. A full
+ * with CLOCK_MONOTONIC as the fallback). A goroutine switch is one event
+ * and one clock read: the stop names the goroutine that starts, and that
+ * start's own hook, next on this thread, writes nothing. A full
  * buffer is written to the file as one batch (format.h), with a (ticks,
  * ns) pair the readers calibrate with, under the writer's lock, which is
  * taken only there, at stop and at flushes.
@@ -61,7 +62,7 @@ typedef struct tbuf {
     uint64_t base;                 /* ticks the batch's first event counts from */
     uint64_t last;                 /* ticks of the batch's last event */
     uint64_t obj;                  /* the batch's last address argument */
-    bool chained;                  /* the next event takes `last` (a stop's time) */
+    uint32_t chained;              /* trace gen of a stop that named the next start */
     uintptr_t strs[TSTR_CACHE];    /* keys defined in this trace */
     unsigned char data[TBUF_BYTES];
 } tbuf;
@@ -77,7 +78,10 @@ static _Atomic bool trace_fence;
 /* The clock (format.h): chosen at the first start, for good. */
 static _Atomic bool use_ticks;
 static bool clock_chosen;
-static __thread tbuf *my_buf;
+/* Initial-exec: a load off the thread pointer, not a call to
+ * __tls_get_addr in the shared library (8 bytes of the static TLS that
+ * glibc keeps spare even for a dlopened library). */
+static __thread __attribute__((tls_model("initial-exec"))) tbuf *my_buf;
 static pthread_key_t buf_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
@@ -237,7 +241,7 @@ static __attribute__((noinline, cold)) void buf_reset(tbuf *b, uint32_t gen)
 {
     b->gen = gen;
     b->pos = 0;
-    b->chained = false;
+    b->chained = 0;
     b->base = b->last = ticks();
     b->obj = 0;
     memset(b->strs, 0, sizeof b->strs);
@@ -318,29 +322,34 @@ static inline unsigned char *ev_arg(tbuf *b, unsigned char *e, int t, int i, uin
     return put(e, v);
 }
 
-static inline uint64_t ev_time(tbuf *b)
-{
-    if (b->chained) {
-        b->chained = false;
-        return b->last;
-    }
-    return ticks();
-}
-
-/* The two most frequent events, each with few values live (a short
- * prologue): a start, which usually takes the stop's time, and a ready,
- * timed by this thread's next clock read (format.h). */
-static __attribute__((noinline)) void ev_start(int p, uint64_t g)
+/* The two most frequent hooks, each with few values live (a short
+ * prologue): a start, usually the second half of a switch its stop wrote
+ * already, and a ready, timed by this thread's next clock read (format.h). */
+static __attribute__((noinline)) void start_write(int p, uint64_t g)
 {
     tbuf *b;
     unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    e = ev_head(b, e, GORO_TR_GO_START, p, ev_time(b));
+    e = ev_head(b, e, GORO_TR_GO_START, p, ticks());
     ev_end(b, put(e, g));
 }
 
-static __attribute__((noinline)) void ev_ready(int p, uint64_t g, uint64_t by)
+void goro__tracer_start_ev(int p, uint64_t g)
+{
+    tbuf *b = my_buf;
+    /* Only this thread touches chained; a stop of an earlier trace does
+     * not count (its gen differs, and that trace has the start). Nothing
+     * to save on this path: the write is a tail call. */
+    if (goro_likely(b && b->chained) &&
+        b->chained == atomic_load_explicit(&trace_gen, memory_order_relaxed)) {
+        b->chained = 0;
+        return;
+    }
+    start_write(p, g);
+}
+
+void goro__tracer_ready(int p, uint64_t g, uint64_t by)
 {
     tbuf *b;
     unsigned char *e = ev_begin(&b, EV_MAX);
@@ -352,14 +361,13 @@ static __attribute__((noinline)) void ev_ready(int p, uint64_t g, uint64_t by)
     ev_end(b, put(e, by));
 }
 
-static __attribute__((noinline)) void ev_any(int t, int aux, uint64_t a0, uint64_t a1,
-                                             uint64_t a2, uint64_t a3)
+void goro__tracer_any(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     tbuf *b;
     unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    e = ev_head(b, e, t, aux, ev_time(b));
+    e = ev_head(b, e, t, aux, ticks());
     unsigned n = goro_tr_nargs[t];   /* at most 4 here (format.h) */
     if (goro_unlikely(goro_tr_objs[t])) {
         uint64_t a[4] = { a0, a1, a2, a3 };
@@ -376,16 +384,6 @@ static __attribute__((noinline)) void ev_any(int t, int aux, uint64_t a0, uint64
             e = put(e, a3);
     }
     ev_end(b, e);
-}
-
-void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    if (t == GORO_TR_GO_START)
-        ev_start(aux, a0);
-    else if (t == GORO_TR_GO_READY)
-        ev_ready(aux, a0, a1);
-    else
-        ev_any(t, aux, a0, a1, a2, a3);
 }
 
 /* (b busy) Defines key -> text in b unless it did in this trace. */
@@ -433,7 +431,7 @@ void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
     ev_end(b, e);
 }
 
-void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, bool chained)
+void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, uint64_t next)
 {
     int reason = 0;
     const void *obj = NULL;
@@ -445,12 +443,13 @@ void goro__tracer_stop(uint64_t g, int why, const goro__gwait *w, int p, bool ch
     unsigned char *e = ev_begin(&b, EV_MAX);
     if (!e)
         return;
-    e = ev_head(b, e, GORO_TR_GO_STOP, p, ev_time(b));
+    e = ev_head(b, e, GORO_TR_GO_STOP, p, ticks());
     e = put(e, g);
     e = put(e, (uint64_t)why);
     e = put(e, (uint64_t)reason);
     e = ev_arg(b, e, GORO_TR_GO_STOP, 3, (uint64_t)(uintptr_t)obj);
-    b->chained = chained;
+    e = put(e, next);
+    b->chained = next ? b->gen : 0;
     ev_end(b, e);
 }
 

@@ -7,8 +7,9 @@
  *
  * Off, a hook is one relaxed load of goro__tracer_on and a not-taken
  * branch; its arguments are evaluated only when tracing is on. On, it
- * calls the out-of-line goro__tracer_* function, which appends a
- * fixed-size event to the calling thread's buffer (no lock, no system
+ * calls an out-of-line goro__tracer_* function (goro__tracer_ev picks
+ * one at compile time from its constant type), which appends an event to
+ * the calling thread's buffer (no lock, no system
  * call; a full buffer goes to the writer under its mutex). The format is
  * in trace/format.h.
  *
@@ -32,18 +33,31 @@ extern _Atomic uint32_t goro__tracer_on;
             goro__tracer_##call; \
     } while (0)
 
+void goro__tracer_start_ev(int p, uint64_t g);
+void goro__tracer_ready(int p, uint64_t g, uint64_t by);
+void goro__tracer_any(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+
 /* An event of type t with P (or other aux) aux and up to four arguments
  * (format.h says how many each type keeps). */
-void goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+static inline __attribute__((always_inline)) void
+goro__tracer_ev(int t, int aux, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    if (t == GORO_TR_GO_START)
+        goro__tracer_start_ev(aux, a0);
+    else if (t == GORO_TR_GO_READY)
+        goro__tracer_ready(aux, a0, a1);
+    else
+        goro__tracer_any(t, aux, a0, a1, a2, a3);
+}
 /* Goroutine g created by parent running ufn, at file:line. */
 void goro__tracer_create(uint64_t g, uint64_t parent, void (*ufn)(void),
                          const char *file, int line, int p);
 /* Goroutine g stops on P p (why: SW_*, which GORO_TR_STOP_* equals; a
- * park's reason and object are read from its wait record w); chained: a
- * goroutine starts on this thread at once, and its start event takes this
- * event's time (one clock read per switch). */
+ * park's reason and object are read from its wait record w); next: the
+ * goroutine that starts on this thread at once (0: none), whose start
+ * hook then writes nothing (one event per switch). */
 struct goro__gwait;
-void goro__tracer_stop(uint64_t g, int why, const struct goro__gwait *w, int p, bool chained);
+void goro__tracer_stop(uint64_t g, int why, const struct goro__gwait *w, int p, uint64_t next);
 /* goro_trace_start without goro__init (GORODEBUG=trace, read during it). */
 int goro__tracer_start(const char *path);
 /* Fatal error, deadlock, crash or SIGQUIT dump: write what the buffers

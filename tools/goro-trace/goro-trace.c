@@ -146,7 +146,15 @@ static char *get_text(const unsigned char **p, const unsigned char *end)
     return s;
 }
 
-/* One event at *p; false (nothing kept) if it is incomplete or unknown. */
+/* Appends e to evs, in the order read. */
+static void ev_add(ev *e)
+{
+    e->seq = nev;
+    if (nev == cev)
+        evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
+    evs[nev++] = *e;
+}
+
 /* Events of the batch being read that wait for its next timed event. */
 static long *defer;
 static long ndefer, cdefer;
@@ -158,6 +166,7 @@ static void defer_time(uint64_t now)
     ndefer = 0;
 }
 
+/* One event at *p; false (nothing kept) if it is incomplete or unknown. */
 static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t *now,
                    uint64_t *obj, int tid)
 {
@@ -199,14 +208,18 @@ static bool decode(const unsigned char **pp, const unsigned char *end, uint64_t 
     } else {
         defer_time(*now);
     }
-    ev e = { .ts = (int64_t)*now, .seq = nev, .type = t, .tid = tid,
+    ev e = { .ts = (int64_t)*now, .type = t, .tid = tid,
              .aux = pv ? (uint32_t)(pv - 1) : GORO_TR_NONE };
     memcpy(e.a, a, sizeof e.a);
     e.s1 = txt[0];
     e.s2 = txt[1] ? txt[1] : "";
-    if (nev == cev)
-        evs = xrealloc(evs, (size_t)(cev = cev ? 2 * cev : 4096) * sizeof *evs);
-    evs[nev++] = e;
+    ev_add(&e);
+    if (t == GORO_TR_GO_STOP && a[4]) {
+        /* The switch's start (format.h), as if it were an event of its own. */
+        ev s = { .ts = e.ts, .type = GORO_TR_GO_START, .tid = tid, .aux = e.aux,
+                 .a = { a[4] }, .s1 = NULL, .s2 = "" };
+        ev_add(&s);
+    }
     return true;
 }
 
