@@ -100,12 +100,7 @@ static const char *entry(const char *dump, uint64_t id, char *buf, size_t cap)
     if (!p)
         return NULL;
     const char *e = strstr(p, "\n\n");
-    size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    return buf;
+    return copy_text(p, e ? e + 1 : NULL, buf, cap);
 }
 
 /* ---- goroutines the runtime starts for the user ---- */
