@@ -52,38 +52,63 @@ static int64_t span(uint64_t *rng, int method0)
     return (int64_t)(rng_next(rng) % 50 + (method0 == 1 ? 100 : 0)) * GORO_MICROSECOND;
 }
 
-/* Sends by one of several methods; retries what may be retried. Returns 0
- * or GORO_ECLOSED. A try that keeps failing turns into an _until now and
- * then: on an unbuffered channel two try-ers never meet. */
-static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
+/* One try to send *v (recv false) or receive into *v by the given method. */
+static int xfer_once(goro_chan *c, uint64_t *v, bool recv, int method, int method0, uint64_t *rng)
+{
+    switch (method) {
+    case 0:
+        return recv ? goro_chan_recv(c, v) : goro_chan_send(c, v);
+    case 1:
+        return recv ? goro_chan_try_recv(c, v) : goro_chan_try_send(c, v);
+    case 2: {
+        int64_t deadline = goro_now() + span(rng, method0);
+        return recv ? goro_chan_recv_until(c, v, deadline) : goro_chan_send_until(c, v, deadline);
+    }
+    default:
+        break;
+    }
+    int r;
+    if (recv) {
+        goro_case cs[2] = { GORO_CASE_RECV(NULL, NULL), GORO_CASE_RECV(c, v) };
+        r = goro_select_until(cs, 2, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
+        if (r >= 0) {
+            CHECK_EQ(r, 1);
+            r = cs[1].result;
+        }
+    } else {
+        uint64_t junk = 0;
+        goro_case cs[3] = { GORO_CASE_SEND(NULL, &junk), GORO_CASE_SEND(c, v),
+                            GORO_CASE_RECV(NULL, &junk) };
+        r = goro_select_until(cs, 3, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
+        if (r >= 0) {
+            CHECK_EQ(r, 1);
+            r = cs[1].result;
+        }
+        CHECK_EQ(junk, 0);
+    }
+    return r;
+}
+
+/* Sends or receives by one of several methods; retries what may be
+ * retried. Returns 0 or GORO_ECLOSED (a receive then leaves *v zeroed). A
+ * try that keeps failing turns into an _until now and then: on an
+ * unbuffered channel two try-ers never meet. */
+static int xfer_any(goro_chan *c, uint64_t *v, bool recv, int method0, uint64_t *rng)
 {
     for (int attempt = 1;; attempt++) {
-        int r, method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
-        switch (method) {
-        case 0:
-            r = goro_chan_send(c, v);
-            break;
-        case 1:
-            r = goro_chan_try_send(c, v);
-            break;
-        case 2:
-            r = goro_chan_send_until(c, v, goro_now() + span(rng, method0));
-            break;
-        default: {
-            uint64_t junk = 0;
-            goro_case cs[3] = { GORO_CASE_SEND(NULL, &junk), GORO_CASE_SEND(c, v),
-                                GORO_CASE_RECV(NULL, &junk) };
-            r = goro_select_until(cs, 3, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
-            if (r >= 0) {
-                CHECK_EQ(r, 1);
-                r = cs[1].result;
-            }
-            CHECK_EQ(junk, 0);
-            break;
-        }
-        }
-        if (r == 0 || r == GORO_ECLOSED)
+        int method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
+        if (recv)
+            *v = 0xdeadbeefdeadbeefull;
+        int r = xfer_once(c, v, recv, method, method0, rng);
+        if (r == 0)
+            return 0;
+        if (r == GORO_ECLOSED) {
+            if (recv)
+                CHECK_EQ(*v, 0);
             return r;
+        }
+        if (recv)
+            CHECK_EQ(*v, 0xdeadbeefdeadbeefull);   /* a failed receive wrote nothing */
         if (r == GORO_EAGAIN) {
             CHECK_EQ(method, 1);
             goro_yield();
@@ -94,47 +119,14 @@ static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
     }
 }
 
-/* Receives likewise: 0 with *v, or GORO_ECLOSED with *v zeroed. */
+static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
+{
+    return xfer_any(c, (uint64_t *)v, false, method0, rng);   /* a send only reads *v */
+}
+
 static int recv_any(goro_chan *c, uint64_t *v, int method0, uint64_t *rng)
 {
-    for (int attempt = 1;; attempt++) {
-        int r, method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
-        *v = 0xdeadbeefdeadbeefull;
-        switch (method) {
-        case 0:
-            r = goro_chan_recv(c, v);
-            break;
-        case 1:
-            r = goro_chan_try_recv(c, v);
-            break;
-        case 2:
-            r = goro_chan_recv_until(c, v, goro_now() + span(rng, method0));
-            break;
-        default: {
-            goro_case cs[2] = { GORO_CASE_RECV(NULL, NULL), GORO_CASE_RECV(c, v) };
-            r = goro_select_until(cs, 2, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
-            if (r >= 0) {
-                CHECK_EQ(r, 1);
-                r = cs[1].result;
-            }
-            break;
-        }
-        }
-        if (r == 0)
-            return 0;
-        if (r == GORO_ECLOSED) {
-            CHECK_EQ(*v, 0);
-            return r;
-        }
-        CHECK_EQ(*v, 0xdeadbeefdeadbeefull);   /* a failed receive wrote nothing */
-        if (r == GORO_EAGAIN) {
-            CHECK_EQ(method, 1);
-            goro_yield();
-        } else {
-            CHECK_EQ(r, GORO_ETIMEDOUT);
-            CHECK(method >= 2);
-        }
-    }
+    return xfer_any(c, v, true, method0, rng);
 }
 
 #define ENC(s, q) ((((uint64_t)(s) + 1) << 32) | (uint64_t)(q))
