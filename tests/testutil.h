@@ -4,17 +4,19 @@
  * slow builds (sanitizers, Valgrind, qemu set GORO_TEST_SLOW=1),
  * deep_frames() to use stack, a crew of goroutines and threads running one
  * function, run_main() to run a function as a goroutine and wait for it,
- * copy_text() to cut out part of a text, and dump_string() for goro_dump's
- * text.
+ * copy_text() to cut out part of a text, dump_string() for goro_dump's
+ * text, and count_fds() for the open descriptors by kind.
  * Every test is its own process; CTest gives each a timeout.
  */
 #ifndef GORO_TESTUTIL_H
 #define GORO_TESTUTIL_H
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "goro.h"
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -203,6 +205,36 @@ __attribute__((noinline, unused)) static char *dump_string(void)
     goro_dump(f);
     fclose(f);
     return dump;
+}
+
+/* This process's open descriptors by kind; `other` also counts the
+ * entries readlink cannot read (".", ".."). */
+typedef struct fd_count {
+    int epoll, eventfd, socket, other;
+} fd_count;
+
+__attribute__((unused)) static fd_count count_fds(void)
+{
+    fd_count c = { 0, 0, 0, 0 };
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[300], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t k = readlink(path, target, sizeof target - 1);
+        target[k > 0 ? k : 0] = 0;
+        if (!strcmp(target, "anon_inode:[eventpoll]"))
+            c.epoll++;
+        else if (!strcmp(target, "anon_inode:[eventfd]"))
+            c.eventfd++;
+        else if (!strncmp(target, "socket:", 7))
+            c.socket++;
+        else
+            c.other++;
+    }
+    closedir(d);
+    return c;
 }
 
 #ifdef GORO_SCHED_RUNTIME_H
