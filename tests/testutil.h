@@ -5,7 +5,8 @@
  * deep_frames() to use stack, a crew of goroutines and threads running one
  * function, run_main() to run a function as a goroutine and wait for it,
  * copy_text() to cut out part of a text, dump_string() for goro_dump's
- * text, and count_fds() for the open descriptors by kind.
+ * text, count_fds() for the open descriptors by kind, wait_parked_on() and
+ * end_spawners() for tests of the calls that start goroutines.
  * Every test is its own process; CTest gives each a timeout.
  */
 #ifndef GORO_TESTUTIL_H
@@ -205,6 +206,35 @@ __attribute__((noinline, unused)) static char *dump_string(void)
     goro_dump(f);
     fclose(f);
     return dump;
+}
+
+/* Waits up to 60 s until `want` goroutines are parked on obj; returns how
+ * many goroutines gi[0..cap) then holds. */
+__attribute__((unused)) static int wait_parked_on(goro_ginfo *gi, int cap, const void *obj, int want)
+{
+    for (int64_t deadline = goro_now() + 60 * GORO_SECOND;; goro_sleep(GORO_MILLISECOND)) {
+        CHECK(goro_now() < deadline);
+        int n = goro_goroutines(gi, cap);
+        CHECK(n <= cap);
+        int parked = 0;
+        for (int i = 0; i < n; i++)
+            parked += gi[i].wait_obj == obj;
+        if (parked == want)
+            return n;
+    }
+}
+
+/* Waits for the goroutines started through wg and g, and frees g, t, h
+ * and ctx. */
+__attribute__((unused)) static void end_spawners(goro_waitgroup *wg, goro_errgroup *g, goro_timer *t,
+                                                 goro_ctx_after *h, goro_ctx *ctx)
+{
+    goro_waitgroup_wait(wg);
+    CHECK_EQ(goro_errgroup_wait(g), 0);
+    goro_errgroup_free(g);
+    goro_timer_free(t);
+    goro_ctx_after_free(h);
+    goro_ctx_release(ctx);
 }
 
 /* This process's open descriptors by kind; `other` also counts the
