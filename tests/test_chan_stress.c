@@ -52,38 +52,63 @@ static int64_t span(uint64_t *rng, int method0)
     return (int64_t)(rng_next(rng) % 50 + (method0 == 1 ? 100 : 0)) * GORO_MICROSECOND;
 }
 
-/* Sends by one of several methods; retries what may be retried. Returns 0
- * or GORO_ECLOSED. A try that keeps failing turns into an _until now and
- * then: on an unbuffered channel two try-ers never meet. */
-static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
+/* One try to send *v (recv false) or receive into *v by the given method. */
+static int xfer_once(goro_chan *c, uint64_t *v, bool recv, int method, int method0, uint64_t *rng)
+{
+    switch (method) {
+    case 0:
+        return recv ? goro_chan_recv(c, v) : goro_chan_send(c, v);
+    case 1:
+        return recv ? goro_chan_try_recv(c, v) : goro_chan_try_send(c, v);
+    case 2: {
+        int64_t deadline = goro_now() + span(rng, method0);
+        return recv ? goro_chan_recv_until(c, v, deadline) : goro_chan_send_until(c, v, deadline);
+    }
+    default:
+        break;
+    }
+    int r;
+    if (recv) {
+        goro_case cs[2] = { GORO_CASE_RECV(NULL, NULL), GORO_CASE_RECV(c, v) };
+        r = goro_select_until(cs, 2, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
+        if (r >= 0) {
+            CHECK_EQ(r, 1);
+            r = cs[1].result;
+        }
+    } else {
+        uint64_t junk = 0;
+        goro_case cs[3] = { GORO_CASE_SEND(NULL, &junk), GORO_CASE_SEND(c, v),
+                            GORO_CASE_RECV(NULL, &junk) };
+        r = goro_select_until(cs, 3, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
+        if (r >= 0) {
+            CHECK_EQ(r, 1);
+            r = cs[1].result;
+        }
+        CHECK_EQ(junk, 0);
+    }
+    return r;
+}
+
+/* Sends or receives by one of several methods; retries what may be
+ * retried. Returns 0 or GORO_ECLOSED (a receive then leaves *v zeroed). A
+ * try that keeps failing turns into an _until now and then: on an
+ * unbuffered channel two try-ers never meet. */
+static int xfer_any(goro_chan *c, uint64_t *v, bool recv, int method0, uint64_t *rng)
 {
     for (int attempt = 1;; attempt++) {
-        int r, method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
-        switch (method) {
-        case 0:
-            r = goro_chan_send(c, v);
-            break;
-        case 1:
-            r = goro_chan_try_send(c, v);
-            break;
-        case 2:
-            r = goro_chan_send_until(c, v, goro_now() + span(rng, method0));
-            break;
-        default: {
-            uint64_t junk = 0;
-            goro_case cs[3] = { GORO_CASE_SEND(NULL, &junk), GORO_CASE_SEND(c, v),
-                                GORO_CASE_RECV(NULL, &junk) };
-            r = goro_select_until(cs, 3, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
-            if (r >= 0) {
-                CHECK_EQ(r, 1);
-                r = cs[1].result;
-            }
-            CHECK_EQ(junk, 0);
-            break;
-        }
-        }
-        if (r == 0 || r == GORO_ECLOSED)
+        int method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
+        if (recv)
+            *v = 0xdeadbeefdeadbeefull;
+        int r = xfer_once(c, v, recv, method, method0, rng);
+        if (r == 0)
+            return 0;
+        if (r == GORO_ECLOSED) {
+            if (recv)
+                CHECK_EQ(*v, 0);
             return r;
+        }
+        if (recv)
+            CHECK_EQ(*v, 0xdeadbeefdeadbeefull);   /* a failed receive wrote nothing */
         if (r == GORO_EAGAIN) {
             CHECK_EQ(method, 1);
             goro_yield();
@@ -94,47 +119,14 @@ static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
     }
 }
 
-/* Receives likewise: 0 with *v, or GORO_ECLOSED with *v zeroed. */
+static int send_any(goro_chan *c, const uint64_t *v, int method0, uint64_t *rng)
+{
+    return xfer_any(c, (uint64_t *)v, false, method0, rng);   /* a send only reads *v */
+}
+
 static int recv_any(goro_chan *c, uint64_t *v, int method0, uint64_t *rng)
 {
-    for (int attempt = 1;; attempt++) {
-        int r, method = method0 == 1 && attempt % 16 == 0 ? 2 : method0;
-        *v = 0xdeadbeefdeadbeefull;
-        switch (method) {
-        case 0:
-            r = goro_chan_recv(c, v);
-            break;
-        case 1:
-            r = goro_chan_try_recv(c, v);
-            break;
-        case 2:
-            r = goro_chan_recv_until(c, v, goro_now() + span(rng, method0));
-            break;
-        default: {
-            goro_case cs[2] = { GORO_CASE_RECV(NULL, NULL), GORO_CASE_RECV(c, v) };
-            r = goro_select_until(cs, 2, goro_now() + (int64_t)(rng_next(rng) % 50) * GORO_MICROSECOND);
-            if (r >= 0) {
-                CHECK_EQ(r, 1);
-                r = cs[1].result;
-            }
-            break;
-        }
-        }
-        if (r == 0)
-            return 0;
-        if (r == GORO_ECLOSED) {
-            CHECK_EQ(*v, 0);
-            return r;
-        }
-        CHECK_EQ(*v, 0xdeadbeefdeadbeefull);   /* a failed receive wrote nothing */
-        if (r == GORO_EAGAIN) {
-            CHECK_EQ(method, 1);
-            goro_yield();
-        } else {
-            CHECK_EQ(r, GORO_ETIMEDOUT);
-            CHECK(method >= 2);
-        }
-    }
+    return xfer_any(c, v, true, method0, rng);
 }
 
 #define ENC(s, q) ((((uint64_t)(s) + 1) << 32) | (uint64_t)(q))
@@ -150,7 +142,6 @@ typedef struct mpmc {
     long m;                          /* values per producer */
     _Atomic unsigned char *seen;     /* [MP_NP * m] */
     _Atomic long received;
-    goro_waitgroup prod, cons;
 } mpmc;
 
 typedef struct mp_role {
@@ -158,8 +149,9 @@ typedef struct mp_role {
     int id;
 } mp_role;
 
-static void mp_produce(mp_role *r)
+static void mp_produce(void *arg)
 {
+    mp_role *r = arg;
     uint64_t rng = 0x9e3779b97f4a7c15ull * (uint64_t)(r->id + 1);
     for (long q = 0; q < r->s->m; q++) {
         uint64_t v = ENC(r->id, q);
@@ -167,8 +159,9 @@ static void mp_produce(mp_role *r)
     }
 }
 
-static void mp_consume(mp_role *r)
+static void mp_consume(void *arg)
 {
+    mp_role *r = arg;
     mpmc *s = r->s;
     uint64_t rng = 0x2545f4914f6cdd1dull * (uint64_t)(r->id + 7);
     long last[MP_NP], n = 0;
@@ -192,62 +185,22 @@ static void mp_consume(mp_role *r)
     atomic_fetch_add(&s->received, n);
 }
 
-static void mp_producer_g(void *arg)
-{
-    mp_role *r = arg;
-    mp_produce(r);
-    goro_waitgroup_done(&r->s->prod);
-}
-
-static void mp_consumer_g(void *arg)
-{
-    mp_role *r = arg;
-    mp_consume(r);
-    goro_waitgroup_done(&r->s->cons);
-}
-
-static void *mp_producer_t(void *arg)
-{
-    mp_produce(arg);
-    return NULL;
-}
-
-static void *mp_consumer_t(void *arg)
-{
-    mp_consume(arg);
-    return NULL;
-}
-
 static void test_mpmc(size_t cap)
 {
     mpmc s = { .c = make_chan(sizeof(uint64_t), cap), .m = scaled(40000, 8) };
     s.seen = calloc((size_t)(MP_NP * s.m), 1);
     CHECK(s.seen);
     mp_role pr[MP_NP], cr[MP_GC + MP_TC];
-    pthread_t pt[MP_TP], ct[MP_TC];
-    goro_waitgroup_add(&s.cons, MP_GC);
-    for (int i = 0; i < MP_GC + MP_TC; i++) {
+    for (int i = 0; i < MP_GC + MP_TC; i++)
         cr[i] = (mp_role){ &s, i };
-        if (i < MP_GC)
-            CHECK_EQ(goro_go(mp_consumer_g, &cr[i]), 0);
-        else
-            CHECK_EQ(pthread_create(&ct[i - MP_GC], NULL, mp_consumer_t, &cr[i]), 0);
-    }
-    goro_waitgroup_add(&s.prod, MP_GP);
-    for (int i = 0; i < MP_NP; i++) {
+    for (int i = 0; i < MP_NP; i++)
         pr[i] = (mp_role){ &s, i };
-        if (i < MP_GP)
-            CHECK_EQ(goro_go(mp_producer_g, &pr[i]), 0);
-        else
-            CHECK_EQ(pthread_create(&pt[i - MP_GP], NULL, mp_producer_t, &pr[i]), 0);
-    }
-    goro_waitgroup_wait(&s.prod);
-    for (int i = 0; i < MP_TP; i++)
-        CHECK_EQ(pthread_join(pt[i], NULL), 0);
+    crew cons, prod;
+    crew_start(&cons, mp_consume, cr, sizeof cr[0], MP_GC, MP_TC);
+    crew_start(&prod, mp_produce, pr, sizeof pr[0], MP_GP, MP_TP);
+    crew_wait(&prod);
     CHECK_EQ(goro_chan_close(s.c), 0);
-    goro_waitgroup_wait(&s.cons);
-    for (int i = 0; i < MP_TC; i++)
-        CHECK_EQ(pthread_join(ct[i], NULL), 0);
+    crew_wait(&cons);
     CHECK_EQ(atomic_load(&s.received), MP_NP * s.m);
     for (long i = 0; i < MP_NP * s.m; i++)
         if (atomic_load(&s.seen[i]) != 1) {
@@ -268,7 +221,7 @@ typedef struct crace {
     _Atomic unsigned char seen[CR_NS][CR_MAXQ];
     long sent[CR_NS];                /* written by each sender, read after join */
     _Atomic long received;
-    goro_waitgroup wg;
+    goro_waitgroup wg;               /* the receivers */
     int round;
 } crace;
 
@@ -277,8 +230,9 @@ typedef struct cr_role {
     int id;
 } cr_role;
 
-static void cr_send(cr_role *r)
+static void cr_send(void *arg)
 {
+    cr_role *r = arg;
     crace *s = r->s;
     uint64_t rng = (uint64_t)(r->id + 1) * 0x9e3779b97f4a7c15ull + (uint64_t)s->round;
     long q = 0;
@@ -297,19 +251,6 @@ static void cr_send(cr_role *r)
         for (int m = 0; m < 4; m++)
             CHECK_EQ(send_any(s->c, &v, m, &rng), GORO_ECLOSED);
     }
-}
-
-static void cr_sender_g(void *arg)
-{
-    cr_role *r = arg;
-    cr_send(r);
-    goro_waitgroup_done(&r->s->wg);
-}
-
-static void *cr_sender_t(void *arg)
-{
-    cr_send(arg);
-    return NULL;
 }
 
 static void cr_receiver(void *arg)
@@ -343,19 +284,15 @@ static void test_close_race(void)
         s->round = (int)round;
         s->c = make_chan(sizeof(uint64_t), caps[round % 3]);
         cr_role sr[CR_NS], rr[CR_NR];
-        pthread_t th;
-        goro_waitgroup_add(&s->wg, CR_GS + CR_NR);
+        goro_waitgroup_add(&s->wg, CR_NR);
         for (int i = 0; i < CR_NR; i++) {
             rr[i] = (cr_role){ s, i };
             CHECK_EQ(goro_go(cr_receiver, &rr[i]), 0);
         }
-        for (int i = 0; i < CR_NS; i++) {
+        for (int i = 0; i < CR_NS; i++)
             sr[i] = (cr_role){ s, i };
-            if (i < CR_GS)
-                CHECK_EQ(goro_go(cr_sender_g, &sr[i]), 0);
-            else
-                CHECK_EQ(pthread_create(&th, NULL, cr_sender_t, &sr[i]), 0);
-        }
+        crew senders;
+        crew_start(&senders, cr_send, sr, sizeof sr[0], CR_GS, CR_NS - CR_GS);
         /* Close at a random moment: at once, after a spin, or a sleep. */
         switch (round % 4) {
         case 0:
@@ -371,7 +308,7 @@ static void test_close_race(void)
         CHECK_EQ(goro_chan_close(s->c), 0);
         CHECK_EQ(goro_chan_close(s->c), GORO_ECLOSED);
         goro_waitgroup_wait(&s->wg);
-        CHECK_EQ(pthread_join(th, NULL), 0);
+        crew_wait(&senders);
         long total = 0;
         for (int i = 0; i < CR_NS; i++) {
             total += s->sent[i];
@@ -408,7 +345,6 @@ typedef struct storm {
     _Atomic int done;
     _Atomic int closed;               /* the closer has closed c[] */
     bool closing;
-    goro_waitgroup wg;
 } storm;
 
 typedef struct ss_role {
@@ -427,8 +363,9 @@ static void ss_mark_recv(storm *s, uint64_t v)
     atomic_fetch_add_explicit(&s->nrecv, 1, memory_order_relaxed);
 }
 
-static void ss_work(ss_role *r)
+static void ss_work(void *arg)
 {
+    ss_role *r = arg;
     storm *s = r->s;
     uint64_t rng = 0x51ed270b27a4d5c3ull * (uint64_t)(r->id + 3);
     long seq = 0;
@@ -505,19 +442,6 @@ static void ss_work(ss_role *r)
     }
 }
 
-static void ss_worker_g(void *arg)
-{
-    ss_role *r = arg;
-    ss_work(r);
-    goro_waitgroup_done(&r->s->wg);
-}
-
-static void *ss_worker_t(void *arg)
-{
-    ss_work(arg);
-    return NULL;
-}
-
 static void ss_ticker(void *arg)
 {
     storm *s = arg;
@@ -559,17 +483,11 @@ static void test_select_storm(bool closing)
     if (closing)
         CHECK_EQ(goro_waitgroup_go(&aux, ss_closer, s), 0);
     ss_role roles[SS_NW];
-    pthread_t th;
-    goro_waitgroup_add(&s->wg, SS_G);
-    for (int w = 0; w < SS_NW; w++) {
+    for (int w = 0; w < SS_NW; w++)
         roles[w] = (ss_role){ s, w };
-        if (w < SS_G)
-            CHECK_EQ(goro_go(ss_worker_g, &roles[w]), 0);
-        else
-            CHECK_EQ(pthread_create(&th, NULL, ss_worker_t, &roles[w]), 0);
-    }
-    goro_waitgroup_wait(&s->wg);
-    CHECK_EQ(pthread_join(th, NULL), 0);
+    crew workers;
+    crew_start(&workers, ss_work, roles, sizeof roles[0], SS_G, SS_NW - SS_G);
+    crew_wait(&workers);
     atomic_store(&s->done, 1);
     goro_waitgroup_wait(&aux);
 

@@ -100,12 +100,7 @@ static const char *entry(const char *dump, uint64_t id, char *buf, size_t cap)
     if (!p)
         return NULL;
     const char *e = strstr(p, "\n\n");
-    size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    return buf;
+    return copy_text(p, e ? e + 1 : NULL, buf, cap);
 }
 
 /* ---- goroutines the runtime starts for the user ---- */
@@ -153,15 +148,7 @@ static void spawned_by_runtime(void)
     CHECK(t && h);
     goro_ctx_cancel(ctx);
     goro_ginfo gi[64];
-    int seen = 0, n = 0;
-    for (int64_t deadline = goro_now() + 60 * GORO_SECOND; seen < S_N; goro_sleep(GORO_MILLISECOND)) {
-        CHECK(goro_now() < deadline);
-        n = goro_goroutines(gi, 64);
-        CHECK(n <= 64);
-        seen = 0;
-        for (int i = 0; i < n; i++)
-            seen += gi[i].wait_obj == c_spawned;
-    }
+    int n = wait_parked_on(gi, 64, c_spawned, S_N);
     char *dump = dump_string();
     for (int k = 0; k < S_N; k++) {
         int i = 0;
@@ -182,12 +169,7 @@ static void spawned_by_runtime(void)
     }
     free(dump);
     goro_chan_close(c_spawned);
-    goro_waitgroup_wait(&wg);
-    CHECK_EQ(goro_errgroup_wait(g), 0);
-    goro_errgroup_free(g);
-    goro_timer_free(t);
-    goro_ctx_after_free(h);
-    goro_ctx_release(ctx);
+    end_spawners(&wg, g, t, h, ctx);
 }
 
 static void churn(void *arg)

@@ -23,7 +23,6 @@
  * child processes.
  */
 // ctest-labels: fault
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -723,30 +722,14 @@ static int wl_stacks(void)
 /* Open fds, less the poller's own epoll and eventfd (made once, kept for
  * good), of which there must be at most one each: a failed poller
  * creation must not leave one behind. */
-static int count_fds(void)
+static int nonruntime_fds(void)
 {
-    int n = 0, ep = 0, ev = 0;
-    DIR *d = opendir("/proc/self/fd");
-    CHECK(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[300], target[256];
-        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
-        ssize_t k = readlink(path, target, sizeof target - 1);
-        target[k > 0 ? k : 0] = 0;
-        if (!strcmp(target, "anon_inode:[eventpoll]"))
-            ep++;
-        else if (!strcmp(target, "anon_inode:[eventfd]"))
-            ev++;
-        else
-            n++;
-    }
-    closedir(d);
-    if (ep > 1 || ev > 1) {
-        fprintf(stderr, "leak: %d epoll fds, %d eventfds\n", ep, ev);
+    fd_count c = count_fds();
+    if (c.epoll > 1 || c.eventfd > 1) {
+        fprintf(stderr, "leak: %d epoll fds, %d eventfds\n", c.epoll, c.eventfd);
         exit(1);
     }
-    return n;
+    return c.socket + c.other;
 }
 
 typedef struct {
@@ -759,7 +742,7 @@ static void snap(baseline *b)
 {
     b->live = goro__alloc_live();
     b->goroutines = goro_num_goroutine();
-    b->fds = count_fds();
+    b->fds = nonruntime_fds();
     goro__stack_counts(&b->stacks, &b->other_stacks);
 }
 

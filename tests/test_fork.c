@@ -18,7 +18,6 @@
  *
  * Linked with -rdynamic so that calls without a call site are named.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -212,27 +211,6 @@ static void spawn_fds(const char *self)
     CHECK_EQ(WEXITSTATUS(st), 0);
 }
 
-static int goro_fds(int *n_ep, int *n_ev, int *n_sock)
-{
-    *n_ep = *n_ev = *n_sock = 0;
-    DIR *d = opendir("/proc/self/fd");
-    CHECK(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[300], link[256];
-        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
-        ssize_t n = readlink(path, link, sizeof link - 1);
-        if (n <= 0)
-            continue;
-        link[n] = 0;
-        *n_ep += strstr(link, "[eventpoll]") != NULL;
-        *n_ev += strstr(link, "[eventfd]") != NULL;
-        *n_sock += strncmp(link, "socket:", 7) == 0;
-    }
-    closedir(d);
-    return *n_ep + *n_ev + *n_sock;
-}
-
 static const char *self_path;
 
 static void execs(void *arg)
@@ -252,8 +230,8 @@ static void reader(void *arg)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "fds") == 0) {
-        int ep, ev, sock;
-        return goro_fds(&ep, &ev, &sock);
+        fd_count f = count_fds();
+        return f.epoll + f.eventfd + f.socket;
     }
     static char self[4096];
     ssize_t sn = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -276,12 +254,12 @@ int main(int argc, char **argv)
     int s = goro_accept(ls, NULL, NULL);
     CHECK(s >= 0);
     CHECK(goro_go(reader, &s) == 0);
-    int ep = 0, ev = 0, sock = 0;
-    for (int i = 0; i < 5000 && !(ep && ev); i++) {
+    fd_count f = { 0, 0, 0, 0 };
+    for (int i = 0; i < 5000 && !(f.epoll && f.eventfd); i++) {
         goro_sleep(GORO_MILLISECOND);
-        goro_fds(&ep, &ev, &sock);
+        f = count_fds();
     }
-    CHECK(ep >= 1 && ev >= 1 && sock >= 3);
+    CHECK(f.epoll >= 1 && f.eventfd >= 1 && f.socket >= 3);
 
     /* goro calls in a child */
     char go_site[64];

@@ -253,12 +253,7 @@ static const char *section(const char *name, char *buf, size_t cap)
         return NULL;
     p += strlen(head);
     const char *e = strstr(p, "\n==");
-    size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    return buf;
+    return copy_text(p, e ? e + 1 : NULL, buf, cap);
 }
 
 static int failures;
@@ -280,13 +275,8 @@ static const char *g_line(const char *info, unsigned long long id, char *buf, si
         char mark;
         int k;
         if (sscanf(p, "%c %llu%n", &mark, &got, &k) == 2 && (mark == ' ' || mark == '*') &&
-            got == id && (p[k] == ' ' || p[k] == '\t')) {
-            if (n >= cap)
-                n = cap - 1;
-            memcpy(buf, p, n);
-            buf[n] = 0;
-            return buf;
-        }
+            got == id && (p[k] == ' ' || p[k] == '\t'))
+            return copy_text(p, e, buf, cap);
         p += n + (e != NULL);
     }
     return NULL;

@@ -123,17 +123,7 @@ static void opts_forms(void *arg)
                                (void (*)(void))eg_try_fn, (void (*)(void))after_fn,
                                (void (*)(void))ctx_after_fn };
     goro_ginfo gi[64];
-    int n = 0;
-    for (int64_t deadline = goro_now() + 60 * GORO_SECOND;; goro_sleep(GORO_MILLISECOND)) {
-        CHECK(goro_now() < deadline);
-        n = goro_goroutines(gi, 64);
-        CHECK(n <= 64);
-        int parked = 0;
-        for (int i = 0; i < n; i++)
-            parked += gi[i].wait_obj == hold;
-        if (parked == K_N)
-            break;
-    }
+    int n = wait_parked_on(gi, 64, hold, K_N);
     char *dump = dump_string();
     for (int k = 0; k < K_N; k++) {
         int i = 0;
@@ -146,12 +136,7 @@ static void opts_forms(void *arg)
     }
     free(dump);
     goro_chan_close(hold);
-    goro_waitgroup_wait(&wg);
-    CHECK_EQ(goro_errgroup_wait(g), 0);
-    goro_errgroup_free(g);
-    goro_timer_free(t);
-    goro_ctx_after_free(h);
-    goro_ctx_release(ctx);
+    end_spawners(&wg, g, t, h, ctx);
     goro_chan_release(hold);
 }
 
