@@ -24,7 +24,8 @@
 # bytes_per_goroutine (RSS, channel included), create_ms and
 # release_ns_per_g (close every channel until all goroutines returned).
 # Sync: mutex ns_per_op_g2, _g8, _g100 (per increment of a counter shared
-# by 2, 8, 100 goroutines), mutex_uncontended ns_per_op (per lock+unlock),
+# by 2, 8, 100 goroutines) and cpu_ns_per_op_g2, _g8, _g100 (process CPU
+# per increment, every thread), mutex_uncontended ns_per_op (per lock+unlock),
 # waitgroup_fanout release_ns_per_g (100,000 goroutines released by one
 # WaitGroup, per goroutine) and total_ns_per_g, lock_hog max_wait_ms (worst
 # wait for a mutex a hog goroutine holds almost always).
@@ -81,7 +82,8 @@ ROWS="$ROWS pingpong:ns_per_op buffered:ns_per_op_1p1c buffered:ns_per_op_4p4c"
 ROWS="$ROWS select4:ns_per_op_unbuffered select4:ns_per_op_cap128 pipeline:ns_per_op"
 ROWS="$ROWS workerpool:ns_per_op ring:ns_per_op pairs:ns_per_op parked_chan:bytes_per_goroutine"
 ROWS="$ROWS parked_chan:create_ms parked_chan:release_ns_per_g"
-ROWS="$ROWS mutex:ns_per_op_g2 mutex:ns_per_op_g8 mutex:ns_per_op_g100 mutex_uncontended:ns_per_op"
+ROWS="$ROWS mutex:ns_per_op_g2 mutex:ns_per_op_g8 mutex:ns_per_op_g100"
+ROWS="$ROWS mutex:cpu_ns_per_op_g2 mutex:cpu_ns_per_op_g8 mutex:cpu_ns_per_op_g100 mutex_uncontended:ns_per_op"
 ROWS="$ROWS waitgroup_fanout:release_ns_per_g waitgroup_fanout:total_ns_per_g lock_hog:max_wait_ms"
 ROWS="$ROWS cancel_fanout:cancel_us cancel_fanout:ns_per_goroutine sleepers:wall_ms"
 ROWS="$ROWS sleepers:p99_oversleep_us sleepers:p50_oversleep_us timers_pending:cpu_ms"
