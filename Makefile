@@ -122,7 +122,8 @@ soak-short: build
 # that none of goro's tests, examples or benchmarks is built.
 CONSUMER_ENV = SAN_CC=$(SAN_CC) JOBS=$(JOBS) GORO_WERROR=$(GORO_WERROR)
 # libgoro-hook's benchmarks (bench/hook/run.sh): PostgreSQL and Redis
-# clients, goroutines + hooks vs a thread per connection. Not in CI.
+# clients, goroutines + hooks vs a thread per connection and (PostgreSQL)
+# libpq's asynchronous API on one thread. Not in CI.
 bench-hook: build
 	bash bench/hook/run.sh build/release $(BENCH_HOOK_SECONDS)
 
@@ -166,7 +167,7 @@ help:
 	@echo "make fuzz           the same for FUZZ_TIME s (600): fuzz/run.sh long"
 	@echo "make soak           randomized stress run for SOAK_TIME s (180; SOAK_SEED repeats one)"
 	@echo "make soak-short     the same for SOAK_SHORT_TIME s (25; CI)"
-	@echo "make bench-hook     PostgreSQL/Redis clients: goroutines + libgoro-hook vs thread per connection"
+	@echo "make bench-hook     PostgreSQL/Redis clients: goroutines + libgoro-hook vs thread per connection vs libpq async"
 	@echo "make install-test   install to a scratch prefix, build against it (pkg-config, CMake; C and C++)"
 	@echo "make consumer-test  a CMake project with goro as a subdirectory builds none of goro's tests"
 	@echo "make package-test   build the Debian packages, lintian, install, build against them, remove"

@@ -3,69 +3,33 @@
 // hiredis, N connections each running queries in a loop for a fixed time.
 // Built twice (CMakeLists.txt): bench_hook_goro, one goroutine per
 // connection with libgoro-hook, and bench_hook_threads, one pthread per
-// connection (default stacks) without goro. bench/hook/run.sh runs both.
+// connection without goro (glibc's default stacks, or HOOKBENCH_STACK_KIB
+// KiB each). pgasync.c is the third: libpq's asynchronous API on one
+// thread. bench/hook/run.sh runs all three.
 //
-//   bench_hook_goro|bench_hook_threads pg|pgrow|redis N SECONDS
+//   bench_hook_goro|bench_hook_threads pg|pgrow|redis|redisset N SECONDS
 //
-// pg: SELECT 1; pgrow: a 10-row, 2-column query; redis: GET of a 100-byte
-// value. Connections are all opened first; the measured window starts
-// when the last one is up. Prints one line: queries per second, client
-// CPU (user + system) per query, peak RSS, the most threads seen.
+// Workloads in hookbench.h. Connections are all opened first; the
+// measured window starts when the last one is up. Prints one line
+// (hb_report).
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <hiredis.h>
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "hookbench.h"
 
 #ifdef HB_GORO
 #include "goro.h"
 #include "goro_hook.h"
 #endif
 
-enum { PG, PGROW, REDIS };
 static int kind, n;
 static double seconds;
 static _Atomic int up, start, stop, max_threads;
 static _Atomic long queries;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static int threads(void)
-{
-    int t = 0;
-    DIR *d = opendir("/proc/self/task");
-    for (struct dirent *e; d && (e = readdir(d));)
-        t += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return t;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "hookbench: %s: %s\n", what, why);
-    exit(1);
-}
+static char value[101];   /* the 100-byte value GET reads and SET writes */
 
 /* Waits for the start signal: a goroutine parks (the hook's usleep), a
  * thread sleeps. */
@@ -79,15 +43,17 @@ static void wait_start(void)
 static void client(void)
 {
     long done = 0;
-    if (kind == REDIS) {
+    if (kind == REDIS || kind == REDISSET) {
         redisContext *c = redisConnect("127.0.0.1", atoi(getenv("GORO_TEST_REDIS_PORT")));
         if (!c || c->err)
             die("redisConnect", c ? c->errstr : "no memory");
         wait_start();
         while (!atomic_load(&stop)) {
-            redisReply *r = redisCommand(c, "GET hookbench");
-            if (!r || r->type != REDIS_REPLY_STRING || r->len != 100)
-                die("GET", c->errstr);
+            redisReply *r = kind == REDIS ? redisCommand(c, "GET hookbench")
+                                          : redisCommand(c, "SET hookbench %s", value);
+            if (!r || (kind == REDIS ? r->type != REDIS_REPLY_STRING || r->len != 100
+                                     : r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK")))
+                die(kind == REDIS ? "GET" : "SET", c->errstr);
             freeReplyObject(r);
             done++;
         }
@@ -96,12 +62,10 @@ static void client(void)
         PGconn *c = PQconnectdb(getenv("GORO_TEST_PG"));
         if (PQstatus(c) != CONNECTION_OK)
             die("PQconnectdb", PQerrorMessage(c));
-        const char *sql = kind == PG ? "SELECT 1"
-                                     : "SELECT g, 'row number ' || g FROM generate_series(1, 10) g";
         wait_start();
         while (!atomic_load(&stop)) {
-            PGresult *r = PQexec(c, sql);
-            if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != (kind == PG ? 1 : 10))
+            PGresult *r = PQexec(c, hb_sql(kind));
+            if (!hb_pg_ok(kind, r))
                 die("PQexec", PQerrorMessage(c));
             PQclear(r);
             done++;
@@ -131,21 +95,15 @@ static void *t_client(void *arg)
 int main(int argc, char **argv)
 {
     if (argc != 4)
-        die("usage", "bench_hook_goro|bench_hook_threads pg|pgrow|redis N SECONDS");
-    kind = !strcmp(argv[1], "pg") ? PG : !strcmp(argv[1], "pgrow") ? PGROW : REDIS;
+        die("usage", "bench_hook_goro|bench_hook_threads pg|pgrow|redis|redisset N SECONDS");
+    kind = hb_kind(argv[1]);
     n = atoi(argv[2]);
     seconds = atof(argv[3]);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    hb_nofile();
+    memset(value, 'v', 100);
     if (kind == REDIS) {
         redisContext *c = redisConnect("127.0.0.1", atoi(getenv("GORO_TEST_REDIS_PORT")));
-        char v[101];
-        memset(v, 'v', 100);
-        v[100] = 0;
-        freeReplyObject(redisCommand(c, "SET hookbench %s", v));
+        freeReplyObject(redisCommand(c, "SET hookbench %s", value));
         redisFree(c);
     }
 #ifdef HB_GORO
@@ -157,8 +115,13 @@ int main(int argc, char **argv)
 #define PAUSE() goro_sleep(10 * GORO_MILLISECOND)
 #else
     pthread_t *t = calloc((size_t)n, sizeof *t);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    const char *kib = getenv("HOOKBENCH_STACK_KIB");
+    if (kib && pthread_attr_setstacksize(&attr, (size_t)atoi(kib) * 1024) != 0)
+        die("HOOKBENCH_STACK_KIB", kib);
     for (int i = 0; i < n; i++)
-        if (pthread_create(&t[i], NULL, t_client, NULL) != 0)
+        if (pthread_create(&t[i], &attr, t_client, NULL) != 0)
             die("pthread_create", "failed");
 #define PAUSE() usleep(10000)
 #endif
@@ -180,15 +143,11 @@ int main(int argc, char **argv)
 #else
     for (int i = 0; i < n; i++)
         pthread_join(t[i], NULL);
-    const char *mode = "threads";
+    char mode[32] = "threads";
+    if (kib)
+        snprintf(mode, sizeof mode, "threads%sk", kib);
     int procs = 0;
 #endif
-    double el = now() - t0, c1 = cpu();
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    long q = atomic_load(&queries);
-    printf("%-6s %-10s procs %d  N %5d  %9.0f q/s  %6.1f us CPU/q  RSS %7.1f MiB  threads %5d\n",
-           argv[1], mode, procs, n, (double)q / el, (c1 - c0) / (double)q * 1e6,
-           (double)ru.ru_maxrss / 1024, max_threads);
+    hb_report(argv[1], mode, procs, n, atomic_load(&queries), t0, c0, max_threads);
     return 0;
 }

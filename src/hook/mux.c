@@ -6,7 +6,8 @@
  * A call with a zero timeout, or on a plain thread, is libc's. In a
  * goroutine each tries libc's call with a zero timeout, and while nothing
  * is ready parks until something may be or the deadline passes, then tries
- * again. poll and select park on one fd directly, on several through a
+ * again (poll on one fd: goro_fd_wait alone, which polls itself). poll
+ * and select park on one fd directly, on several through a
  * temporary epoll fd holding them all; epoll_wait parks on the program's
  * epoll fd itself.
  */
@@ -69,9 +70,29 @@ typedef struct {
     const sigset_t *mask;
 } waitset;
 
+/* One fd waited on for reading or writing and nothing else that poll
+ * reports only when asked (libpq's and hiredis's wait), by poll, not
+ * ppoll with a mask: goro_fd_wait polls it with the same events before it
+ * parks and after each wakeup and returns those revents, so poll_g's own
+ * zero-timeout polls around the wait would only repeat its answer. */
+static bool one_fd(const waitset *s)
+{
+    const short only = POLLIN | POLLOUT | POLLERR | POLLHUP;
+    return !s->epoll && s->n == 1 && s->fds[0].fd >= 0 && !s->mask &&
+           (s->fds[0].events & (POLLIN | POLLOUT)) && !(s->fds[0].events & ~only);
+}
+
 static int poll_g(const waitset *s, int64_t deadline)
 {
     static const struct timespec zero;
+    if (one_fd(s)) {
+        int w = wait_fds(s->fds, 1, deadline);
+        if (w > 0 || w == GORO_ETIMEDOUT) {
+            s->fds[0].revents = (short)(w > 0 ? w : 0);
+            return w > 0;
+        }
+        /* an error (POLLNVAL is -EBADF there): poll(2) reports it below */
+    }
     for (;;) {
         int r = s->epoll ? REAL(epoll_pwait)(s->ep, s->evs, s->max, 0, s->mask)
                        : REAL(ppoll)(s->fds, s->n, &zero, s->mask);

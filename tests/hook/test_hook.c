@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // test_hook.c: libgoro-hook's interposed calls in goroutines and in plain
 // threads: pipes and socketpairs, EOF, partial reads, the program's own
-// O_NONBLOCK, SO_RCVTIMEO, poll over several fds, select, epoll_wait,
+// O_NONBLOCK, SO_RCVTIMEO, poll on one fd and over several, select, epoll_wait,
 // sleeps, regular files, close and dup2; and that a goroutine blocked in
 // read() leaves its P to the others (GOMAXPROCS 1).
 // ctest-labels: hook
@@ -117,6 +117,25 @@ static void semantics(void)
     CHECK(goro_now() - t0 >= 15 * GORO_MILLISECOND);
     CHECK(write(q[1], "x", 1) == 1);
     CHECK(poll(pf, 2, -1) == 1 && pf[1].revents == POLLIN && pf[0].revents == 0);
+    /* poll on one fd (libpq's and hiredis's wait): revents as poll(2)
+     * gives them, at once and after a park; a timeout clears them; a
+     * closed fd is POLLNVAL */
+    struct pollfd one = { s[0], POLLIN | POLLOUT | POLLERR, 0x55 };
+    CHECK(poll(&one, 1, -1) == 1 && one.revents == POLLOUT);
+    one = (struct pollfd){ s[0], POLLIN, 0x55 };
+    CHECK(poll(&one, 1, 10) == 0 && one.revents == 0);
+    if (goro_in_goroutine()) {
+        goro_waitgroup_add(&writers, 1);
+        CHECK(goro_go(writer_later, (void *)(intptr_t)s[1]) == 0);
+    }
+    else
+        CHECK(write(s[1], "hello", 5) == 5);
+    one.revents = 0x55;
+    CHECK(poll(&one, 1, 5000) == 1 && one.revents == POLLIN);
+    goro_waitgroup_wait(&writers);
+    CHECK(recv(s[0], buf, sizeof buf, 0) == 5);
+    struct pollfd nv = { 1000000, POLLIN, 0 };   /* a number nothing has open */
+    CHECK(poll(&nv, 1, 10) == 1 && nv.revents == POLLNVAL);
     /* select */
     fd_set rs;
     FD_ZERO(&rs);
