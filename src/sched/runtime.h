@@ -234,8 +234,11 @@ typedef struct goro__sched {
     _Atomic uint32_t poll_nb;
     _Atomic int64_t lastpoll;
     /* sysmon sleeps on sysmon_note while every P is idle (sysmon_wait set
-     * under lock; whoever takes an idle P posts the note). */
+     * under lock; whoever takes an idle P posts the note, unless
+     * sysmon_until, the earliest timer when sysmon went to sleep, has come:
+     * sysmon then wakes by itself). */
     bool sysmon_wait;          /* (lock) */
+    int64_t sysmon_until;      /* (lock) 0: no timer, woken only by the note */
     _Atomic uint32_t sysmon_note;
 } goro__sched;
 
