@@ -13,8 +13,11 @@
  * The measure is a count, not a time, so that a loaded machine cannot
  * move it: how many goro_go calls return after a sleeper's deadline
  * before the sleeper runs. With the yield that is at most 2 (the spawn
- * whose check came just before the deadline, and the one that yields);
- * before it, the worst of 21 rounds was 110 to 130. At GOMAXPROCS=1
+ * whose check came just before the deadline, and the one that yields),
+ * in every round; at most 2 of 21 rounds may go over 3, for a machine so
+ * loaded that sysmon takes the spawner's P (the count then follows the
+ * OS). Before the yield, 4 to 13 rounds went over 3, the worst to 93-130
+ * (the check failed in 2 of 3 runs with this bound). At GOMAXPROCS=1
  * (set here, for both CTest runs): with two Ps the sleeper's timer may
  * sit on the other P, whose M wakes for it at the OS's pace.
  */
@@ -67,14 +70,16 @@ static void body(void *arg)
 {
     (void)arg;
     long worst = 0;
+    int over = 0;
     for (int r = 0; r < ROUNDS; r++) {
         long late = round_late_spawns();
         if (late > worst)
             worst = late;
+        over += late > 3;
     }
-    printf("spawns after a due timer before its goroutine ran: worst of %d rounds %ld\n",
-           ROUNDS, worst);
-    CHECK(worst <= 3);
+    printf("spawns after a due timer before its goroutine ran: worst of %d rounds %ld, "
+           "%d rounds over 3\n", ROUNDS, worst, over);
+    CHECK(over <= 2);
 }
 
 int main(void)
