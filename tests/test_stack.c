@@ -24,12 +24,14 @@ static void noop(void *arg)
     goro_waitgroup_done(&wg);
 }
 
+/* Fewer than the spawn backlog, so that they stay queued on this P. */
+enum { LAZY_N = GORO_SPAWN_BACKLOG - 2 };
+
 static void lazy(void *arg)
 {
     (void)arg;
-    /* Fewer than half a ring, so they stay queued on this P. */
-    goro_waitgroup_add(&wg, 50);
-    for (int i = 0; i < 50; i++)
+    goro_waitgroup_add(&wg, LAZY_N);
+    for (int i = 0; i < LAZY_N; i++)
         CHECK(goro_go(noop, NULL) == 0);
     P *p = goro__getm()->p;
     uint32_t h = atomic_load(&p->runq_head), t = atomic_load(&p->runq_tail);
@@ -45,7 +47,7 @@ static void lazy(void *arg)
     if (g)
         CHECK(g->stack_lo == NULL);
     if (goro_maxprocs(0) == 1)
-        CHECK(queued >= 40);
+        CHECK(queued >= LAZY_N - 10);
 }
 
 static void use_big_stack(void *arg)
@@ -84,7 +86,7 @@ int main(void)
 {
     run_main(lazy, NULL);
     goro_waitgroup_wait(&wg);
-    CHECK_EQ(atomic_load(&ran), 50);
+    CHECK_EQ(atomic_load(&ran), LAZY_N);
 
     goro_opts o = { .name = "big", .stack_size = 1 << 20 };
     goro_waitgroup_add(&wg, 1);

@@ -36,6 +36,7 @@ typedef struct goro__tslot goro__tslot;
 
 #define GORO_RUNQ_SIZE 256u        /* per-P ring, a power of two */
 #define GORO_MAX_PROCS 256         /* Ps ever allocated */
+#define GORO_SPAWN_BACKLOG 32u     /* queued goroutines past which goro_go yields */
 #define GORO_GLOBAL_EVERY 61u      /* schedule ticks between global-queue checks */
 #define GORO_G_SMALL_ARG 48        /* inline argument bytes of a pooled small G */
 #define GORO_STACK_POOL 64         /* stacks a P keeps before spilling half */
@@ -233,8 +234,11 @@ typedef struct goro__sched {
     _Atomic uint32_t poll_nb;
     _Atomic int64_t lastpoll;
     /* sysmon sleeps on sysmon_note while every P is idle (sysmon_wait set
-     * under lock; whoever takes an idle P posts the note). */
+     * under lock; whoever takes an idle P posts the note, unless
+     * sysmon_until, the earliest timer when sysmon went to sleep, has come:
+     * sysmon then wakes by itself). */
     bool sysmon_wait;          /* (lock) */
+    int64_t sysmon_until;      /* (lock) 0: no timer, woken only by the note */
     _Atomic uint32_t sysmon_note;
 } goro__sched;
 
@@ -378,6 +382,13 @@ void goro__stack_scavenge_tune(size_t hot, int64_t idle_ns);
 void goro__stack_counts(long *default_in_use, long *other_mapped);
 
 /* ---- timerheap.c ---- */
+/* True if p has a timer due (p->timer0 read without the lock, as the
+ * scheduler does; a clock read only while timers are pending). */
+static inline bool goro__timer_due(P *p)
+{
+    int64_t t0 = atomic_load_explicit(&p->timer0, memory_order_relaxed);
+    return t0 != 0 && goro__nanotime() >= t0;
+}
 void goro__timers_run(P *p, int64_t now);  /* due timers of p, up to one wakeup (timerheap.c) */
 void goro__timers_move(P *from, P *to);
 int goro__timers_steal_run(P *self, int64_t now);   /* run others' due timers */

@@ -184,9 +184,16 @@ static int newproc(goro_fn fn, void *arg, const void *copy, size_t copysize,
         fenced = runq_put(p, g, true);
         /* A goroutine that spawns faster than its P runs what it spawned
          * lets them run (no other P took them): the dead ones' Gs and
-         * stacks are then reused while still in cache. */
-        if (may_yield && m->curg && atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
-                atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_RUNQ_SIZE / 2) {
+         * stacks are then reused while still in cache. It yields too when
+         * a timer of its P is due, since goro_go is no scheduling decision
+         * (test_timer_spawn.c). The backlog is short because the queue
+         * drains before the spawner's next turn: the goroutines it queued
+         * then start one after another, and the timers they arm come due
+         * as closely packed 1 ms later, a burst whose last sleeper waits
+         * for all the others' wakeups (bench/sleepers.c's median). */
+        if (may_yield && m->curg && (atomic_load_explicit(&p->runq_tail, memory_order_relaxed) -
+                atomic_load_explicit(&p->runq_head, memory_order_relaxed) >= GORO_SPAWN_BACKLOG ||
+                goro__timer_due(p))) {
             goro__rt_exit(m);   /* a switch may only happen at depth 1 */
             wake_after(fenced);
             goro_yield();

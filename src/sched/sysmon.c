@@ -15,9 +15,13 @@
  *     pool has been left alone a while (goro__stack_scavenge, stack.c).
  *
  * It sleeps 20 us per round, doubling up to 10 ms after 50 rounds with
- * nothing to do, and sleeps on a futex for good while every P is idle
- * (whoever takes an idle P wakes it), so an idle runtime uses no CPU
- * (the futex wait is timed only while stack pages wait to be given back).
+ * nothing to do, and sleeps on a futex while every P is idle, so an idle
+ * runtime uses no CPU. That sleep ends at the earliest timer (as Go's
+ * does), or when whoever takes an idle P wakes it; an M that takes a P
+ * for a timer that has come, the usual case, leaves the wake to the
+ * timeout: the futex wake, a system call, would delay the woken
+ * goroutine. (The futex wait is also timed while stack pages wait to be
+ * given back.)
  *
  * Blocking calls (P_SYSCALL). goro_syscall_begin stores P_SYSCALL with
  * release and leaves m->oldp; goro_syscall_end takes the P back with a
@@ -140,10 +144,13 @@ static bool barrier_all(void)
     return membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
 }
 
-/* (sched.lock held) A P leaves the idle list: wake a sleeping sysmon. */
+/* (sched.lock held) A P leaves the idle list: wake a sleeping sysmon,
+ * unless its sleep's deadline has come (it is waking by itself). */
 void goro__sysmon_wake(void)
 {
     GORO_ASSERT_HELD(&goro__S.lock);
+    if (goro__S.sysmon_until && goro__S.sysmon_until <= goro__nanotime())
+        return;
     goro__S.sysmon_wait = false;
     atomic_store_explicit(&goro__S.sysmon_note, 1, memory_order_release);
     goro__futex_wake(&goro__S.sysmon_note, 1);
@@ -160,8 +167,9 @@ static bool stranded_work(void)
     return atomic_load_explicit(&goro__S.runq_size, memory_order_relaxed) > 0;
 }
 
-/* Sleeps until a P is taken off the idle list, if every P is idle (and
- * no work is stranded: startm_failed wakes it). */
+/* Sleeps, if every P is idle (and no work is stranded: startm_failed
+ * wakes it), until a P is taken off the idle list or the earliest timer
+ * comes (the header's rule). */
 static bool sleep_if_idle(void)
 {
     if (atomic_load(&goro__S.npidle) != atomic_load(&goro__S.nprocs))
@@ -171,13 +179,24 @@ static bool sleep_if_idle(void)
         goro__lock_release(&goro__S.lock);
         return false;
     }
+    int64_t until = goro__timers_earliest();
     atomic_store_explicit(&goro__S.sysmon_note, 0, memory_order_relaxed);
     goro__S.sysmon_wait = true;
+    goro__S.sysmon_until = until;
     goro__lock_release(&goro__S.lock);
-    /* Timed only while dead goroutines' stacks still have pages to give
-     * back (stack.c); then for good. */
+    /* Also timed while dead goroutines' stacks still have pages to give
+     * back (stack.c). */
     while (atomic_load_explicit(&goro__S.sysmon_note, memory_order_acquire) == 0) {
-        int64_t due = goro__stack_scavenge(goro__nanotime());
+        int64_t now = goro__nanotime();
+        if (until && now >= until) {
+            goro__lock_acquire(&goro__S.lock);
+            goro__S.sysmon_wait = false;   /* whether or not a P was taken */
+            goro__lock_release(&goro__S.lock);
+            break;
+        }
+        int64_t due = goro__stack_scavenge(now);
+        if (until && (!due || until < due))
+            due = until;
         goro__futex_wait(&goro__S.sysmon_note, 0, due ? due : INT64_MAX);
     }
     return true;
