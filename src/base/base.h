@@ -29,20 +29,39 @@ void goro__tracer_flush_fatal(void);
 #define goro_likely(x)   __builtin_expect(!!(x), 1)
 #define goro_unlikely(x) __builtin_expect(!!(x), 0)
 #define GORO_FATAL(...) goro__fatal(__FILE__, __LINE__, __VA_ARGS__)
-/* `call`'s value, made from a frame record of the calling function: for a
- * public call that may park, in a file built without frame pointers but
- * with rbp reserved (CMakeLists.txt, goro_fp_transparent_sources). Such a
- * file never writes rbp, so a parked goroutine's frame-pointer chain runs
- * through its frames unchanged, and this record holds what the walk needs
- * from them: the return address into the program (docs/design.md, the
- * frames of dumps). GCC sets up a record in any function that takes its
- * own frame address; the empty asm after the call keeps the call from
- * becoming a tail call, which would drop the record first. */
-#define GORO_FRAME_CALL(type, call) __extension__ ({ \
-        __asm__ volatile("" :: "r"(__builtin_frame_address(0))); \
+/* GORO_PARK_FRAME(ra, type, call): `call`'s value, made with rbp pointing
+ * at a frame record {the caller's rbp, ra} for its duration. For the park
+ * path of a public call in a file built without frame pointers but with
+ * rbp reserved (CMakeLists.txt, goro_fp_transparent_sources, which define
+ * GORO_FP_TRANSPARENT): such a file never writes rbp, so rbp still holds
+ * the program's frame pointer, and with `ra` the public call's return
+ * address (GORO_CALLER_PC() there) the record is the one the program's
+ * call would have made: a parked goroutine's frame-pointer chain reaches
+ * the program's function through it (docs/design.md, the frames of
+ * dumps). Only the park path pays for it; the public call itself makes no
+ * frame (design.md has the cost). The CFI escape tells unwinders (libgcc's, gdb's) that the caller's rbp is
+ * at [rbp] meanwhile. Elsewhere every function keeps a record (or none
+ * is wanted), and this is just `call`. */
+#define GORO_CALLER_PC() ((uintptr_t)__builtin_return_address(0))
+#if defined(GORO_FP_TRANSPARENT) && defined(__x86_64__)
+#ifdef __GCC_HAVE_DWARF2_CFI_ASM
+#define GORO_CFI_RBP_AT_RBP ".cfi_escape 0x10, 6, 2, 0x76, 0\n\t"  /* DW_CFA_expression rbp: [rbp+0] */
+#define GORO_CFI_RBP_SAME   ".cfi_restore 6\n\t"
+#else
+#define GORO_CFI_RBP_AT_RBP ""
+#define GORO_CFI_RBP_SAME   ""
+#endif
+#define GORO_PARK_FRAME(ra, type, call) __extension__ ({ \
+        uintptr_t goro_frame_rec_[2]; \
+        goro_frame_rec_[1] = (ra); \
+        __asm__ volatile("mov %%rbp, (%1)\n\tmov %1, %%rbp\n\t" GORO_CFI_RBP_AT_RBP \
+                         : "=m"(goro_frame_rec_[0]) : "r"(goro_frame_rec_), "m"(goro_frame_rec_[1])); \
         type goro_frame_r_ = (call); \
-        __asm__ volatile("" : "+r"(goro_frame_r_)); \
+        __asm__ volatile("mov (%%rbp), %%rbp\n\t" GORO_CFI_RBP_SAME :: "m"(goro_frame_rec_)); \
         goro_frame_r_; })
+#else
+#define GORO_PARK_FRAME(ra, type, call) ((void)(ra), (type)(call))
+#endif
 
 /* GORO_ASSERT(cond, fmt, ...): in a GORO_DEBUG build, a false cond is a
  * fatal error naming file:line, the condition and the message; in a

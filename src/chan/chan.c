@@ -211,19 +211,20 @@ void goro_chan_release(goro_chan *c)
 
 /* With c->lock held: queues s (whose waiter is fresh) on q and blocks until
  * a partner or the deadline claims it; returns with the lock dropped. A
- * timed-out waiter unlinks itself under the lock before s dies. */
+ * timed-out waiter unlinks itself under the lock before s dies. ra: the
+ * public call's return address (GORO_PARK_FRAME). */
 static inline int chan_block(goro_chan *c, goro__waitq *q, goro__sudog *s,
-                             int64_t deadline, int reason)
+                             int64_t deadline, int reason, uintptr_t ra)
 {
     goro__waiter *w = s->w;
     if (deadline == GORO_FOREVER) {
         w->single = true;   /* only this channel (under its lock) can claim it */
         goro__waitq_push(q, s);
-        return goro__waiter_block_unlock(w, &c->lock, reason, c);
+        return GORO_PARK_FRAME(ra, int, goro__waiter_block_unlock(w, &c->lock, reason, c));
     }
     goro__waitq_push(q, s);
     goro__lock_release(&c->lock);
-    int r = goro__waiter_block(w, deadline, reason, c);
+    int r = GORO_PARK_FRAME(ra, int, goro__waiter_block(w, deadline, reason, c));
     if (r == GORO_ETIMEDOUT) {
         goro__lock_acquire(&c->lock);
         goro__waitq_remove(q, s);
@@ -234,10 +235,11 @@ static inline int chan_block(goro_chan *c, goro__waitq *q, goro__sudog *s,
 
 /* A send of *elem or a receive into elem (NULL discards), both directions
  * in one body: try it under the lock, wake the partner it completed with
- * once the lock is dropped, else (block) wait in the direction's queue.
- * Always inlined with `send` a constant: two specialised copies. */
+ * once the lock is dropped, else (block) wait in the direction's queue
+ * (ra: as chan_block's). Always inlined with `send` a constant: two
+ * specialised copies. */
 static inline __attribute__((always_inline))
-int chan_op(goro_chan *c, void *elem, int64_t deadline, bool block, bool send)
+int chan_op(goro_chan *c, void *elem, int64_t deadline, bool block, uintptr_t ra, bool send)
 {
     if (!block && !(send ? goro__chan_send_ready(c) : goro__chan_recv_ready(c)))
         return GORO_EAGAIN;
@@ -263,42 +265,43 @@ int chan_op(goro_chan *c, void *elem, int64_t deadline, bool block, bool send)
     goro__waiter_init(&w);
     goro__sudog s = { .w = &w, .elem = elem, .c = c };
     int r = chan_block(c, send ? &c->sendq : &c->recvq, &s, deadline,
-                       send ? GORO_WAIT_CHAN_SEND : GORO_WAIT_CHAN_RECV);
+                       send ? GORO_WAIT_CHAN_SEND : GORO_WAIT_CHAN_RECV, ra);
     if (!send && r != GORO_ETIMEDOUT)
         san_acquire(c);
     return r;
 }
 
-static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block)
+static int chan_send(goro_chan *c, const void *elem, int64_t deadline, bool block,
+                     uintptr_t ra)
 {
     if (!c || !goro__chan_value_ok(c, elem))
         return GORO_EINVAL;
-    return chan_op(c, (void *)elem, deadline, block, true);
+    return chan_op(c, (void *)elem, deadline, block, ra, true);
 }
 
-static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block)
+static int chan_recv(goro_chan *c, void *out, int64_t deadline, bool block, uintptr_t ra)
 {
     if (!c)
         return GORO_EINVAL;
-    return chan_op(c, out, deadline, block, false);
+    return chan_op(c, out, deadline, block, ra, false);
 }
 
 int goro_chan_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, chan_send(c, elem, GORO_FOREVER, true));
+    return chan_send(c, elem, GORO_FOREVER, true, GORO_CALLER_PC());
 }
 
 int goro_chan_send_until(goro_chan *c, const void *elem, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, chan_send(c, elem, deadline, true));
+    return chan_send(c, elem, deadline, true, GORO_CALLER_PC());
 }
 
 int goro__chan_try_send(goro_chan *c, const void *elem)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_send(c, elem, GORO_FOREVER, false);
+    return chan_send(c, elem, GORO_FOREVER, false, 0);
 }
 
 int goro_chan_try_send(goro_chan *c, const void *elem)
@@ -313,19 +316,19 @@ int goro_chan_try_send(goro_chan *c, const void *elem)
 int goro_chan_recv(goro_chan *c, void *out)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, chan_recv(c, out, GORO_FOREVER, true));
+    return chan_recv(c, out, GORO_FOREVER, true, GORO_CALLER_PC());
 }
 
 int goro_chan_recv_until(goro_chan *c, void *out, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, chan_recv(c, out, deadline, true));
+    return chan_recv(c, out, deadline, true, GORO_CALLER_PC());
 }
 
 int goro__chan_try_recv(goro_chan *c, void *out)
 {
     SAN_RUNTIME_SCOPE;
-    return chan_recv(c, out, GORO_FOREVER, false);
+    return chan_recv(c, out, GORO_FOREVER, false, 0);
 }
 
 int goro_chan_try_recv(goro_chan *c, void *out)

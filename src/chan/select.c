@@ -78,7 +78,9 @@ static bool cases_ok(const goro_case *cs, int ncases)
     return true;
 }
 
-static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block)
+/* ra: the public call's return address, for the park's frame record
+ * (GORO_PARK_FRAME). */
+static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block, uintptr_t ra)
 {
     if (!cases_ok(cs, ncases))
         return GORO_EINVAL;
@@ -151,7 +153,7 @@ static int do_select(goro_case *cs, int ncases, int64_t deadline, bool block)
         goro__waitq_push(cs[k].dir == GORO_SEND ? &cs[k].ch->sendq : &cs[k].ch->recvq, g);
     }
     sel_unlock(cs, &s);
-    int r = goro__waiter_block(&w, deadline, GORO_WAIT_SELECT, NULL);
+    int r = GORO_PARK_FRAME(ra, int, goro__waiter_block(&w, deadline, GORO_WAIT_SELECT, NULL));
 
     /* Pass 3. */
     sel_lock(cs, &s);
@@ -177,13 +179,13 @@ out:
 int goro_select(goro_case *cases, int n)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, do_select(cases, n, GORO_FOREVER, true));
+    return do_select(cases, n, GORO_FOREVER, true, GORO_CALLER_PC());
 }
 
 int goro_select_try(goro_case *cases, int n)
 {
     SAN_RUNTIME_SCOPE;
-    int r = do_select(cases, n, GORO_FOREVER, false);
+    int r = do_select(cases, n, GORO_FOREVER, false, 0);
     if (r == GORO_EAGAIN)
         goro__poll_point();
     return r;
@@ -192,5 +194,5 @@ int goro_select_try(goro_case *cases, int n)
 int goro_select_until(goro_case *cases, int n, int64_t deadline)
 {
     SAN_RUNTIME_SCOPE;
-    return GORO_FRAME_CALL(int, do_select(cases, n, deadline, true));
+    return do_select(cases, n, deadline, true, GORO_CALLER_PC());
 }
