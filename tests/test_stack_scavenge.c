@@ -8,7 +8,8 @@
  *  - with the pool told to keep no pages and never to go idle, N
  *    goroutines that each touched 32 KiB of stack end: RSS stays up by
  *    most of their pages (nothing given back on the exit path);
- *  - told to give back after 10 ms of quiet, RSS comes down to within a
+ *  - told to give back after 10 ms of quiet, once sysmon has gone to
+ *    sleep for good (the tuning wakes it), RSS comes down to within a
  *    quarter of the burst, within 10 s (polled);
  *  - no stack is counted in use, and a second burst reuses the given-back
  *    stacks (their pages fault in again, as zeros) and ends as cleanly;
@@ -118,6 +119,9 @@ int main(void)
     check_no_stack_in_use();
     CHECK_EQ(atomic_load(&bad), 0);
 
+    /* Let sysmon fall asleep for good first (nothing to give back under
+     * the first tuning): the new tuning must wake it. */
+    goro_sleep(30 * GORO_MILLISECOND);
     goro__stack_scavenge_tune(0, 10 * GORO_MILLISECOND);
     long rss1 = wait_rss_below(rss0 - burst_bytes * 3 / 4);
     printf("rss %ld KiB with the burst's stacks kept, %ld KiB after the scavenger "

@@ -522,10 +522,16 @@ static bool cpool_put(char **stacks, size_t n)
 static _Atomic size_t scav_hot = GPOOL_HOT;
 static _Atomic int64_t scav_idle_ns = SCAV_IDLE_NS;
 
+/* A sysmon asleep for good under the old values (nothing to give back)
+ * is woken to apply the new ones. */
 void goro__stack_scavenge_tune(size_t hot, int64_t idle_ns)
 {
     atomic_store_explicit(&scav_hot, hot, memory_order_relaxed);
     atomic_store_explicit(&scav_idle_ns, idle_ns, memory_order_relaxed);
+    goro__lock_acquire(&goro__S.lock);
+    if (goro__S.sysmon_wait)
+        goro__sysmon_wake();
+    goro__lock_release(&goro__S.lock);
 }
 
 /* sysmon only: its view of the global pool's activity. */
