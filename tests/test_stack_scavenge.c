@@ -14,8 +14,8 @@
  *  - no stack is counted in use, and a second burst reuses the given-back
  *    stacks (their pages fault in again, as zeros) and ends as cleanly;
  *  - then the runtime goes idle again: sysmon, whose sleep was timed
- *    while pages waited, sleeps for good (process CPU over 200 ms idle
- *    stays small).
+ *    while pages waited, sleeps for good once the last pages are back
+ *    (process CPU over 200 ms idle stays small).
  * RSS is only checked where it means what it says: not under sanitizers
  * or Valgrind (GORO_TEST_SLOW), whose shadow memory and own allocator
  * move it.
@@ -54,6 +54,20 @@ static long wait_rss_below(long limit)
          rss >= limit && goro_now() < deadline; rss = rss_bytes())
         goro_sleep(5 * GORO_MILLISECOND);
     return rss;
+}
+
+/* Waits until RSS stops falling (the scavenger has given back its last
+ * chunk; its madvise calls are CPU the idle check must not count), or
+ * 10 s. */
+static void wait_rss_settled(void)
+{
+    long before, after = rss_bytes();
+    int64_t deadline = goro_now() + 10 * GORO_SECOND;
+    do {
+        before = after;
+        goro_sleep(20 * GORO_MILLISECOND);
+        after = rss_bytes();
+    } while (after < before && goro_now() < deadline);
 }
 
 static int64_t cpu_ns(void)
@@ -140,6 +154,7 @@ int main(void)
         CHECK(rss2 < rss1 + burst_bytes / 4);
 
     /* Once everything is given back, sysmon sleeps for good. */
+    wait_rss_settled();
     int64_t c0 = cpu_ns();
     goro_sleep(200 * GORO_MILLISECOND);
     int64_t used = cpu_ns() - c0;
