@@ -76,8 +76,7 @@ P *goro__pidle_get(void)
         goro__S.pidle = p->link;
         atomic_store_explicit(&goro__S.npidle, goro__S.npidle - 1, memory_order_seq_cst);
         atomic_store_explicit(&p->status, P_RUNNING, memory_order_relaxed);
-        if (goro__S.sysmon_wait)
-            goro__sysmon_wake();   /* the runtime is no longer idle */
+        goro__sysmon_wake();   /* the runtime is no longer idle */
     }
     return p;
 }
@@ -176,8 +175,7 @@ static void startm_failed(P *p, bool spinning)
         runq_to_global(p);
         goro__pidle_put(p);
     }
-    if (goro__S.sysmon_wait)
-        goro__sysmon_wake();
+    goro__sysmon_wake();
     goro__lock_release(&goro__S.lock);
     if (spinning)
         atomic_fetch_sub(&goro__S.nmspinning, 1);

@@ -280,7 +280,7 @@ void goro__handoffp(P *p);                 /* give p to an M with work, or idle 
 bool goro__m_available(void);              /* an idle M exists or one may be created */
 bool goro__runq_empty(P *p);
 void goro__sysmon_start(void);             /* sysmon.c: with each new M until it runs */
-void goro__sysmon_wake(void);              /* (lock) a P leaves the idle list */
+void goro__sysmon_wake(void);              /* (lock) wake sysmon if it sleeps idle */
 void goro__sysmon_init(void);              /* at runtime init: membarrier */
 int goro__sched_poll(void);                /* non-blocking netpoll, readied to the global queue */
 static inline uint64_t goro__rng_next(uint64_t *s)

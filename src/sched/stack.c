@@ -529,8 +529,7 @@ void goro__stack_scavenge_tune(size_t hot, int64_t idle_ns)
     atomic_store_explicit(&scav_hot, hot, memory_order_relaxed);
     atomic_store_explicit(&scav_idle_ns, idle_ns, memory_order_relaxed);
     goro__lock_acquire(&goro__S.lock);
-    if (goro__S.sysmon_wait)
-        goro__sysmon_wake();
+    goro__sysmon_wake();
     goro__lock_release(&goro__S.lock);
 }
 

@@ -144,11 +144,15 @@ static bool barrier_all(void)
     return membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
 }
 
-/* (sched.lock held) A P leaves the idle list: wake a sleeping sysmon,
- * unless its sleep's deadline has come (it is waking by itself). */
+/* (sched.lock held) Wakes sysmon if it sleeps in sleep_if_idle (a P
+ * left the idle list, work was stranded, or the stack scavenger was
+ * retuned), unless its sleep's deadline has come (it is waking by
+ * itself). */
 void goro__sysmon_wake(void)
 {
     GORO_ASSERT_HELD(&goro__S.lock);
+    if (!goro__S.sysmon_wait)
+        return;
     if (goro__S.sysmon_until && goro__S.sysmon_until <= goro__nanotime())
         return;
     goro__S.sysmon_wait = false;
